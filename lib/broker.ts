@@ -1,0 +1,183 @@
+/**
+ * Finding, starting and restarting a RabbitMQ broker for the demo and the
+ * tests: Docker Compose where a Docker engine answers, else a locally
+ * installed `rabbitmq-server`.
+ *
+ * @module
+ */
+import amqp from "amqplib";
+import { isLocalhost, maskUrl } from "./url.ts";
+
+/** How the broker at a URL is run, as far as this machine can tell. */
+export type BrokerKind = "compose" | "local" | "remote";
+
+/** Options for {@link ensureBroker}. */
+export interface EnsureOptions {
+  /** Where progress lines go (default: `console.log`). */
+  log?: (line: string) => void;
+  /** How long to wait for a started broker to accept connections (default 120,000 ms). */
+  timeoutMs?: number;
+}
+
+const PROJECT_ROOT = new URL("../", import.meta.url).pathname;
+const SERVICE = "rabbitmq";
+
+/**
+ * True when a broker at `url` completes an AMQP handshake, including one
+ * that refuses the login (it answers, the credentials are another matter).
+ *
+ * @example
+ * ```ts
+ * if (!(await brokerAnswers("amqp://localhost"))) console.log("no broker");
+ * ```
+ */
+export async function brokerAnswers(url: string, timeoutMs = 3000): Promise<boolean> {
+  try {
+    const connection = await amqp.connect(url, { timeout: timeoutMs });
+    await connection.close();
+    return true;
+  } catch (error) {
+    return /Handshake terminated by server|Expected ConnectionOpenOk/.test(String(error));
+  }
+}
+
+/**
+ * Makes sure a broker answers at `url`: says so if one does, else starts
+ * one (Docker Compose, else a local `rabbitmq-server`, installing Debian's
+ * package as root when nothing else is there) and waits until it accepts
+ * connections. Throws an Error whose message is one sentence with the fix.
+ *
+ * @example
+ * ```ts
+ * const started = await ensureBroker("amqp://localhost");
+ * ```
+ */
+export async function ensureBroker(url: string, options: EnsureOptions = {}): Promise<string> {
+  const log = options.log ?? console.log;
+  if (await brokerAnswers(url)) return `A broker answers at "${maskUrl(url)}"`;
+  if (!isLocalhost(url)) {
+    throw new Error(
+      `No broker answers at "${
+        maskUrl(url)
+      }", and it is not on this machine, so it cannot be started here; check the URL or start that broker`,
+    );
+  }
+  if (await dockerEngineAnswers()) {
+    log("Starting RabbitMQ with Docker Compose (docker compose up -d --wait) ...");
+    await run("docker", ["compose", "up", "-d", "--wait"]);
+  } else {
+    await startLocalServer(log);
+  }
+  await waitForBroker(url, options.timeoutMs ?? 120_000);
+  return `Started a broker at "${maskUrl(url)}"`;
+}
+
+/**
+ * Restarts the broker (for tests of durability): `docker compose restart`
+ * for the compose broker, `rabbitmqctl stop_app` and `start_app` for a local
+ * one, then waits until it accepts connections again.
+ *
+ * @example
+ * ```ts
+ * if (await brokerKind(url) !== "remote") await restartBroker(url);
+ * ```
+ */
+export async function restartBroker(url: string): Promise<void> {
+  const kind = await brokerKind(url);
+  if (kind === "compose") {
+    await run("docker", ["compose", "restart", SERVICE]);
+  } else if (kind === "local") {
+    await run("rabbitmqctl", ["stop_app"]);
+    await run("rabbitmqctl", ["start_app"]);
+  } else {
+    throw new Error(`Cannot restart the broker at "${maskUrl(url)}" from this machine`);
+  }
+  await waitForBroker(url, 120_000);
+}
+
+/**
+ * How the broker at `url` runs: the compose service, a local node that
+ * `rabbitmqctl` reaches, or something this machine cannot restart.
+ */
+export async function brokerKind(url: string): Promise<BrokerKind> {
+  if (!isLocalhost(url)) return "remote";
+  if (await dockerEngineAnswers()) {
+    const ids = await output("docker", ["compose", "ps", "-q", SERVICE]);
+    if (ids.trim()) return "compose";
+  }
+  return (await succeeds("rabbitmqctl", ["-q", "ping"])) ? "local" : "remote";
+}
+
+/** Waits until an AMQP handshake succeeds at `url`, or throws after `timeoutMs`. */
+export async function waitForBroker(url: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await brokerAnswers(url))) {
+    if (Date.now() > deadline) {
+      throw new Error(
+        `The broker at "${maskUrl(url)}" did not accept connections within ${
+          timeoutMs / 1000
+        } s; see its log (docker compose logs, or /var/log/rabbitmq)`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
+
+async function startLocalServer(log: (line: string) => void): Promise<void> {
+  if (!(await succeeds("which", ["rabbitmq-server"]))) {
+    if (Deno.uid() === 0 && (await succeeds("which", ["apt-get"]))) {
+      log("Installing Debian's rabbitmq-server (apt-get install -y rabbitmq-server) ...");
+      await run("apt-get", ["update", "-qq"]);
+      await run("apt-get", ["install", "-y", "-qq", "rabbitmq-server"], {
+        DEBIAN_FRONTEND: "noninteractive",
+      });
+    } else {
+      throw new Error(
+        'No broker answers and neither Docker nor rabbitmq-server is available; install Docker and run "deno task broker" again, or install RabbitMQ (https://www.rabbitmq.com/docs/download)',
+      );
+    }
+  }
+  if (Deno.uid() !== 0) {
+    throw new Error(
+      'No broker answers; start the installed one as root with "sudo rabbitmq-plugins enable rabbitmq_management && sudo rabbitmq-server -detached"',
+    );
+  }
+  log("Starting the local rabbitmq-server (detached, management plugin enabled) ...");
+  await run("rabbitmq-plugins", ["enable", "--offline", "rabbitmq_management"]);
+  // A node that is up but whose app was stopped (rabbitmqctl stop_app) only needs start_app.
+  if (await succeeds("rabbitmqctl", ["-q", "ping"])) {
+    await run("rabbitmqctl", ["start_app"]);
+  } else {
+    await run("rabbitmq-server", ["-detached"]);
+  }
+}
+
+async function dockerEngineAnswers(): Promise<boolean> {
+  return await succeeds("docker", ["info", "--format", "{{.ServerVersion}}"]);
+}
+
+async function spawn(command: string, args: string[], env?: Record<string, string>) {
+  return await new Deno.Command(command, { args, env, cwd: PROJECT_ROOT, stdin: "null" })
+    .output();
+}
+
+async function succeeds(command: string, args: string[]): Promise<boolean> {
+  try {
+    return (await spawn(command, args)).success;
+  } catch {
+    return false; // not installed
+  }
+}
+
+async function output(command: string, args: string[]): Promise<string> {
+  const result = await spawn(command, args);
+  return new TextDecoder().decode(result.stdout);
+}
+
+async function run(command: string, args: string[], env?: Record<string, string>): Promise<void> {
+  const result = await spawn(command, args, env);
+  if (!result.success) {
+    const stderr = new TextDecoder().decode(result.stderr).trim().split("\n").slice(-3).join(" ");
+    throw new Error(`"${command} ${args.join(" ")}" failed: ${stderr}`);
+  }
+}

@@ -1,0 +1,145 @@
+/**
+ * Error wording: every failure a program can meet becomes one sentence on
+ * stderr that says what went wrong and how to fix it, never a stack trace.
+ *
+ * @module
+ */
+import { maskUrl, urlParts } from "./url.ts";
+
+/**
+ * Prints `message` on stderr and exits with `code` (1: runtime, 2: usage).
+ *
+ * @example
+ * ```ts
+ * if (count < 1) fail(`Count must be at least 1, got "${count}"`, 2);
+ * ```
+ */
+export function fail(message: string, code = 1): never {
+  console.error(message);
+  Deno.exit(code);
+}
+
+const SOCKET_CAUSES: Record<string, string> = {
+  ECONNREFUSED: 'connection refused; start a broker with "deno task broker" or check the port',
+  ENOTFOUND: "host not found; check the host name in the URL",
+  EAI_AGAIN: "host not found; check the host name in the URL",
+  ETIMEDOUT: "no answer in time; check the host, the port and any firewall between",
+  EHOSTUNREACH: "host unreachable; check the host name and your network",
+  ECONNRESET: "the server reset the connection; is this an AMQP port (5672, or 5671 for amqps)?",
+};
+
+/**
+ * Turns an error from amqplib or the socket into one sentence naming the
+ * URL (password masked), the object concerned, and the fix.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await channel.assertQueue("task_queue", { durable: true });
+ * } catch (error) {
+ *   console.error(describeError(error, url));
+ * }
+ * ```
+ */
+export function describeError(error: unknown, url: string): string {
+  const err = error instanceof Error ? error : new Error(String(error));
+  const where = `"${maskUrl(url)}"`;
+  const code = (err as { code?: unknown }).code;
+  const text = err.message;
+  const { user, vhost } = safeParts(url);
+  const inVhost = vhost === "/" ? "" : ` -p ${vhost}`;
+
+  if (typeof code === "string" && code in SOCKET_CAUSES) {
+    return `Cannot connect to ${where}: ${SOCKET_CAUSES[code]}`;
+  }
+  if (/connect ETIMEDOUT/.test(text)) {
+    return `Cannot connect to ${where}: ${SOCKET_CAUSES.ETIMEDOUT}`;
+  }
+  if (/Socket closed abruptly during opening handshake/.test(text)) {
+    return `Cannot connect to ${where}: the server closed the connection during the handshake; ${
+      SOCKET_CAUSES.ECONNRESET.split("; ")[1]
+    }`;
+  }
+  if (/Handshake terminated by server: 403/.test(text)) {
+    const guestHint = user === "guest"
+      ? ` (the "guest" user can only log in from localhost: on a remote broker use another user)`
+      : "";
+    return `The broker at ${where} refused the login of user "${user}": wrong user name or password${guestHint}`;
+  }
+  if (/Expected ConnectionOpenOk/.test(text)) {
+    return `The broker at ${where} refused access to vhost "${vhost}": it does not exist or user "${user}" has no permissions on it (create it with "rabbitmqctl add_vhost ${vhost}" and "rabbitmqctl set_permissions -p ${vhost} ${user} '.*' '.*' '.*'")`;
+  }
+
+  const inequivalent = text.match(
+    /inequivalent arg '([^']+)' for (queue|exchange) '([^']*)' in vhost '[^']*': received '([^']*)' but current is '([^']*)'/,
+  );
+  if (inequivalent) {
+    const [, arg, kind, name, wanted, current] = inequivalent;
+    const remedy = kind === "queue"
+      ? `"rabbitmqctl delete_queue${inVhost} ${name}"`
+      : "the management UI (Exchanges tab)";
+    return `The ${kind} "${name}" already exists with ${arg} "${current}", but this program declares it with ${arg} "${wanted}"; delete the ${kind} with ${remedy} and run again, or use another name`;
+  }
+  const locked = text.match(
+    /RESOURCE_LOCKED - cannot obtain exclusive access to locked queue '([^']*)'/,
+  );
+  if (locked) {
+    return `The queue "${
+      locked[1]
+    }" is exclusive to another connection (another program is using it); stop that program or use another queue name`;
+  }
+  const missing = text.match(/NOT_FOUND - no (queue|exchange) '([^']*)'/);
+  if (missing) {
+    const [, kind, name] = missing;
+    return `The ${kind} "${name}" does not exist in vhost "${vhost}" at ${where}; start the program that declares it first, or check the name`;
+  }
+  if (/transient_nonexcl_queues/.test(text)) {
+    return `The broker at ${where} refuses non-durable queues that are not exclusive (RabbitMQ 4.3+); add "deprecated_features.permit.transient_nonexcl_queues = true" to its rabbitmq.conf, as this project's compose.yaml does`;
+  }
+  const accessRefused = text.match(/ACCESS_REFUSED - (.*?)"?$/);
+  if (accessRefused) {
+    return `The broker at ${where} refused access for user "${user}": ${accessRefused[1]}`;
+  }
+  const closed = text.match(/Connection closed: \d+ \(([A-Z-]+)\) with message "(.*)"/);
+  if (closed) {
+    return `The broker at ${where} closed the connection: ${closed[2]}`;
+  }
+  if (/Unexpected close|Heartbeat timeout/.test(text)) {
+    return `Lost the connection to ${where}: ${text}; check that the broker is still running`;
+  }
+  const firstLine = text.split("\n")[0];
+  return `Error talking to ${where}: ${firstLine}`;
+}
+
+function safeParts(url: string) {
+  try {
+    return urlParts(url);
+  } catch {
+    return { user: "guest", vhost: "/" };
+  }
+}
+
+let installed = false;
+
+/**
+ * Makes any error that escapes the program (a rejected top-level `await`, a
+ * channel closed by the broker) print {@link describeError}'s sentence and
+ * exit with code 1. {@link connect} calls it for you.
+ *
+ * @example
+ * ```ts
+ * exitOnUncaughtErrors("amqp://localhost");
+ * ```
+ */
+export function exitOnUncaughtErrors(url: string): void {
+  if (installed) return;
+  installed = true;
+  globalThis.addEventListener("unhandledrejection", (event) => {
+    event.preventDefault();
+    fail(describeError(event.reason, url));
+  });
+  globalThis.addEventListener("error", (event) => {
+    event.preventDefault();
+    fail(describeError(event.error, url));
+  });
+}

@@ -1,0 +1,176 @@
+/**
+ * Running this project's programs as child processes, exactly as their
+ * `deno task` entries run them (same permissions), and reading their output
+ * line by line: for the demo and the tests.
+ *
+ * @module
+ */
+
+const PROJECT_ROOT = new URL("../", import.meta.url);
+
+/** Options for {@link Program.start} and {@link runTask}. */
+export interface ProgramOptions {
+  /** Extra environment variables for the child. */
+  env?: Record<string, string>;
+  /** Called with every line the child prints, e.g. to echo it with a label. */
+  onLine?: (line: string, stream: "stdout" | "stderr") => void;
+}
+
+/** Options for {@link Program.waitFor}. */
+export interface WaitOptions {
+  /** How many matching lines to wait for (default 1). */
+  count?: number;
+  /** Give up after this many milliseconds (default 20,000). */
+  timeoutMs?: number;
+}
+
+/** What a finished program printed and its exit code. */
+export interface ProgramResult {
+  code: number;
+  stdout: string[];
+  stderr: string[];
+}
+
+/** The command line of a task in deno.json, with `deno` replaced by this Deno. */
+export async function taskCommand(task: string): Promise<string[]> {
+  const config = JSON.parse(await Deno.readTextFile(new URL("deno.json", PROJECT_ROOT)));
+  const command: string | undefined = config.tasks?.[task]?.command;
+  if (!command?.startsWith("deno run ")) throw new Error(`No "deno run" task named "${task}"`);
+  const [, ...args] = command.split(/\s+/);
+  return [Deno.execPath(), ...args];
+}
+
+/**
+ * A running program whose output lines are collected as they arrive.
+ *
+ * @example
+ * ```ts
+ * const worker = await Program.start("worker");
+ * await worker.waitFor(/Waiting for messages/);
+ * const code = await worker.stop(); // SIGINT, then the exit code
+ * ```
+ */
+export class Program {
+  /** Lines printed on stdout so far. */
+  readonly stdout: string[] = [];
+  /** Lines printed on stderr so far. */
+  readonly stderr: string[] = [];
+  /** Resolves with the exit code once the program has exited and its output is read. */
+  readonly exited: Promise<number>;
+  readonly #child: Deno.ChildProcess;
+  #changed: () => void = () => {};
+
+  private constructor(command: string[], args: string[], options: ProgramOptions) {
+    this.#child = new Deno.Command(command[0], {
+      args: [...command.slice(1), ...args],
+      cwd: PROJECT_ROOT,
+      env: options.env,
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    const read = (stream: ReadableStream<Uint8Array>, name: "stdout" | "stderr") =>
+      readLines(stream, (line) => {
+        this[name].push(line);
+        options.onLine?.(line, name);
+        this.#changed();
+      });
+    const output = Promise.all([
+      read(this.#child.stdout, "stdout"),
+      read(this.#child.stderr, "stderr"),
+    ]);
+    this.exited = Promise.all([this.#child.status, output]).then(([status]) => {
+      this.#changed();
+      return status.code;
+    });
+  }
+
+  /** Starts the program of `task` (a `deno run` task of deno.json) with `args`. */
+  static async start(task: string, args: string[] = [], options: ProgramOptions = {}) {
+    return new Program(await taskCommand(task), args, options);
+  }
+
+  /** The child's process id. */
+  get pid(): number {
+    return this.#child.pid;
+  }
+
+  /**
+   * Waits until `count` stdout lines match `pattern` and returns them. Fails
+   * at once if the program exits first, and after the timeout.
+   */
+  async waitFor(pattern: RegExp | string, options: WaitOptions = {}): Promise<string[]> {
+    const { count = 1, timeoutMs = 20_000 } = options;
+    const matches = () =>
+      this.stdout.filter((line) =>
+        typeof pattern === "string" ? line.includes(pattern) : pattern.test(line)
+      );
+    let exited = false;
+    this.exited.then(() => exited = true);
+    const deadline = Date.now() + timeoutMs;
+    while (matches().length < count) {
+      if (exited || Date.now() > deadline) {
+        throw new Error(
+          `${
+            exited ? "Program exited" : "Timed out"
+          } before ${count} line(s) matching ${pattern}; stdout: ${
+            JSON.stringify(this.stdout)
+          }; stderr: ${JSON.stringify(this.stderr)}`,
+        );
+      }
+      // Wake up on new output, or every 100 ms to check the deadline.
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(wake, 100);
+        function wake() {
+          clearTimeout(timer);
+          resolve();
+        }
+        this.#changed = wake;
+      });
+    }
+    return matches().slice(0, count);
+  }
+
+  /** Sends `signal` to the program. */
+  kill(signal: Deno.Signal = "SIGINT"): void {
+    this.#child.kill(signal);
+  }
+
+  /** Sends `signal` (default SIGINT, as Ctrl+C does) and resolves with the exit code. */
+  async stop(signal: Deno.Signal = "SIGINT"): Promise<number> {
+    try {
+      this.#child.kill(signal);
+    } catch {
+      // already exited
+    }
+    return await this.exited;
+  }
+}
+
+/**
+ * Runs the program of `task` to completion and returns its output.
+ *
+ * @example
+ * ```ts
+ * const { code, stdout } = await runTask("send", ["Hello"]);
+ * ```
+ */
+export async function runTask(
+  task: string,
+  args: string[] = [],
+  options: ProgramOptions = {},
+): Promise<ProgramResult> {
+  const program = await Program.start(task, args, options);
+  const code = await program.exited;
+  return { code, stdout: program.stdout, stderr: program.stderr };
+}
+
+async function readLines(stream: ReadableStream<Uint8Array>, onLine: (line: string) => void) {
+  let pending = "";
+  for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
+    const lines = (pending + chunk).split("\n");
+    pending = lines.pop()!;
+    lines.forEach(onLine);
+  }
+  if (pending) onLine(pending);
+}

@@ -1,0 +1,31 @@
+/**
+ * Stopping a program cleanly on Ctrl+C (SIGINT) or SIGTERM.
+ *
+ * @module
+ */
+import type { Channel, ChannelModel } from "amqplib";
+
+/**
+ * On SIGINT or SIGTERM: closes the channel, then the connection, and exits
+ * with code 0. A message the program received but has not acked goes back
+ * to its queue, for another consumer. A second signal exits at once.
+ *
+ * @example
+ * ```ts
+ * const connection = await connect(url, { name: "worker" });
+ * const channel = await connection.createChannel();
+ * closeOnSignal(connection, channel);
+ * ```
+ */
+export function closeOnSignal(connection: ChannelModel, channel?: Channel): void {
+  let closing = false;
+  const close = async () => {
+    if (closing) Deno.exit(130);
+    closing = true;
+    await channel?.close().catch(() => {});
+    await connection.close().catch(() => {});
+    Deno.exit(0);
+  };
+  Deno.addSignalListener("SIGINT", close);
+  Deno.addSignalListener("SIGTERM", close);
+}

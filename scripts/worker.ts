@@ -1,0 +1,47 @@
+/**
+ * Tutorial 2, work queues: the worker. Takes tasks from "task_queue" one at
+ * a time (prefetch 1), works one second per "." in the task, then acks.
+ * Start several workers: the broker hands each task to a free one. Stop a
+ * worker mid-task (Ctrl+C, or kill it) and its task goes to another worker.
+ *
+ * Run:   deno task worker          (and `deno task new_task "Hello..."`)
+ * Needs: --allow-net, --allow-env (AMQP_URL)
+ */
+import { parseCli } from "../lib/config.ts";
+import { connect } from "../lib/connect.ts";
+import { fail } from "../lib/errors.ts";
+import { closeOnSignal } from "../lib/shutdown.ts";
+
+const { url, values } = parseCli({
+  name: "worker",
+  summary: 'Do the tasks of "task_queue" one at a time, ack each when done (tutorial 2)',
+  maxArgs: 0,
+  options: {
+    queue: { type: "string", default: "task_queue", description: "queue to take tasks from" },
+  },
+});
+const QUEUE = values.queue;
+const SECONDS_PER_DOT = 1;
+
+const connection = await connect(url, { name: "worker" });
+const channel = await connection.createChannel();
+closeOnSignal(connection, channel);
+
+await channel.assertQueue(QUEUE, { durable: true });
+// Fair dispatch: no new task for this worker until it has acked the last one.
+await channel.prefetch(1);
+
+await channel.consume(QUEUE, async (msg) => {
+  if (!msg) return fail(`The queue "${QUEUE}" was deleted; start the worker again to declare it`);
+  const task = msg.content.toString();
+  const again = msg.fields.redelivered ? " (redelivered)" : "";
+  console.log(` [x] Received '${task}'${again}`);
+
+  const dots = task.split(".").length - 1;
+  await new Promise((resolve) => setTimeout(resolve, dots * SECONDS_PER_DOT * 1000));
+
+  console.log(" [x] Done");
+  // Ack only now: if the worker dies before this line, the broker requeues the task.
+  channel.ack(msg);
+}, { noAck: false });
+console.log(" [*] Waiting for messages. To exit press CTRL+C");
