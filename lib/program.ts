@@ -14,6 +14,8 @@ export interface ProgramOptions {
   env?: Record<string, string>;
   /** Called with every line the child prints, e.g. to echo it with a label. */
   onLine?: (line: string, stream: "stdout" | "stderr") => void;
+  /** Read this file instead of `.env` (the task's `--env-file`). */
+  envFile?: string;
 }
 
 /** Options for {@link Program.waitFor}. */
@@ -61,8 +63,11 @@ export class Program {
   #changed: () => void = () => {};
 
   private constructor(command: string[], args: string[], options: ProgramOptions) {
+    const flags = command.slice(1).map((flag) =>
+      options.envFile && flag.startsWith("--env-file") ? `--env-file=${options.envFile}` : flag
+    );
     this.#child = new Deno.Command(command[0], {
-      args: [...command.slice(1), ...args],
+      args: [...flags, ...args],
       cwd: PROJECT_ROOT,
       env: options.env,
       stdin: "null",

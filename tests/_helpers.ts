@@ -1,0 +1,99 @@
+/**
+ * Shared test helpers: the broker URL, unique names, and a plain amqplib
+ * connection to set up and inspect queues the programs under test use.
+ */
+import amqp, { type Channel, type GetMessage } from "amqplib";
+import { brokerKind } from "../lib/broker.ts";
+
+export { Program, runTask } from "../lib/program.ts";
+
+/** The broker the tests use: AMQP_URL (from the environment or .env), else localhost. */
+export const URL = Deno.env.get("AMQP_URL") ?? "amqp://localhost";
+
+/** The environment for programs under test. */
+export const ENV = { AMQP_URL: URL };
+
+/** The line every consumer prints once it is consuming. */
+export const WAITING = " [*] Waiting for messages. To exit press CTRL+C";
+
+/** A name no other test uses, e.g. `task_queue.test.1a2b3c4d`. */
+export function uniqueName(prefix: string): string {
+  return `${prefix}.test.${crypto.randomUUID().slice(0, 8)}`;
+}
+
+/** Runs `fn` with a channel on its own connection, then closes both. */
+export async function withChannel<T>(fn: (channel: Channel) => Promise<T>): Promise<T> {
+  const connection = await amqp.connect(URL, { noDelay: true });
+  try {
+    const channel = await connection.createChannel();
+    // A failed operation rejects its promise; the channel's error event needs a listener too.
+    channel.on("error", () => {});
+    return await fn(channel);
+  } finally {
+    await connection.close().catch(() => {});
+  }
+}
+
+/** Deletes queues (missing ones are fine). */
+export async function deleteQueues(...queues: string[]): Promise<void> {
+  await withChannel(async (channel) => {
+    for (const queue of queues) await channel.deleteQueue(queue);
+  });
+}
+
+/** Deletes exchanges (missing ones are fine). */
+export async function deleteExchanges(...exchanges: string[]): Promise<void> {
+  await withChannel(async (channel) => {
+    for (const exchange of exchanges) await channel.deleteExchange(exchange);
+  });
+}
+
+/** True when the queue exists. */
+export async function queueExists(queue: string): Promise<boolean> {
+  try {
+    await withChannel((channel) => channel.checkQueue(queue));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Waits until `condition` holds, checking every 50 ms, or fails after
+ * `timeoutMs`: for broker-side effects that follow a program's exit.
+ */
+export async function eventually(
+  what: string,
+  condition: () => Promise<boolean>,
+  timeoutMs = 10_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`Timed out waiting until ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** Waits until the queue holds `count` ready messages. */
+export async function waitForDepth(queue: string, count: number): Promise<void> {
+  await eventually(
+    `queue "${queue}" holds ${count} message(s)`,
+    () => withChannel(async (channel) => (await channel.checkQueue(queue)).messageCount === count),
+  );
+}
+
+/** Takes one message off the queue with basic.get and acks it; `false` if empty. */
+export async function getOne(queue: string): Promise<GetMessage | false> {
+  return await withChannel(async (channel) => {
+    const msg = await channel.get(queue, { noAck: true });
+    return msg;
+  });
+}
+
+/** Why the broker cannot be restarted from here, or `undefined` when it can. */
+export async function cannotRestartReason(): Promise<string | undefined> {
+  const kind = await brokerKind(URL);
+  return kind === "remote"
+    ? `the broker at ${URL} is neither the compose service nor a local node rabbitmqctl reaches`
+    : undefined;
+}

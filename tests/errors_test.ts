@@ -1,0 +1,161 @@
+import assert from "node:assert/strict";
+import amqp from "amqplib";
+import { deleteQueues, ENV, runTask, uniqueName, URL, withChannel } from "./_helpers.ts";
+
+/** A port nothing listens on: bound by us a moment ago, then released. */
+function freePort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const { port } = listener.addr as Deno.NetAddr;
+  listener.close();
+  return port;
+}
+
+/** The URL with other credentials, port or vhost. */
+function urlWith(change: (url: globalThis.URL) => void): string {
+  const url = new globalThis.URL(URL);
+  change(url);
+  return url.href;
+}
+
+async function assertOneLineError(
+  task: string,
+  args: string[],
+  expected: { code: number; message: RegExp },
+) {
+  const result = await runTask(task, args, { env: ENV });
+  assert.equal(result.code, expected.code, `exit code; stderr: ${result.stderr.join("\n")}`);
+  assert.equal(result.stderr.length, 1, `one line on stderr: ${JSON.stringify(result.stderr)}`);
+  assert.match(result.stderr[0], expected.message);
+  assert.doesNotMatch(result.stderr[0], /\bat .*\.(ts|js):\d+/, "no stack trace");
+  return result;
+}
+
+const connectionCases = [
+  {
+    name: "a wrong password",
+    url: () =>
+      urlWith((url) => {
+        url.username ||= "guest";
+        url.password = "not-the-password";
+      }),
+    message:
+      /^The broker at "amqp:\/\/guest:\*\*\*@[^"]+" refused the login of user "guest": wrong user name or password \(the "guest" user can only log in from localhost/,
+  },
+  {
+    name: "a port where no broker listens",
+    url: () => urlWith((url) => url.port = String(freePort())),
+    message:
+      /^Cannot connect to "amqp:\/\/[^"]+:\d+": connection refused; start a broker with "deno task broker"/,
+  },
+  {
+    name: "a missing vhost",
+    url: () => urlWith((url) => url.pathname = "/no_such_vhost_for_tests"),
+    message:
+      /refused access to vhost "no_such_vhost_for_tests": it does not exist or user "guest" has no permissions on it \(create it with "rabbitmqctl add_vhost no_such_vhost_for_tests"/,
+  },
+];
+
+for (const { name, url, message } of connectionCases) {
+  for (const task of ["send", "worker"]) {
+    Deno.test(`${task}.ts given ${name} prints one sentence and exits 1`, async () => {
+      const result = await assertOneLineError(task, [
+        "--url",
+        url(),
+        "--queue",
+        uniqueName("never"),
+      ], {
+        code: 1,
+        message,
+      });
+      assert.doesNotMatch(result.stderr[0], /not-the-password/, "the password is never printed");
+    });
+  }
+}
+
+Deno.test("new_task.ts and worker.ts refuse a task queue declared non-durable, naming the argument and the fix", async () => {
+  const queue = uniqueName("task_queue");
+  await withChannel((channel) => channel.assertQueue(queue, { durable: false }));
+  try {
+    for (const task of ["new_task", "worker"]) {
+      await assertOneLineError(task, ["--queue", queue], {
+        code: 1,
+        message: new RegExp(
+          `^The queue "${queue}" already exists with durable "false", but this program declares it with durable "true"; delete the queue with "rabbitmqctl delete_queue ${queue}" and run again`,
+        ),
+      });
+    }
+  } finally {
+    await deleteQueues(queue);
+  }
+});
+
+Deno.test("worker.ts refuses a queue that is exclusive to another connection", async () => {
+  const queue = uniqueName("task_queue");
+  const owner = await amqp.connect(URL);
+  try {
+    const channel = await owner.createChannel();
+    await channel.assertQueue(queue, { exclusive: true, durable: true });
+    await assertOneLineError("worker", ["--queue", queue], {
+      code: 1,
+      message: new RegExp(`^The queue "${queue}" is exclusive to another connection`),
+    });
+  } finally {
+    await owner.close();
+  }
+});
+
+for (const task of ["send", "receive", "new_task", "worker", "broker", "demo"]) {
+  Deno.test(`${task}.ts refuses an unknown flag with the usage and exit code 2`, async () => {
+    await assertOneLineError(task, ["--bogus"], {
+      code: 2,
+      message: new RegExp(`^Unknown option "--bogus"\\. Usage: deno task ${task} \\[options\\]`),
+    });
+  });
+
+  Deno.test(`${task}.ts --help prints its usage and exits 0`, async () => {
+    const result = await runTask(task, ["--help"], { env: ENV });
+    assert.equal(result.code, 0);
+    assert.ok(
+      result.stdout.includes(
+        `Usage: deno task ${task} [options]${
+          task.endsWith("task") || task === "send" ? " [message...]" : ""
+        }`,
+      ),
+      result.stdout.join("\n"),
+    );
+    assert.ok(result.stdout.some((line) => line.includes("--url URL")));
+  });
+}
+
+Deno.test("a malformed URL is a usage error", async () => {
+  await assertOneLineError("send", ["--url", "http://localhost"], {
+    code: 2,
+    message:
+      /^Invalid broker URL "http:\/\/localhost": expected amqp:\/\/user:password@host:port\/vhost/,
+  });
+});
+
+Deno.test("--url wins over AMQP_URL, which wins over .env", async () => {
+  const queue = uniqueName("hello");
+  const dir = await Deno.makeTempDir();
+  const envFile = `${dir}/.env`;
+  const broken = urlWith((url) => url.port = String(freePort()));
+  try {
+    await Deno.writeTextFile(envFile, `AMQP_URL=${broken}\n`);
+    const fromFile = await runTask("send", ["--queue", queue], { envFile });
+    assert.equal(fromFile.code, 1);
+    assert.match(
+      fromFile.stderr[0],
+      new RegExp(`Cannot connect to "${broken.replace(/\W/g, ".")}`),
+    );
+
+    const fromEnv = await runTask("send", ["--queue", queue], { envFile, env: ENV });
+    assert.equal(fromEnv.code, 0, fromEnv.stderr.join("\n"));
+
+    const fromFlag = await runTask("send", ["--queue", queue, "--url", broken], { env: ENV });
+    assert.equal(fromFlag.code, 1);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+    await deleteQueues(queue);
+  }
+});
