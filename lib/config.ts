@@ -5,6 +5,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
+import { TLS_PARAMETERS } from "./connect.ts";
 import { fail } from "./errors.ts";
 
 /** The default broker URL, used when no `--url`, `AMQP_URL` or `.env` gives one. */
@@ -36,8 +37,10 @@ export interface ProgramSpec<T extends Record<string, OptionSpec>> {
   maxArgs?: number;
   /** Exit code when there are too few positional arguments (default 2). */
   missingArgsCode?: number;
-  /** The program's own flags; `--url` and `--help` are added. */
+  /** The program's own flags; `--url`, the TLS flags and `--help` are added. */
   options?: T;
+  /** A long-running consumer: adds `--no-reconnect`. */
+  consumer?: boolean;
 }
 
 /** The values of a program's flags, typed from its {@link ProgramSpec}. */
@@ -49,8 +52,14 @@ export type OptionValues<T extends Record<string, OptionSpec>> = {
 
 /** What {@link parseCli} returns. */
 export interface Cli<T extends Record<string, OptionSpec>> {
-  /** The broker URL: `--url`, else `AMQP_URL` (which `.env` may set), else `amqp://localhost`. */
+  /**
+   * The broker URL: `--url`, else `AMQP_URL` (which `.env` may set), else
+   * `amqp://localhost`; `--ca`, `--cert`, `--key` (or `AMQP_CA`, `AMQP_CERT`,
+   * `AMQP_KEY`) are added as its `cacertfile`, `certfile`, `keyfile` parameters.
+   */
   url: string;
+  /** For consumers: reconnect when the connection drops (false with `--no-reconnect`). */
+  reconnect: boolean;
   /** The program's flags. */
   values: OptionValues<T>;
   /** The positional arguments. */
@@ -78,6 +87,12 @@ export function parseCli<T extends Record<string, OptionSpec> = Record<string, n
   const options = {
     ...(spec.options ?? {}),
     url: { type: "string", description: "broker URL (default: $AMQP_URL, .env, amqp://localhost)" },
+    ...(spec.consumer
+      ? { "no-reconnect": { type: "boolean", description: "exit when the connection drops" } }
+      : {}),
+    ca: { type: "string", description: "TLS: CA certificate file (PEM) to trust ($AMQP_CA)" },
+    cert: { type: "string", description: "TLS: client certificate file (PEM) ($AMQP_CERT)" },
+    key: { type: "string", description: "TLS: client private key file (PEM) ($AMQP_KEY)" },
     help: { type: "boolean", short: "h", description: "show this help" },
   } as Record<string, OptionSpec>;
   let parsed;
@@ -100,13 +115,24 @@ export function parseCli<T extends Record<string, OptionSpec> = Record<string, n
       `Too many arguments: expected ${spec.args ?? "none"}, got "${positionals.join(" ")}"`,
     );
   }
-  const url = (values.url as string | undefined) ?? Deno.env.get("AMQP_URL") ?? DEFAULT_URL;
+  let url = (values.url as string | undefined) ?? Deno.env.get("AMQP_URL") ?? DEFAULT_URL;
   checkUrl(spec, url);
+  url = withTlsFiles(url, values as Record<string, string | undefined>);
   for (const [key, option] of Object.entries(options)) {
     if (values[key] === undefined && option.type === "boolean") values[key] = false;
     if (values[key] === undefined && option.default !== undefined) values[key] = option.default;
   }
-  return { url, values: values as OptionValues<T>, positionals };
+  const reconnect = !values["no-reconnect"];
+  return { url, reconnect, values: values as OptionValues<T>, positionals };
+}
+
+function withTlsFiles(url: string, values: Record<string, string | undefined>): string {
+  const parsed = new URL(url);
+  for (const [option, parameter] of Object.entries(TLS_PARAMETERS)) {
+    const path = values[option] ?? Deno.env.get(`AMQP_${option.toUpperCase()}`);
+    if (path) parsed.searchParams.set(parameter, path);
+  }
+  return parsed.search ? parsed.href : url;
 }
 
 /**

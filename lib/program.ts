@@ -16,6 +16,8 @@ export interface ProgramOptions {
   onLine?: (line: string, stream: "stdout" | "stderr") => void;
   /** Read this file instead of `.env` (the task's `--env-file`). */
   envFile?: string;
+  /** Variables of this process's environment the child must not inherit. */
+  withoutEnv?: string[];
 }
 
 /** Options for {@link Program.waitFor}. */
@@ -24,6 +26,8 @@ export interface WaitOptions {
   count?: number;
   /** Give up after this many milliseconds (default 20,000). */
   timeoutMs?: number;
+  /** Which output to watch (default stdout). */
+  stream?: "stdout" | "stderr";
 }
 
 /** What a finished program printed and its exit code. */
@@ -69,7 +73,8 @@ export class Program {
     this.#child = new Deno.Command(command[0], {
       args: [...flags, ...args],
       cwd: PROJECT_ROOT,
-      env: options.env,
+      clearEnv: true,
+      env: { ...inheritedEnv(options.withoutEnv ?? []), ...options.env },
       stdin: "null",
       stdout: "piped",
       stderr: "piped",
@@ -101,13 +106,14 @@ export class Program {
   }
 
   /**
-   * Waits until `count` stdout lines match `pattern` and returns them. Fails
+   * Waits until `count` lines (of stdout, unless `stream` says otherwise)
+   * match `pattern` and returns them. Fails
    * at once if the program exits first, and after the timeout.
    */
   async waitFor(pattern: RegExp | string, options: WaitOptions = {}): Promise<string[]> {
-    const { count = 1, timeoutMs = 20_000 } = options;
+    const { count = 1, timeoutMs = 20_000, stream = "stdout" } = options;
     const matches = () =>
-      this.stdout.filter((line) =>
+      this[stream].filter((line) =>
         typeof pattern === "string" ? line.includes(pattern) : pattern.test(line)
       );
     let exited = false;
@@ -168,6 +174,12 @@ export async function runTask(
   const program = await Program.start(task, args, options);
   const code = await program.exited;
   return { code, stdout: program.stdout, stderr: program.stderr };
+}
+
+function inheritedEnv(without: string[]): Record<string, string> {
+  const env = Deno.env.toObject();
+  for (const name of without) delete env[name];
+  return env;
 }
 
 async function readLines(stream: ReadableStream<Uint8Array>, onLine: (line: string) => void) {

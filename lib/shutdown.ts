@@ -3,7 +3,10 @@
  *
  * @module
  */
-import type { Channel, ChannelModel } from "amqplib";
+/** Anything with an async `close()`: a channel or a connection. */
+export interface Closable {
+  close(): Promise<void>;
+}
 
 /**
  * On SIGINT or SIGTERM: closes the channel, then the connection, and exits
@@ -17,7 +20,7 @@ import type { Channel, ChannelModel } from "amqplib";
  * closeOnSignal(connection, channel);
  * ```
  */
-export function closeOnSignal(connection: ChannelModel, channel?: Channel): void {
+export function closeOnSignal(connection: Closable, channel?: Closable): void {
   let closing = false;
   const close = async () => {
     if (closing) Deno.exit(130);

@@ -5,17 +5,17 @@
  * worker mid-task (Ctrl+C, or kill it) and its task goes to another worker.
  *
  * Run:   deno task worker          (and `deno task new_task "Hello..."`)
- * Needs: --allow-net, --allow-env (AMQP_URL)
+ * Needs: --allow-net, --allow-env (AMQP_URL), --allow-read (TLS files, if any)
  */
 import { parseCli } from "../lib/config.ts";
-import { connect } from "../lib/connect.ts";
+import { startConsumer } from "../lib/consumer.ts";
 import { fail } from "../lib/errors.ts";
-import { closeOnSignal } from "../lib/shutdown.ts";
 
-const { url, values } = parseCli({
+const { url, reconnect, values } = parseCli({
   name: "worker",
   summary: 'Do the tasks of "task_queue" one at a time, ack each when done (tutorial 2)',
   maxArgs: 0,
+  consumer: true,
   options: {
     queue: { type: "string", default: "task_queue", description: "queue to take tasks from" },
   },
@@ -23,25 +23,24 @@ const { url, values } = parseCli({
 const QUEUE = values.queue;
 const SECONDS_PER_DOT = 1;
 
-const connection = await connect(url, { name: "worker" });
-const channel = await connection.createChannel();
-closeOnSignal(connection, channel);
+// Runs again after a reconnect, on a new channel.
+await startConsumer(url, { name: "worker", reconnect }, async (channel) => {
+  await channel.assertQueue(QUEUE, { durable: true });
+  // Fair dispatch: no new task for this worker until it has acked the last one.
+  await channel.prefetch(1);
 
-await channel.assertQueue(QUEUE, { durable: true });
-// Fair dispatch: no new task for this worker until it has acked the last one.
-await channel.prefetch(1);
+  await channel.consume(QUEUE, async (msg) => {
+    if (!msg) return fail(`The queue "${QUEUE}" was deleted; start the worker again to declare it`);
+    const task = msg.content.toString();
+    const again = msg.fields.redelivered ? " (redelivered)" : "";
+    console.log(` [x] Received '${task}'${again}`);
 
-await channel.consume(QUEUE, async (msg) => {
-  if (!msg) return fail(`The queue "${QUEUE}" was deleted; start the worker again to declare it`);
-  const task = msg.content.toString();
-  const again = msg.fields.redelivered ? " (redelivered)" : "";
-  console.log(` [x] Received '${task}'${again}`);
+    const dots = task.split(".").length - 1;
+    await new Promise((resolve) => setTimeout(resolve, dots * SECONDS_PER_DOT * 1000));
 
-  const dots = task.split(".").length - 1;
-  await new Promise((resolve) => setTimeout(resolve, dots * SECONDS_PER_DOT * 1000));
-
-  console.log(" [x] Done");
-  // Ack only now: if the worker dies before this line, the broker requeues the task.
-  channel.ack(msg);
-}, { noAck: false });
+    console.log(" [x] Done");
+    // Ack only now: if the worker dies before this line, the broker requeues the task.
+    channel.ack(msg);
+  }, { noAck: false });
+});
 console.log(" [*] Waiting for messages. To exit press CTRL+C");

@@ -4,6 +4,7 @@
  */
 import amqp, { type Channel, type GetMessage } from "amqplib";
 import { brokerKind } from "../lib/broker.ts";
+import { managementRequest } from "../lib/management.ts";
 
 export { Program, runTask } from "../lib/program.ts";
 
@@ -96,4 +97,22 @@ export async function cannotRestartReason(): Promise<string | undefined> {
   return kind === "remote"
     ? `the broker at ${URL} is neither the compose service nor a local node rabbitmqctl reaches`
     : undefined;
+}
+
+/**
+ * Closes, from the broker's side (management API), every connection whose
+ * client named it `name`; resolves with how many it closed.
+ */
+export async function closeConnectionsNamed(name: string): Promise<number> {
+  const connections = await managementRequest(URL, "/api/connections") as {
+    name: string;
+    client_properties?: { connection_name?: string };
+  }[];
+  const named = connections.filter((c) => c.client_properties?.connection_name === name);
+  for (const connection of named) {
+    await managementRequest(URL, `/api/connections/${encodeURIComponent(connection.name)}`, {
+      method: "DELETE",
+    });
+  }
+  return named.length;
 }

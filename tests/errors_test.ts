@@ -142,7 +142,10 @@ Deno.test("--url wins over AMQP_URL, which wins over .env", async () => {
   const broken = urlWith((url) => url.port = String(freePort()));
   try {
     await Deno.writeTextFile(envFile, `AMQP_URL=${broken}\n`);
-    const fromFile = await runTask("send", ["--queue", queue], { envFile });
+    const fromFile = await runTask("send", ["--queue", queue], {
+      envFile,
+      withoutEnv: ["AMQP_URL"],
+    });
     assert.equal(fromFile.code, 1);
     assert.match(
       fromFile.stderr[0],

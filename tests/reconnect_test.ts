@@ -1,0 +1,133 @@
+import assert from "node:assert/strict";
+import { restartBroker } from "../lib/broker.ts";
+import {
+  cannotRestartReason,
+  closeConnectionsNamed,
+  deleteQueues,
+  ENV,
+  eventually,
+  Program,
+  runTask,
+  uniqueName,
+  URL,
+  waitForDepth,
+  WAITING,
+} from "./_helpers.ts";
+
+const LOST = /^Lost the connection to "amqp[^"]*" \(.+\); reconnecting$/;
+const BACK = /^Reconnected to "amqp[^"]*"$/;
+
+async function newTask(queue: string, task: string) {
+  const result = await runTask("new_task", ["--queue", queue, task], { env: ENV });
+  assert.equal(result.code, 0, result.stderr.join("\n"));
+}
+
+async function start(task: string, args: string[]) {
+  const program = await Program.start(task, args, { env: ENV });
+  await program.waitFor(WAITING);
+  return program;
+}
+
+/** Closes the program's connection from the broker's side, once the broker lists it. */
+async function killConnection(name: string) {
+  await eventually(
+    `the broker lists a connection named "${name}"`,
+    async () => (await closeConnectionsNamed(name)) > 0,
+  );
+}
+
+const noRestart = await cannotRestartReason();
+if (noRestart) console.log(`Skipping the broker restart tests: ${noRestart}`);
+
+Deno.test({
+  name:
+    "worker.ts reconnects after a broker restart and does every task: in progress, queued, and sent after",
+  ignore: noRestart !== undefined,
+  async fn() {
+    const queue = uniqueName("task_queue");
+    const worker = await start("worker", ["--queue", queue]);
+    try {
+      await newTask(queue, "in progress...");
+      await worker.waitFor("[x] Received 'in progress...'");
+      await newTask(queue, "queued.");
+
+      await restartBroker(URL);
+      await worker.waitFor(LOST, { stream: "stderr" });
+      await worker.waitFor(BACK, { stream: "stderr", timeoutMs: 60_000 });
+      await newTask(queue, "sent after.");
+      await worker.waitFor("[x] Received 'sent after.'", { timeoutMs: 30_000 });
+      await worker.waitFor("[x] Done", {
+        count: worker.stdout.filter((l) => l.includes("Received")).length,
+      });
+    } finally {
+      assert.equal(await worker.stop(), 0);
+    }
+    try {
+      // Stopped: anything not acked would be back in the queue.
+      await waitForDepth(queue, 0);
+      const received = worker.stdout.filter((line) => line.includes("[x] Received"));
+      for (const task of ["in progress...", "queued.", "sent after."]) {
+        const first = received.filter((line) => line === ` [x] Received '${task}'`);
+        assert.equal(first.length, 1, `"${task}" was delivered fresh exactly once: ${received}`);
+      }
+      const again = received.filter((line) => line.endsWith("(redelivered)"));
+      assert.ok(
+        again.every((line) => line === " [x] Received 'in progress...' (redelivered)"),
+        `only the task in progress comes back: ${again}`,
+      );
+    } finally {
+      await deleteQueues(queue);
+    }
+  },
+});
+
+Deno.test({
+  name: "receive.ts re-declares its non-durable queue after a broker restart and receives again",
+  ignore: noRestart !== undefined,
+  async fn() {
+    const queue = uniqueName("hello");
+    const receiver = await start("receive", ["--queue", queue]);
+    try {
+      await restartBroker(URL);
+      await receiver.waitFor(BACK, { stream: "stderr", timeoutMs: 60_000 });
+      const sent = await runTask("send", ["--queue", queue, "after the restart"], { env: ENV });
+      assert.equal(sent.code, 0);
+      await receiver.waitFor("[x] Received 'after the restart'");
+    } finally {
+      assert.equal(await receiver.stop(), 0);
+      await deleteQueues(queue);
+    }
+  },
+});
+
+Deno.test("worker.ts reconnects when the broker closes its connection, and goes on working", async () => {
+  const queue = uniqueName("task_queue");
+  const worker = await start("worker", ["--queue", queue]);
+  try {
+    await killConnection("worker");
+    await worker.waitFor(LOST, { stream: "stderr" });
+    await worker.waitFor(BACK, { stream: "stderr" });
+    await newTask(queue, "after the kill");
+    await worker.waitFor("[x] Done");
+  } finally {
+    assert.equal(await worker.stop(), 0);
+    await deleteQueues(queue);
+  }
+});
+
+Deno.test("worker.ts --no-reconnect exits 1 with one sentence when the broker closes its connection", async () => {
+  const queue = uniqueName("task_queue");
+  const worker = await start("worker", ["--queue", queue, "--no-reconnect"]);
+  try {
+    await killConnection("worker");
+    assert.equal(await worker.exited, 1);
+    assert.equal(worker.stderr.length, 1, JSON.stringify(worker.stderr));
+    assert.match(
+      worker.stderr[0],
+      /^The broker at "amqp[^"]*" closed the connection: CONNECTION_FORCED/,
+    );
+  } finally {
+    await worker.stop();
+    await deleteQueues(queue);
+  }
+});
