@@ -28,6 +28,10 @@ const SOCKET_CAUSES: Record<string, string> = {
   ECONNRESET: "the server reset the connection; is this an AMQP port (5672, or 5671 for amqps)?",
 };
 
+/** Node's codes for a server certificate that fails verification. */
+const TLS_VERIFY_CODES =
+  /^(SELF_SIGNED_CERT_IN_CHAIN|DEPTH_ZERO_SELF_SIGNED_CERT|UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT(_LOCALLY)?|CERT_HAS_EXPIRED|CERT_NOT_YET_VALID|CERT_UNTRUSTED|CERT_SIGNATURE_FAILURE)$/;
+
 /**
  * Turns an error from amqplib or the socket into one sentence naming the
  * URL (password masked), the object concerned, and the fix.
@@ -59,6 +63,15 @@ export function describeError(error: unknown, url: string): string {
     return `Cannot connect to ${where}: the server closed the connection during the handshake; ${
       SOCKET_CAUSES.ECONNRESET.split("; ")[1]
     }`;
+  }
+  if (typeof code === "string" && TLS_VERIFY_CODES.test(code)) {
+    return `Cannot connect to ${where}: the broker's TLS certificate is not trusted (${text}); pass the CA certificate that signed it with --ca (or AMQP_CA)`;
+  }
+  if (code === "ERR_TLS_CERT_ALTNAME_INVALID") {
+    return `Cannot connect to ${where}: the broker's TLS certificate is for another host name (${text}); use the host name the certificate names`;
+  }
+  if (/Handshake terminated by server: 403.*mechanism EXTERNAL/.test(text)) {
+    return `The broker at ${where} refused the EXTERNAL (certificate) login: pass a client certificate with --cert and --key whose common name is a RabbitMQ user, and enable the rabbitmq_auth_mechanism_ssl plugin`;
   }
   if (/Handshake terminated by server: 403/.test(text)) {
     const guestHint = user === "guest"

@@ -48,7 +48,9 @@ export function maskUrl(url: string): string {
   try {
     const parsed = new URL(url);
     if (parsed.password) parsed.password = "***";
-    return parsed.href.replace(/\/$/, "");
+    // The TLS file parameters come from --ca, --cert, --key: shown by those flags, not here.
+    for (const name of ["cacertfile", "certfile", "keyfile"]) parsed.searchParams.delete(name);
+    return parsed.href.replace(/\/$/, "").replace(/\?$/, "");
   } catch {
     return url.replace(/\/\/([^:@/]*):[^@/]*@/, "//$1:***@");
   }

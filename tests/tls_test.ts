@@ -1,0 +1,226 @@
+/**
+ * TLS: a throwaway CA, server and client certificates made with openssl, and
+ * a second local RabbitMQ node that listens for AMQP over TLS only.
+ */
+import assert from "node:assert/strict";
+import { Program, runTask, uniqueName, WAITING } from "./_helpers.ts";
+
+const CLIENT_USER = "tls-learner";
+
+async function sh(command: string, args: string[], env: Record<string, string> = {}) {
+  const result = await new Deno.Command(command, { args, env, stdin: "null" }).output();
+  if (!result.success) {
+    throw new Error(`${command} ${args.join(" ")}: ${new TextDecoder().decode(result.stderr)}`);
+  }
+}
+
+async function available(command: string): Promise<boolean> {
+  try {
+    return (await new Deno.Command("which", { args: [command] }).output()).success;
+  } catch {
+    return false;
+  }
+}
+
+function freePort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const { port } = listener.addr as Deno.NetAddr;
+  listener.close();
+  return port;
+}
+
+/** Makes a CA, a server certificate for localhost, a client certificate for CLIENT_USER, and an unrelated CA. */
+async function makeCertificates(dir: string) {
+  const req = (key: string, subject: string, out: string[]) =>
+    sh("openssl", [
+      "req",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-keyout",
+      `${dir}/${key}`,
+      ...out,
+      "-subj",
+      subject,
+    ]);
+  const sign = async (csr: string, pem: string, extensions: string) => {
+    await Deno.writeTextFile(`${dir}/${pem}.ext`, extensions);
+    await sh("openssl", [
+      "x509",
+      "-req",
+      "-in",
+      `${dir}/${csr}`,
+      "-CA",
+      `${dir}/ca.pem`,
+      "-CAkey",
+      `${dir}/ca.key`,
+      "-CAcreateserial",
+      "-out",
+      `${dir}/${pem}`,
+      "-days",
+      "2",
+      "-extfile",
+      `${dir}/${pem}.ext`,
+    ]);
+  };
+  await req("ca.key", "/CN=Tutorials test CA", ["-x509", "-days", "2", "-out", `${dir}/ca.pem`]);
+  await req("other-ca.key", "/CN=Some other CA", [
+    "-x509",
+    "-days",
+    "2",
+    "-out",
+    `${dir}/other-ca.pem`,
+  ]);
+  await req("server.key", "/CN=localhost", ["-out", `${dir}/server.csr`]);
+  await sign(
+    "server.csr",
+    "server.pem",
+    "subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n",
+  );
+  await req("client.key", `/CN=${CLIENT_USER}`, ["-out", `${dir}/client.csr`]);
+  await sign("client.csr", "client.pem", "extendedKeyUsage=clientAuth\n");
+}
+
+/** Starts a RabbitMQ node with only a TLS listener; returns its port and a function to stop it. */
+async function startTlsNode(dir: string) {
+  const port = freePort();
+  const node = `tls-test-${port}@localhost`;
+  await Deno.writeTextFile(
+    `${dir}/rabbitmq.conf`,
+    [
+      "listeners.tcp = none",
+      `listeners.ssl.default = ${port}`,
+      `ssl_options.cacertfile = ${dir}/ca.pem`,
+      `ssl_options.certfile = ${dir}/server.pem`,
+      `ssl_options.keyfile = ${dir}/server.key`,
+      "ssl_options.verify = verify_peer",
+      "ssl_options.fail_if_no_peer_cert = false",
+      "auth_mechanisms.1 = PLAIN",
+      "auth_mechanisms.2 = AMQPLAIN",
+      "auth_mechanisms.3 = EXTERNAL",
+      "ssl_cert_login_from = common_name",
+    ].join("\n"),
+  );
+  await Deno.writeTextFile(`${dir}/enabled_plugins`, "[rabbitmq_auth_mechanism_ssl].\n");
+  await sh("chown", ["-R", "rabbitmq:rabbitmq", dir]);
+  await sh("rabbitmq-server", ["-detached"], {
+    RABBITMQ_NODENAME: node,
+    RABBITMQ_DIST_PORT: String(freePort()),
+    RABBITMQ_CONFIG_FILE: `${dir}/rabbitmq.conf`,
+    RABBITMQ_ENABLED_PLUGINS_FILE: `${dir}/enabled_plugins`,
+    RABBITMQ_MNESIA_BASE: `${dir}/mnesia`,
+    RABBITMQ_LOG_BASE: `${dir}/log`,
+    RABBITMQ_PID_FILE: `${dir}/pid`,
+  });
+  const ctl = (...args: string[]) => sh("rabbitmqctl", ["-q", "-n", node, ...args]);
+  // -detached returns before the node is registered; await_startup fails until it is.
+  const deadline = Date.now() + 60_000;
+  while (!(await ctl("await_startup", "--timeout", "60").then(() => true, () => false))) {
+    if (Date.now() > deadline) throw new Error(`The TLS test node did not start; see ${dir}/log`);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  // The client certificate's common name is a user with no password: it logs in with EXTERNAL only.
+  await ctl("add_user", CLIENT_USER, crypto.randomUUID());
+  await ctl("clear_password", CLIENT_USER);
+  await ctl("set_permissions", CLIENT_USER, ".*", ".*", ".*");
+  return { port, stop: () => ctl("stop") };
+}
+
+const missing = [];
+if (Deno.uid() !== 0) missing.push("root (to start a second rabbitmq-server node)");
+for (const command of ["openssl", "rabbitmq-server", "rabbitmqctl"]) {
+  if (!(await available(command))) missing.push(command);
+}
+if (missing.length) console.log(`Skipping the TLS tests: they need ${missing.join(", ")}`);
+
+Deno.test({
+  name:
+    "TLS: programs connect over amqps:// with a password or a client certificate, and refuse an untrusted broker",
+  ignore: missing.length > 0,
+  async fn(t) {
+    const dir = await Deno.makeTempDir({ prefix: "tls-test-" });
+    await makeCertificates(dir);
+    const broker = await startTlsNode(dir);
+    const tls = `amqps://localhost:${broker.port}`;
+    const roundTrip = async (url: string, tlsArgs: string[], env: Record<string, string> = {}) => {
+      const queue = uniqueName("hello");
+      const args = ["--url", url, "--queue", queue, ...tlsArgs];
+      const receiver = await Program.start("receive", args, { env, withoutEnv: ["AMQP_URL"] });
+      try {
+        await receiver.waitFor(WAITING);
+        const sent = await runTask("send", [...args, "over TLS"], {
+          env,
+          withoutEnv: ["AMQP_URL"],
+        });
+        assert.equal(sent.code, 0, sent.stderr.join("\n"));
+        await receiver.waitFor("[x] Received 'over TLS'");
+      } finally {
+        assert.equal(await receiver.stop(), 0);
+      }
+    };
+    try {
+      await t.step("send and receive with a password, trusting the test CA (--ca)", async () => {
+        await roundTrip(`amqps://guest:guest@localhost:${broker.port}`, ["--ca", `${dir}/ca.pem`]);
+      });
+
+      await t.step(
+        "send and receive with EXTERNAL: the certificate's CN is the user (AMQP_CA, AMQP_CERT, AMQP_KEY)",
+        async () => {
+          await roundTrip(`${tls}?auth_mechanism=external`, [], {
+            AMQP_CA: `${dir}/ca.pem`,
+            AMQP_CERT: `${dir}/client.pem`,
+            AMQP_KEY: `${dir}/client.key`,
+          });
+        },
+      );
+
+      await t.step(
+        "a CA that did not sign the broker's certificate gives the certificate sentence",
+        async () => {
+          const result = await runTask("send", [
+            "--url",
+            `amqps://guest:guest@localhost:${broker.port}`,
+            "--ca",
+            `${dir}/other-ca.pem`,
+          ], { withoutEnv: ["AMQP_URL"] });
+          assert.equal(result.code, 1);
+          assert.equal(result.stderr.length, 1);
+          assert.match(
+            result.stderr[0],
+            /^Cannot connect to "amqps:\/\/guest:\*\*\*@localhost:\d+": the broker's TLS certificate is not trusted \(.+\); pass the CA certificate that signed it with --ca/,
+          );
+        },
+      );
+
+      await t.step(
+        "EXTERNAL without a client certificate is refused with the certificate-login sentence",
+        async () => {
+          const result = await runTask("send", [
+            "--url",
+            `${tls}?auth_mechanism=external`,
+            "--ca",
+            `${dir}/ca.pem`,
+          ], { withoutEnv: ["AMQP_URL"] });
+          assert.equal(result.code, 1);
+          assert.match(
+            result.stderr[0],
+            /refused the EXTERNAL \(certificate\) login: pass a client certificate with --cert and --key/,
+          );
+        },
+      );
+
+      await t.step("a certificate path that does not exist is one sentence", async () => {
+        const result = await runTask("send", ["--url", tls, "--ca", `${dir}/missing.pem`], {
+          withoutEnv: ["AMQP_URL"],
+        });
+        assert.equal(result.code, 1);
+        assert.deepEqual(result.stderr, [
+          `Cannot read the CA certificate file "${dir}/missing.pem" (--ca): no such file`,
+        ]);
+      });
+    } finally {
+      await broker.stop();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
