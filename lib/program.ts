@@ -18,6 +18,8 @@ export interface ProgramOptions {
   envFile?: string;
   /** Variables of this process's environment the child must not inherit. */
   withoutEnv?: string[];
+  /** Text for the child's standard input (default: none). */
+  stdin?: string;
 }
 
 /** Options for {@link Program.waitFor}. */
@@ -75,10 +77,14 @@ export class Program {
       cwd: PROJECT_ROOT,
       clearEnv: true,
       env: { ...inheritedEnv(options.withoutEnv ?? []), ...options.env },
-      stdin: "null",
+      stdin: options.stdin === undefined ? "null" : "piped",
       stdout: "piped",
       stderr: "piped",
     }).spawn();
+    if (options.stdin !== undefined) {
+      const writer = this.#child.stdin.getWriter();
+      writer.write(new TextEncoder().encode(options.stdin)).then(() => writer.close());
+    }
     const read = (stream: ReadableStream<Uint8Array>, name: "stdout" | "stderr") =>
       readLines(stream, (line) => {
         this[name].push(line);

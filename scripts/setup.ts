@@ -1,0 +1,100 @@
+/**
+ * Least privilege: creates a vhost and a user whose permissions are limited
+ * to that vhost, through the management HTTP API, and prints the AMQP URL to
+ * use instead of guest. Safe to run again: what exists is left as it is.
+ * With --remove-guest it also deletes the "guest" user, once another
+ * administrator exists.
+ *
+ * Run:   deno task setup --vhost shop --user orders     (password: SETUP_PASSWORD, or typed)
+ * Needs: --allow-net, --allow-env (AMQP_URL, SETUP_PASSWORD, RABBITMQ_MANAGEMENT_URL)
+ */
+import { parseCli } from "../lib/config.ts";
+import { fail } from "../lib/errors.ts";
+import { managementRequest, managementUrl } from "../lib/management.ts";
+import { readPassword } from "../lib/password.ts";
+import { maskUrl } from "../lib/url.ts";
+
+const { url, values } = parseCli({
+  name: "setup",
+  summary:
+    "Create a vhost and a user limited to it (management API); the password comes from SETUP_PASSWORD or is typed",
+  maxArgs: 0,
+  options: {
+    vhost: { type: "string", default: "tutorials", description: "vhost to create" },
+    user: { type: "string", default: "learner", description: "user to create" },
+    "remove-guest": { type: "boolean", description: 'delete the "guest" user afterwards' },
+  },
+});
+const VHOST = values.vhost;
+const USER = values.user;
+const PERMISSIONS = { configure: ".*", write: ".*", read: ".*" }; // everything, in VHOST only
+
+const api = (path: string, request?: Parameters<typeof managementRequest>[2]) =>
+  managementRequest(url, path, request).catch((error) => fail(error.message));
+const exists = (path: string) => managementRequest(url, path).then(() => true, () => false);
+const vhostPath = encodeURIComponent(VHOST);
+const userPath = encodeURIComponent(USER);
+
+console.log(`Management API: ${managementUrl(url)}`);
+
+if (await exists(`/api/vhosts/${vhostPath}`)) {
+  console.log(`Vhost "${VHOST}": already there`);
+} else {
+  await api(`/api/vhosts/${vhostPath}`, { method: "PUT" });
+  console.log(`Vhost "${VHOST}": created`);
+}
+
+let password = "";
+if (await exists(`/api/users/${userPath}`)) {
+  console.log(`User "${USER}": already there, password unchanged`);
+} else {
+  password = await readPassword("SETUP_PASSWORD", `Password for the new user "${USER}": `);
+  if (password.length < 8) {
+    fail(
+      "The password must have at least 8 characters; set SETUP_PASSWORD or type a longer one",
+      2,
+    );
+  }
+  await api(`/api/users/${userPath}`, { method: "PUT", body: { password, tags: "" } });
+  console.log(`User "${USER}": created, no tags (cannot use the management UI)`);
+}
+
+const current = await managementRequest(url, `/api/permissions/${vhostPath}/${userPath}`).catch(
+  () => undefined,
+) as
+  | typeof PERMISSIONS
+  | undefined;
+const same = current &&
+  Object.entries(PERMISSIONS).every(([k, v]) => current[k as keyof typeof PERMISSIONS] === v);
+if (same) {
+  console.log(`Permissions of "${USER}" on "${VHOST}": already there`);
+} else {
+  await api(`/api/permissions/${vhostPath}/${userPath}`, { method: "PUT", body: PERMISSIONS });
+  console.log(
+    `Permissions of "${USER}" on "${VHOST}": set (configure, write, read: .*), no other vhost`,
+  );
+}
+
+if (values["remove-guest"]) {
+  const users = await api("/api/users") as { name: string; tags: string | string[] }[];
+  const isAdmin = (u: { tags: string | string[] }) =>
+    String(u.tags).split(",").includes("administrator");
+  if (!users.some((u) => u.name !== "guest" && isAdmin(u))) {
+    fail(
+      'Not removing "guest": no other user has the "administrator" tag, so nobody could manage the broker afterwards; create one first (rabbitmqctl add_user, set_user_tags NAME administrator)',
+    );
+  }
+  if (users.some((u) => u.name === "guest")) {
+    await api("/api/users/guest", { method: "DELETE" });
+    console.log('User "guest": deleted');
+  } else {
+    console.log('User "guest": already gone');
+  }
+}
+
+const newUrl = new URL(url);
+newUrl.username = encodeURIComponent(USER);
+newUrl.password = password || "PASSWORD";
+newUrl.pathname = `/${vhostPath}`;
+newUrl.search = "";
+console.log(`AMQP URL:       ${maskUrl(newUrl.href)}`);
