@@ -18,6 +18,7 @@ const { url } = parseCli({
 });
 const env = { AMQP_URL: url };
 const WAITING = "[*] Waiting for messages";
+const WAITING_LOGS = "[*] Waiting for logs";
 
 try {
   console.log(await ensureBroker(url));
@@ -33,14 +34,14 @@ function labelled(label: string) {
     env,
     onLine: (line: string, stream: string) => {
       seen.push(line);
-      console.log(`${`[${label}]`.padEnd(12)} ${stream === "stderr" ? "! " : ""}${line}`);
+      console.log(`${`[${label}]`.padEnd(17)} ${stream === "stderr" ? "! " : ""}${line}`);
     },
   };
 }
 
-async function start(task: string, label = task, args: string[] = []) {
+async function start(task: string, label = task, args: string[] = [], ready = WAITING) {
   const program = await Program.start(task, args, labelled(label));
-  await program.waitFor(WAITING);
+  await program.waitFor(ready);
   return program;
 }
 
@@ -76,5 +77,44 @@ const TASKS = ["First task.", "Second task...", "Third task.", "Fourth task."];
 for (const task of TASKS) await run("new_task", [task]);
 await until("[x] Done", TASKS.length);
 await stop(...workers);
+
+console.log('\n== Tutorial 3: publish/subscribe (fanout exchange "logs", two subscribers) ==');
+const subscribers = [
+  await start("receive_logs", "logs 1", [], WAITING_LOGS),
+  await start("receive_logs", "logs 2", [], WAITING_LOGS),
+];
+await run("emit_log");
+await run("emit_log", ["warning: disk almost full"]);
+await until("[x] warning: disk almost full", subscribers.length);
+await stop(...subscribers);
+
+console.log('\n== Tutorial 4: routing (direct exchange "direct_logs") ==');
+const routed = [
+  await start("receive_logs_direct", "error", ["error"], WAITING_LOGS),
+  await start("receive_logs_direct", "all", ["info", "warning", "error"], WAITING_LOGS),
+];
+await run("emit_log_direct", ["info", "Just so you know"]);
+await run("emit_log_direct", ["warning", "Careful"]);
+await run("emit_log_direct", ["error", "Run. Run. Or it will explode."]);
+await until("[x] 'error':'Run. Run. Or it will explode.'", routed.length);
+await stop(...routed);
+
+console.log('\n== Tutorial 5: topics (topic exchange "topic_logs") ==');
+const topics = [
+  await start("receive_logs_topic", "kern.*", ["kern.*"], WAITING_LOGS),
+  await start("receive_logs_topic", "*.critical", ["*.critical"], WAITING_LOGS),
+];
+await run("emit_log_topic", ["kern.critical", "A critical kernel error"]);
+await run("emit_log_topic", ["kern.info", "Kernel booted"]);
+await run("emit_log_topic", ["disk.critical", "Disk on fire"]);
+await until("[x] 'kern.info'");
+await until("[x] 'disk.critical'");
+await stop(...topics);
+
+console.log('\n== Tutorial 6: RPC (queue "rpc_queue") ==');
+const server = await start("rpc_server", "rpc_server", [], "[x] Awaiting RPC requests");
+await run("rpc_client", ["30"]);
+await until("[.] fib(30)");
+await stop(server);
 
 console.log("\nDone: every program above ran against the broker and exited cleanly.");

@@ -1,0 +1,168 @@
+import assert from "node:assert/strict";
+import { Buffer } from "node:buffer";
+import amqp from "amqplib";
+import {
+  closeConnectionsNamed,
+  deleteExchanges,
+  ENV,
+  eventually,
+  Program,
+  runTask,
+  uniqueName,
+  URL,
+  withChannel,
+} from "./_helpers.ts";
+
+const WAITING_LOGS = " [*] Waiting for logs. To exit press CTRL+C";
+
+async function startReceiver(exchange: string) {
+  const receiver = await Program.start("receive_logs", ["--exchange", exchange], { env: ENV });
+  await receiver.waitFor(WAITING_LOGS);
+  return receiver;
+}
+
+async function emitLog(exchange: string, message?: string) {
+  const result = await runTask(
+    "emit_log",
+    ["--exchange", exchange, ...(message ? [message] : [])],
+    {
+      env: ENV,
+    },
+  );
+  assert.equal(result.code, 0, result.stderr.join("\n"));
+  return result;
+}
+
+const logs = (receiver: Program) => receiver.stdout.filter((line) => line.startsWith(" [x] "));
+
+Deno.test("receive_logs.ts: two subscribers both get every message; a later one gets only later messages", async () => {
+  const exchange = uniqueName("logs");
+  const early = [await startReceiver(exchange), await startReceiver(exchange)];
+  let late: Program | undefined;
+  try {
+    const first = await emitLog(exchange, "info: first");
+    assert.deepEqual(first.stdout, [" [x] Sent 'info: first'"]);
+    await emitLog(exchange, "warning: second");
+    for (const receiver of early) await receiver.waitFor("[x] warning: second");
+
+    late = await startReceiver(exchange);
+    await emitLog(exchange, "error: third");
+    for (const receiver of [...early, late]) await receiver.waitFor("[x] error: third");
+
+    for (const receiver of early) {
+      assert.deepEqual(logs(receiver), [
+        " [x] info: first",
+        " [x] warning: second",
+        " [x] error: third",
+      ]);
+    }
+    // Messages go to the queues bound at the time they are sent: none kept them for the late one.
+    assert.deepEqual(logs(late), [" [x] error: third"]);
+  } finally {
+    const programs = [...early, ...(late ? [late] : [])];
+    const codes = await Promise.all(programs.map((receiver) => receiver.stop()));
+    await deleteExchanges(exchange);
+    assert.deepEqual(codes, programs.map(() => 0));
+  }
+  for (const receiver of [...early, late!]) assert.deepEqual(receiver.stderr, []);
+});
+
+Deno.test("emit_log.ts sends 'info: Hello World!' by default to a non-durable fanout exchange", async () => {
+  const exchange = uniqueName("logs");
+  const receiver = await startReceiver(exchange);
+  try {
+    const sent = await emitLog(exchange);
+    assert.deepEqual(sent.stdout, [" [x] Sent 'info: Hello World!'"]);
+    await receiver.waitFor("[x] info: Hello World!");
+    // Declaring it again with the tutorial's arguments succeeds only if they are equal.
+    await withChannel((channel) => channel.assertExchange(exchange, "fanout", { durable: false }));
+  } finally {
+    const code = await receiver.stop();
+    await deleteExchanges(exchange);
+    assert.equal(code, 0);
+  }
+});
+
+Deno.test("receive_logs.ts's queue is bound while it runs and gone once it stops", async () => {
+  const exchange = uniqueName("logs");
+  const receiver = await startReceiver(exchange);
+  try {
+    assert.equal(await routed(exchange, "info: probe"), true);
+    await receiver.waitFor("[x] info: probe");
+    assert.equal(await receiver.stop(), 0);
+    // Exclusive: the broker deletes the queue with the connection, so nothing keeps the logs.
+    await eventually(
+      "no queue is bound to the exchange",
+      async () => !(await routed(exchange, "x")),
+    );
+  } finally {
+    await receiver.stop();
+    await deleteExchanges(exchange);
+  }
+});
+
+Deno.test("receive_logs.ts binds a new queue after the broker closes its connection, and receives again", async () => {
+  const exchange = uniqueName("logs");
+  const receiver = await startReceiver(exchange);
+  try {
+    await eventually(
+      'the broker lists a connection named "receive_logs"',
+      async () => (await closeConnectionsNamed("receive_logs")) > 0,
+    );
+    await receiver.waitFor(/^Lost the connection to /, { stream: "stderr" });
+    await receiver.waitFor(/^Reconnected to /, { stream: "stderr", timeoutMs: 30_000 });
+    // Its old exclusive queue went with the old connection; the new one is bound again.
+    await eventually(
+      "a queue is bound to the exchange again",
+      () => routed(exchange, "info: probe"),
+    );
+    await receiver.waitFor("[x] info: probe");
+    await emitLog(exchange, "info: after the reconnect");
+    await receiver.waitFor("[x] info: after the reconnect");
+  } finally {
+    const code = await receiver.stop();
+    await deleteExchanges(exchange);
+    assert.equal(code, 0);
+  }
+});
+
+Deno.test("emit_log.ts and receive_logs.ts refuse an exchange declared durable elsewhere, naming the argument", async () => {
+  const exchange = uniqueName("logs");
+  // amqplib's own default: assertExchange declares durable exchanges.
+  await withChannel((channel) => channel.assertExchange(exchange, "fanout"));
+  try {
+    for (const task of ["emit_log", "receive_logs"]) {
+      const result = await runTask(task, ["--exchange", exchange], { env: ENV });
+      assert.equal(result.code, 1);
+      assert.deepEqual(result.stderr, [
+        `The exchange "${exchange}" already exists with durable "true", but this program declares it with durable "false"; delete the exchange with the management UI (Exchanges tab) and run again, or use another name`,
+      ]);
+    }
+  } finally {
+    await deleteExchanges(exchange);
+  }
+});
+
+for (const task of ["emit_log", "receive_logs"]) {
+  Deno.test(`${task}.ts --help names the --exchange flag and the default exchange "logs"`, async () => {
+    const result = await runTask(task, ["--help"], { env: ENV });
+    assert.equal(result.code, 0);
+    assert.ok(result.stdout.some((line) => /--exchange EXCHANGE .*\(default: logs\)/.test(line)));
+  });
+}
+
+/** Publishes with the mandatory flag: false when no queue is bound to take the message. */
+async function routed(exchange: string, message: string): Promise<boolean> {
+  const connection = await amqp.connect(URL);
+  try {
+    const channel = await connection.createConfirmChannel();
+    let returned = false;
+    channel.on("return", () => returned = true);
+    channel.publish(exchange, "", Buffer.from(message), { mandatory: true });
+    // The broker sends basic.return before the confirm of an unroutable message.
+    await channel.waitForConfirms();
+    return !returned;
+  } finally {
+    await connection.close();
+  }
+}

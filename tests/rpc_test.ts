@@ -1,0 +1,253 @@
+import assert from "node:assert/strict";
+import { Buffer } from "node:buffer";
+import amqp, { type Channel, type ConsumeMessage } from "amqplib";
+import { deleteQueues, ENV, Program, runTask, uniqueName, URL, withChannel } from "./_helpers.ts";
+
+const AWAITING = " [x] Awaiting RPC requests";
+
+async function startServer(queue: string) {
+  const server = await Program.start("rpc_server", ["--queue", queue], { env: ENV });
+  await server.waitFor(AWAITING);
+  return server;
+}
+
+async function rpcClient(queue: string, args: string[]) {
+  return await runTask("rpc_client", ["--queue", queue, ...args], { env: ENV });
+}
+
+/** The replies that arrived so far, and a way to wait for the next ones. */
+interface Replies {
+  received: ConsumeMessage[];
+  /** Resolves once `count` replies have arrived, or rejects after 10 s. */
+  until(count: number): Promise<void>;
+}
+
+/** Runs `fn` with a channel and an exclusive reply queue whose messages it collects. */
+async function withReplyQueue<T>(
+  fn: (channel: Channel, replyTo: string, replies: Replies) => Promise<T>,
+): Promise<T> {
+  const connection = await amqp.connect(URL, { noDelay: true });
+  try {
+    const channel = await connection.createChannel();
+    const { queue } = await channel.assertQueue("", { exclusive: true });
+    const received: ConsumeMessage[] = [];
+    let wake = () => {};
+    await channel.consume(queue, (msg) => {
+      if (msg) received.push(msg);
+      wake();
+    }, { noAck: true });
+    const until = async (count: number) => {
+      const deadline = Date.now() + 10_000;
+      while (received.length < count) {
+        if (Date.now() > deadline) {
+          throw new Error(`Timed out waiting for ${count} replies, got ${received.length}`);
+        }
+        // Wake up on the next reply, or every 100 ms to check the deadline.
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, 100);
+          wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+      }
+    };
+    return await fn(channel, queue, { received, until });
+  } finally {
+    await connection.close();
+  }
+}
+
+Deno.test("rpc_client.ts 10 prints ' [.] Got 55' from rpc_server.ts", async () => {
+  const queue = uniqueName("rpc_queue");
+  const server = await startServer(queue);
+  try {
+    const result = await rpcClient(queue, ["10"]);
+    assert.equal(result.code, 0, result.stderr.join("\n"));
+    assert.deepEqual(result.stdout, [" [x] Requesting fib(10)", " [.] Got 55"]);
+    assert.deepEqual(result.stderr, []);
+  } finally {
+    const code = await server.stop();
+    await deleteQueues(queue);
+    assert.equal(code, 0);
+  }
+  assert.deepEqual(server.stdout, [AWAITING, " [.] fib(10)"]);
+});
+
+Deno.test("rpc_client.ts: two clients calling at once each get their own answer", async () => {
+  const queue = uniqueName("rpc_queue");
+  const server = await startServer(queue);
+  try {
+    const [ten, twenty, thirty] = await Promise.all(
+      ["10", "20", "30"].map((n) => rpcClient(queue, [n])),
+    );
+    assert.deepEqual(ten.stdout, [" [x] Requesting fib(10)", " [.] Got 55"]);
+    assert.deepEqual(twenty.stdout, [" [x] Requesting fib(20)", " [.] Got 6765"]);
+    assert.deepEqual(thirty.stdout, [" [x] Requesting fib(30)", " [.] Got 832040"]);
+  } finally {
+    const code = await server.stop();
+    await deleteQueues(queue);
+    assert.equal(code, 0);
+  }
+});
+
+Deno.test("rpc_client.ts with no server exits 1 after --timeout, naming the queue", async () => {
+  const queue = uniqueName("rpc_queue");
+  const started = Date.now();
+  const result = await rpcClient(queue, ["--timeout", "2", "10"]);
+  const seconds = (Date.now() - started) / 1000;
+  assert.equal(result.code, 1);
+  assert.deepEqual(result.stdout, [" [x] Requesting fib(10)"]);
+  assert.deepEqual(result.stderr, [
+    `No server answered on "${queue}" within 2 s; start one with "deno task rpc_server"`,
+  ]);
+  assert.ok(seconds >= 2 && seconds < 4, `exited after ${seconds} s`);
+});
+
+Deno.test("rpc_client.ts ignores replies with another correlation id", async () => {
+  const queue = uniqueName("rpc_queue");
+  // A server that first answers with a wrong correlation id, then with the right one.
+  try {
+    await withReplyQueue(async (channel) => {
+      await channel.assertQueue(queue, { durable: false });
+      await channel.consume(queue, (msg) => {
+        if (!msg) return;
+        const { replyTo, correlationId } = msg.properties;
+        channel.sendToQueue(replyTo, Buffer.from("666"), { correlationId: crypto.randomUUID() });
+        channel.sendToQueue(replyTo, Buffer.from("55"), { correlationId });
+        channel.ack(msg);
+      });
+      const result = await rpcClient(queue, ["10"]);
+      assert.equal(result.code, 0, result.stderr.join("\n"));
+      assert.deepEqual(result.stdout, [" [x] Requesting fib(10)", " [.] Got 55"]);
+    });
+  } finally {
+    await deleteQueues(queue);
+  }
+});
+
+Deno.test("rpc_client.ts sends a random UUID correlation id and an exclusive server-named reply queue", async () => {
+  const queue = uniqueName("rpc_queue");
+  const seen: ConsumeMessage[] = [];
+  const fromOtherConnection: string[] = [];
+  try {
+    await withReplyQueue(async (channel) => {
+      await channel.assertQueue(queue, { durable: false });
+      await channel.consume(queue, async (msg) => {
+        if (!msg) return;
+        seen.push(msg);
+        // An exclusive queue is locked to its connection: another one may not even look at it.
+        await withChannel((other) => other.checkQueue(msg.properties.replyTo))
+          .then(() => fromOtherConnection.push("visible"))
+          .catch((error) => fromOtherConnection.push(error.message));
+        channel.sendToQueue(msg.properties.replyTo, Buffer.from("1"), {
+          correlationId: msg.properties.correlationId,
+        });
+        channel.ack(msg);
+      });
+      for (let i = 0; i < 2; i++) assert.equal((await rpcClient(queue, ["1"])).code, 0);
+    });
+  } finally {
+    await deleteQueues(queue);
+  }
+  const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+  assert.equal(seen.length, 2);
+  for (const msg of seen) {
+    assert.match(msg.properties.correlationId, UUID);
+    assert.match(
+      msg.properties.replyTo,
+      /^amq\.gen-/,
+      "a server-named queue, not amq.rabbitmq.reply-to",
+    );
+  }
+  assert.notEqual(seen[0].properties.correlationId, seen[1].properties.correlationId);
+  for (const outcome of fromOtherConnection) assert.match(outcome, /RESOURCE_LOCKED/);
+  assert.equal(fromOtherConnection.length, 2);
+});
+
+Deno.test("rpc_server.ts answers an invalid request with an error reply and keeps serving", async () => {
+  const queue = uniqueName("rpc_queue");
+  const server = await startServer(queue);
+  const bad = ["abc", "-1", "1.5", "", "99999999999999999999"];
+  try {
+    await withReplyQueue(async (channel, replyTo, replies) => {
+      for (const body of bad) {
+        channel.sendToQueue(queue, Buffer.from(body), { replyTo, correlationId: `id-${body}` });
+      }
+      await replies.until(bad.length);
+      for (const [i, body] of bad.entries()) {
+        const reply = replies.received[i];
+        assert.equal(reply.properties.correlationId, `id-${body}`);
+        assert.equal(reply.properties.type, "error");
+        assert.equal(
+          reply.content.toString(),
+          `"${body}" is not a whole number from 0 to 10000`,
+        );
+      }
+    });
+    const result = await rpcClient(queue, ["10"]);
+    assert.deepEqual(result.stdout, [" [x] Requesting fib(10)", " [.] Got 55"]);
+    await server.waitFor("Refused a request", { count: bad.length, stream: "stderr" });
+    assert.equal(server.stderr.length, bad.length);
+    assert.match(
+      server.stderr[0],
+      /^Refused a request: "abc" is not a whole number from 0 to 10000$/,
+    );
+  } finally {
+    const code = await server.stop();
+    await deleteQueues(queue);
+    assert.equal(code, 0);
+  }
+});
+
+Deno.test("rpc_client.ts reports the server's error reply and exits 1", async () => {
+  const queue = uniqueName("rpc_queue");
+  const server = await startServer(queue);
+  try {
+    const result = await rpcClient(queue, ["20000"]);
+    assert.equal(result.code, 1);
+    assert.deepEqual(result.stderr, [
+      'The server refused fib(20000): "20000" is not a whole number from 0 to 10000',
+    ]);
+  } finally {
+    const code = await server.stop();
+    await deleteQueues(queue);
+    assert.equal(code, 0);
+  }
+});
+
+Deno.test("rpc_client.ts refuses an n that is not a whole number, without connecting", async () => {
+  const result = await rpcClient(uniqueName("rpc_queue"), ["ten", "--url", "amqp://localhost:1"]);
+  assert.equal(result.code, 2);
+  assert.deepEqual(result.stderr, ['Invalid n "ten": expected a whole number such as 30']);
+});
+
+Deno.test("an RPC round trip through rpc_server.ts takes well under 5 ms (no Nagle delay)", async () => {
+  const queue = uniqueName("rpc_queue");
+  const server = await startServer(queue);
+  try {
+    await withReplyQueue(async (channel, replyTo, replies) => {
+      const times: number[] = [];
+      for (let i = 0; i < 60; i++) {
+        const started = performance.now();
+        channel.sendToQueue(queue, Buffer.from("10"), { replyTo, correlationId: String(i) });
+        await replies.until(i + 1);
+        times.push(performance.now() - started);
+      }
+      const median = times.slice(10).sort((a, b) => a - b)[25]; // after 10 warm-up calls
+      assert.ok(median < 5, `median round trip ${median.toFixed(2)} ms`);
+    });
+  } finally {
+    const code = await server.stop();
+    await deleteQueues(queue);
+    assert.equal(code, 0);
+  }
+});
+
+for (const task of ["rpc_server", "rpc_client"]) {
+  Deno.test(`${task}.ts --help names the --queue flag and the default queue "rpc_queue"`, async () => {
+    const result = await runTask(task, ["--help"], { env: ENV });
+    assert.equal(result.code, 0);
+    assert.ok(result.stdout.some((line) => /--queue QUEUE .*\(default: rpc_queue\)/.test(line)));
+  });
+}
