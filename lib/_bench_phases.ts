@@ -1,0 +1,388 @@
+/**
+ * The phases of `deno task bench` (scripts/bench.ts): each opens its own
+ * connection(s) and a fresh exclusive queue, runs until it has moved
+ * `count` messages (or `calls` RPC calls) or `seconds` have passed, checks
+ * that nothing was lost, closes, and returns its figures.
+ *
+ * @module
+ */
+import { Buffer } from "node:buffer";
+import type { Channel, ChannelModel, ConfirmChannel } from "amqplib";
+import { connect } from "./connect.ts";
+
+/** What every phase is given. */
+export interface PhaseSettings {
+  /** The broker URL. */
+  url: string;
+  /** Messages per run of a message phase. */
+  count: number;
+  /** Calls per run of an RPC phase. */
+  calls: number;
+  /** A run stops after this many seconds even if `count` (or `calls`) is not reached. */
+  seconds: number;
+  /** Size of every message body, in bytes. */
+  messageBytes: number;
+  /** Messages per batch for the batch confirm strategy. */
+  batchSize: number;
+}
+
+/** One run's figures: `rate` (messages or calls per second), and for RPC `p50Ms` and `p99Ms`. */
+export type Sample = Record<string, number>;
+
+/** A phase: runs once and returns its figures. */
+export type PhaseRun = (settings: PhaseSettings) => Promise<Sample>;
+
+/** The longest a single run may take, whatever happens, before the bench gives up. */
+const HARD_TIMEOUT_MS = 60_000;
+/** How long a queue's message count may stay the same before messages count as lost. */
+const STALL_MS = 5_000;
+
+/** A phase found something wrong: messages lost or nacked, or no answer in time. */
+export class PhaseFailure extends Error {}
+
+/**
+ * Publish without confirms, respecting backpressure; the run ends when the
+ * queue holds them all (asked with queue.declare, back to back).
+ *
+ * @example
+ * ```ts
+ * const { rate } = await publishNoConfirms(settings);
+ * ```
+ */
+export const publishNoConfirms: PhaseRun = (s) =>
+  withConnection(s, "publish", async (connection) => {
+    const channel = await connection.createChannel();
+    const queue = await freshQueue(channel);
+    const start = performance.now();
+    const sent = await publishMessages(channel, queue, s, start + s.seconds * 1000);
+    await waitForDepth(channel, queue, sent);
+    return { rate: perSecond(sent, start) };
+  });
+
+/** Publish one message, wait for its confirm, repeat. */
+export const confirmIndividually: PhaseRun = (s) =>
+  withConnection(s, "confirm individually", async (connection) => {
+    const channel = await connection.createConfirmChannel();
+    const queue = await freshQueue(channel);
+    const body = messageBody(s);
+    const start = performance.now();
+    const deadline = start + s.seconds * 1000;
+    let sent = 0;
+    while (sent < s.count && performance.now() < deadline) {
+      await new Promise<void>((resolve, reject) =>
+        channel.sendToQueue(queue, body, {}, (error) => error ? reject(nacked(1)) : resolve())
+      );
+      sent++;
+    }
+    const rate = perSecond(sent, start);
+    await expectDepth(channel, queue, sent);
+    return { rate };
+  });
+
+/** Publish `batchSize` messages, wait for all their confirms, repeat. */
+export const confirmInBatches: PhaseRun = (s) =>
+  withConnection(s, "confirm in batches", async (connection) => {
+    const channel = await connection.createConfirmChannel();
+    const queue = await freshQueue(channel);
+    const body = messageBody(s);
+    const start = performance.now();
+    const deadline = start + s.seconds * 1000;
+    let sent = 0;
+    while (sent < s.count && performance.now() < deadline) {
+      const size = Math.min(s.batchSize, s.count - sent);
+      for (let i = 0; i < size; i++) channel.sendToQueue(queue, body);
+      await channel.waitForConfirms().catch(() => Promise.reject(nacked(size)));
+      sent += size;
+    }
+    const rate = perSecond(sent, start);
+    await expectDepth(channel, queue, sent);
+    return { rate };
+  });
+
+/**
+ * Publish without waiting, respecting backpressure, tracking outstanding
+ * messages by delivery tag and settling them on `ack`/`nack` (with
+ * `multiple`); the run ends when the last one is confirmed.
+ */
+export const confirmAsynchronously: PhaseRun = (s) =>
+  withConnection(s, "confirm asynchronously", async (connection) => {
+    const channel = await connection.createConfirmChannel();
+    const queue = await freshQueue(channel);
+    const body = messageBody(s);
+    const outstanding = new Map<number, true>();
+    let nacks = 0;
+    let publishing = true;
+    const allConfirmed = Promise.withResolvers<void>();
+    const settle = (isNack: boolean) => ({ deliveryTag, multiple }: ConfirmFields) => {
+      for (const tag of outstanding.keys()) {
+        if (tag > deliveryTag) break;
+        if (!multiple && tag !== deliveryTag) continue;
+        outstanding.delete(tag);
+        if (isNack) nacks++;
+      }
+      if (!publishing && outstanding.size === 0) allConfirmed.resolve();
+    };
+    channel.on("ack", settle(false));
+    channel.on("nack", settle(true));
+
+    const start = performance.now();
+    const deadline = start + s.seconds * 1000;
+    let tag = 0;
+    while (tag < s.count && performance.now() < deadline) {
+      outstanding.set(++tag, true);
+      if (!channel.sendToQueue(queue, body)) await drained(channel);
+    }
+    publishing = false;
+    if (outstanding.size > 0) await within(allConfirmed.promise, "waiting for the confirms");
+    const rate = perSecond(tag, start);
+    if (nacks) throw nacked(nacks);
+    await expectDepth(channel, queue, tag);
+    return { rate };
+  });
+
+/**
+ * Consume a queue filled beforehand with `count` messages, with manual ack
+ * (one `ack` per message, not awaited) at the given prefetch.
+ */
+export function consumeAtPrefetch(prefetch: number): PhaseRun {
+  return (s) =>
+    withConnection(s, `consume prefetch ${prefetch}`, async (connection) => {
+      const filler = await connection.createChannel();
+      const queue = await freshQueue(filler);
+      const filled = await publishMessages(filler, queue, s, Infinity);
+      await waitForDepth(filler, queue, filled);
+
+      const channel = await connection.createChannel();
+      await channel.prefetch(prefetch);
+      const { rate } = await consumeUntil(channel, queue, s, () => filled);
+      return { rate };
+    });
+}
+
+/**
+ * A producer and a consumer (prefetch 100, manual ack) on separate
+ * connections at the same time; the run ends when the consumer has
+ * received every message the producer sent.
+ */
+export const producerAndConsumer: PhaseRun = (s) =>
+  withConnection(
+    s,
+    "consumer",
+    (consumerConnection) =>
+      withConnection(s, "producer", async (producerConnection) => {
+        const channel = await consumerConnection.createChannel();
+        // Exclusive to the consumer's connection; the producer may still publish to it.
+        const queue = await freshQueue(channel);
+        await channel.prefetch(100);
+        const producer = await producerConnection.createChannel();
+        let sent: number | undefined = undefined; // known once the producer is done
+        const consumed = consumeUntil(channel, queue, { ...s, seconds: Infinity }, () => sent);
+        sent = await publishMessages(producer, queue, s, performance.now() + s.seconds * 1000);
+        return { rate: (await consumed).rate };
+      }),
+  );
+
+/**
+ * Tutorial 6's RPC, in-process: a server consuming a queue (prefetch 1)
+ * and replying to `replyTo` with the request's correlation id, and a
+ * client with an exclusive reply queue making one call at a time. With
+ * `noDelay: false` both connections keep amqplib's default, Nagle's algorithm.
+ */
+export function rpc(noDelay: boolean): PhaseRun {
+  return (s) =>
+    withConnection(
+      s,
+      "rpc server",
+      (serverConnection) =>
+        withConnection(s, "rpc client", async (clientConnection) => {
+          const server = await serverConnection.createChannel();
+          const rpcQueue = await freshQueue(server);
+          await server.prefetch(1);
+          await server.consume(rpcQueue, (msg) => {
+            if (!msg) return;
+            server.sendToQueue(msg.properties.replyTo, msg.content, {
+              correlationId: msg.properties.correlationId,
+            });
+            server.ack(msg);
+          });
+
+          const client = await clientConnection.createChannel();
+          const replyQueue = await freshQueue(client);
+          let waiting: { id: string; done: () => void } | undefined;
+          await client.consume(replyQueue, (msg) => {
+            if (msg?.properties.correlationId === waiting?.id) waiting?.done();
+          }, { noAck: true });
+
+          const body = messageBody(s);
+          const latencies: number[] = [];
+          const start = performance.now();
+          const deadline = start + s.seconds * 1000;
+          while (latencies.length < s.calls && performance.now() < deadline) {
+            const id = crypto.randomUUID();
+            const sentAt = performance.now();
+            const reply = new Promise<void>((done) => waiting = { id, done });
+            client.sendToQueue(rpcQueue, body, { correlationId: id, replyTo: replyQueue });
+            await within(reply, `waiting for the reply to call ${latencies.length + 1}`);
+            latencies.push(performance.now() - sentAt);
+          }
+          const rate = perSecond(latencies.length, start);
+          latencies.sort((a, b) => a - b);
+          return { rate, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99) };
+        }, { noDelay }),
+      { noDelay },
+    );
+}
+
+/** The `p`th percentile (nearest rank) of sorted numbers. */
+export function percentile(sorted: number[], p: number): number {
+  return sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+interface ConfirmFields {
+  deliveryTag: number;
+  multiple: boolean;
+}
+
+async function withConnection(
+  s: PhaseSettings,
+  name: string,
+  fn: (connection: ChannelModel) => Promise<Sample>,
+  options: { noDelay?: boolean } = {},
+): Promise<Sample> {
+  const connection = await connect(s.url, { name: `bench: ${name}`, noDelay: options.noDelay });
+  try {
+    return await within(fn(connection), name, HARD_TIMEOUT_MS);
+  } finally {
+    await connection.close().catch(() => {});
+  }
+}
+
+/** A fresh server-named queue, exclusive to the channel's connection: gone when it closes. */
+async function freshQueue(channel: Channel): Promise<string> {
+  return (await channel.assertQueue("", { exclusive: true })).queue;
+}
+
+const bodies = new Map<number, Buffer>();
+function messageBody(s: PhaseSettings): Buffer {
+  if (!bodies.has(s.messageBytes)) bodies.set(s.messageBytes, Buffer.alloc(s.messageBytes, "x"));
+  return bodies.get(s.messageBytes)!;
+}
+
+/** Publishes up to `count` messages until `deadline`, waiting for `drain` on backpressure. */
+async function publishMessages(
+  channel: Channel,
+  queue: string,
+  s: PhaseSettings,
+  deadline: number,
+): Promise<number> {
+  const body = messageBody(s);
+  let sent = 0;
+  while (sent < s.count && performance.now() < deadline) {
+    sent++;
+    if (!channel.sendToQueue(queue, body)) await drained(channel);
+  }
+  return sent;
+}
+
+/**
+ * Consumes with manual ack until `expected()` messages (once known) have
+ * arrived or `seconds` have passed; then cancels the consumer.
+ */
+async function consumeUntil(
+  channel: Channel,
+  queue: string,
+  s: PhaseSettings,
+  expected: () => number | undefined,
+): Promise<{ rate: number }> {
+  let received = 0;
+  let start = 0;
+  const finished = Promise.withResolvers<number>();
+  const deadline = () => start + s.seconds * 1000;
+  const check = () => {
+    const now = performance.now();
+    if (received === expected() || now > deadline()) finished.resolve(now);
+  };
+  start = performance.now();
+  const { consumerTag } = await channel.consume(queue, (msg) => {
+    if (!msg) return finished.reject(new PhaseFailure(`The queue "${queue}" was deleted`));
+    channel.ack(msg);
+    received++;
+    check();
+  }, { noAck: false });
+  // A producer that has finished sends nothing more to trigger the check.
+  const poll = setInterval(check, 50);
+  try {
+    const end = await within(finished.promise, "consuming");
+    await channel.cancel(consumerTag);
+    return { rate: received / ((end - start) / 1000) };
+  } finally {
+    clearInterval(poll);
+  }
+}
+
+/**
+ * Waits for `drain`, but at most a second: under heavy load amqplib has been
+ * seen never to emit it (amqplib issue #398), and a publish that returns
+ * false has still been buffered, so waiting again on the next one keeps the
+ * backpressure without wedging the loop.
+ */
+function drained(channel: Channel): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      channel.off("drain", done);
+      resolve();
+    };
+    const timer = setTimeout(done, 1000);
+    channel.once("drain", done);
+  });
+}
+
+/**
+ * Checks with queue.declare that the queue holds `count` messages: right
+ * after confirms, which the queue sends once it has the messages.
+ */
+async function expectDepth(channel: Channel | ConfirmChannel, queue: string, count: number) {
+  const { messageCount } = await channel.checkQueue(queue);
+  if (messageCount !== count) {
+    throw new PhaseFailure(`The queue holds ${messageCount} messages, but ${count} were published`);
+  }
+}
+
+/**
+ * Waits until the queue holds `count` messages, asking back to back: without
+ * confirms, only the queue can say when the broker has them all. Gives up
+ * when the count stops growing for a few seconds.
+ */
+async function waitForDepth(channel: Channel, queue: string, count: number) {
+  let messageCount = 0;
+  let grewAt = performance.now();
+  while (messageCount < count && performance.now() - grewAt < STALL_MS) {
+    const previous = messageCount;
+    ({ messageCount } = await channel.checkQueue(queue));
+    if (messageCount > previous) grewAt = performance.now();
+  }
+  if (messageCount !== count) {
+    throw new PhaseFailure(`The queue holds ${messageCount} messages, but ${count} were published`);
+  }
+}
+
+function nacked(count: number): Error {
+  return new PhaseFailure(`The broker nacked ${count === 1 ? "a message" : `messages`}`);
+}
+
+function perSecond(count: number, start: number): number {
+  return count / ((performance.now() - start) / 1000);
+}
+
+async function within<T>(promise: Promise<T>, what: string, ms = HARD_TIMEOUT_MS): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new PhaseFailure(`Gave up ${what} after ${ms / 1000} s`)), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,186 @@
+import assert from "node:assert/strict";
+import { brokerKind } from "../lib/broker.ts";
+import {
+  deleteExchanges,
+  ENV,
+  Program,
+  queueExists,
+  runTask,
+  uniqueName,
+  URL,
+  withChannel,
+} from "./_helpers.ts";
+
+const STRATEGY_QUEUES = ["individually", "batch", "async"];
+
+/** The three lines of the tutorial, in order, for `count` messages. */
+function publishedLines(count: string): RegExp[] {
+  return [
+    new RegExp(`^Published ${count} messages individually in [\\d,]+ ms$`),
+    new RegExp(`^Published ${count} messages in batch in [\\d,]+ ms$`),
+    new RegExp(`^Published ${count} messages and handled confirms asynchronously in [\\d,]+ ms$`),
+  ];
+}
+
+function assertLines(lines: string[], patterns: RegExp[]) {
+  assert.equal(lines.length, patterns.length, JSON.stringify(lines));
+  patterns.forEach((pattern, i) => assert.match(lines[i], pattern));
+}
+
+async function assertQueuesGone(prefix: string) {
+  for (const name of STRATEGY_QUEUES) {
+    assert.equal(await queueExists(`${prefix}.${name}`), false, `${prefix}.${name} is gone`);
+  }
+}
+
+Deno.test("publisher_confirms.ts publishes 2,000 messages three ways, prints the tutorial's lines, exits 0 and leaves no queue", async () => {
+  const prefix = uniqueName("publisher_confirms");
+  const result = await runTask("publisher_confirms", ["--count", "2000", "--queue", prefix], {
+    env: ENV,
+  });
+  assert.equal(result.code, 0, result.stderr.join("\n"));
+  assertLines(result.stdout, publishedLines("2,000"));
+  assert.deepEqual(result.stderr, []);
+  await assertQueuesGone(prefix);
+});
+
+Deno.test("publisher_confirms.ts reports the messages the broker nacks (full queue, reject-publish) and exits 1", async () => {
+  const prefix = uniqueName("publisher_confirms");
+  const result = await runTask("publisher_confirms", [
+    "--count",
+    "2000",
+    "--max-length",
+    "1500",
+    "--queue",
+    prefix,
+  ], { env: ENV });
+  assert.equal(result.code, 1);
+  assertLines(result.stdout, publishedLines("2,000"));
+  // Each strategy, the asynchronous one included, counts the 500 messages that did not fit.
+  const nacked = " [!] The broker nacked 500 messages (1501, 1502, ... 2000): it did not take them";
+  assert.deepEqual(result.stderr, [nacked, nacked, nacked]);
+  await assertQueuesGone(prefix);
+});
+
+Deno.test("publisher_confirms.ts --mandatory reports the messages an unbound exchange returns, and exits 1", async () => {
+  const prefix = uniqueName("publisher_confirms");
+  const exchange = uniqueName("unbound");
+  await withChannel((channel) => channel.assertExchange(exchange, "direct", { durable: false }));
+  try {
+    const result = await runTask("publisher_confirms", [
+      "--count",
+      "3",
+      "--exchange",
+      exchange,
+      "--mandatory",
+      "--queue",
+      prefix,
+    ], { env: ENV });
+    assert.equal(result.code, 1);
+    assertLines(result.stdout, publishedLines("3"));
+    assert.deepEqual(
+      result.stderr,
+      STRATEGY_QUEUES.map((name) =>
+        ` [!] 3 messages (1, 2, 3) came back unroutable, though confirmed (312 NO_ROUTE: exchange "${exchange}", routing key "${prefix}.${name}")`
+      ),
+    );
+    await assertQueuesGone(prefix);
+  } finally {
+    await deleteExchanges(exchange);
+  }
+});
+
+Deno.test("publisher_confirms.ts without --mandatory finds confirmed messages missing from the queue, and exits 1", async () => {
+  const prefix = uniqueName("publisher_confirms");
+  const exchange = uniqueName("unbound");
+  await withChannel((channel) => channel.assertExchange(exchange, "direct", { durable: false }));
+  try {
+    const result = await runTask("publisher_confirms", [
+      "--count",
+      "3",
+      "--exchange",
+      exchange,
+      "--queue",
+      prefix,
+    ], { env: ENV });
+    assert.equal(result.code, 1);
+    assertLines(result.stdout, publishedLines("3"));
+    assert.deepEqual(
+      result.stderr,
+      STRATEGY_QUEUES.map((name) =>
+        ` [!] The queue "${prefix}.${name}" holds 0 messages, expected 3; publish with --mandatory to have unroutable messages returned`
+      ),
+    );
+  } finally {
+    await deleteExchanges(exchange);
+  }
+});
+
+/** rabbitmqctl on the test broker: the local node, or in the compose service. */
+async function rabbitmqctl(...args: string[]): Promise<string> {
+  const [command, prefix] = await brokerKind(URL) === "compose"
+    ? ["docker", ["compose", "exec", "-T", "rabbitmq", "rabbitmqctl"]]
+    : ["rabbitmqctl", []];
+  const result = await new Deno.Command(command, { args: [...prefix, "-q", ...args] }).output();
+  const text = new TextDecoder().decode(result.stdout).trim();
+  if (!result.success) throw new Error(`rabbitmqctl ${args.join(" ")} failed: ${text}`);
+  return text;
+}
+
+/**
+ * The set_vm_memory_high_watermark arguments that restore the watermark the
+ * broker reports: `0.4`, `{relative,0.6}` or `{absolute,1073741824}`.
+ */
+function restoreArgs(reported: string): string[] {
+  const match = reported.match(/^\{?(relative|absolute)?,?\s*"?([\d.]+\w*)"?\}?$/);
+  if (!match) throw new Error(`Unexpected memory watermark "${reported}"`);
+  return match[1] === "absolute" ? ["absolute", match[2]] : [match[2]];
+}
+
+const remote = await brokerKind(URL) === "remote";
+if (remote) console.log("Skipping the memory alarm test: rabbitmqctl cannot reach the broker");
+
+Deno.test({
+  name:
+    "publisher_confirms.ts reports an unconfirmed message and exits 1 when the broker stops confirming (memory alarm)",
+  ignore: remote,
+  async fn() {
+    const prefix = uniqueName("publisher_confirms");
+    const watermark = restoreArgs(
+      await rabbitmqctl("eval", "vm_memory_monitor:get_vm_memory_high_watermark()."),
+    );
+    // A memory alarm blocks every publishing connection: no confirm comes until it clears.
+    await rabbitmqctl("set_vm_memory_high_watermark", "0.000001");
+    try {
+      const program = await Program.start("publisher_confirms", [
+        "--count",
+        "10",
+        "--timeout",
+        "500",
+        "--queue",
+        prefix,
+      ], { env: ENV });
+      // Should the program wait forever, end it rather than the test.
+      const timer = setTimeout(() => program.kill("SIGKILL"), 15_000);
+      const code = await program.exited;
+      clearTimeout(timer);
+      assert.equal(code, 1);
+      assert.deepEqual(program.stdout, []);
+      assert.deepEqual(program.stderr, [
+        " [!] No confirm within 500 ms for 1 message (1); giving up",
+      ]);
+    } finally {
+      await rabbitmqctl("set_vm_memory_high_watermark", ...watermark);
+    }
+    await assertQueuesGone(prefix);
+  },
+});
+
+Deno.test("publisher_confirms.ts refuses a count of 0 with a usage error", async () => {
+  const result = await runTask("publisher_confirms", ["--count", "0"], { env: ENV });
+  assert.equal(result.code, 2);
+  assert.match(
+    result.stderr[0],
+    /^Invalid value for --count: "0" is not a whole number of at least 1/,
+  );
+});
