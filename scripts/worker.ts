@@ -10,6 +10,7 @@
 import { parseCli } from "../lib/config.ts";
 import { startConsumer } from "../lib/consumer.ts";
 import { fail } from "../lib/errors.ts";
+import { work } from "../lib/work.ts";
 
 const { url, reconnect, values } = parseCli({
   name: "worker",
@@ -21,7 +22,7 @@ const { url, reconnect, values } = parseCli({
   },
 });
 const QUEUE = values.queue;
-const SECONDS_PER_DOT = 1;
+const SLEEP_CHAR = "."; // one second of work per "."
 
 // Runs again after a reconnect, on a new channel.
 await startConsumer(url, { name: "worker", reconnect }, async (channel) => {
@@ -35,8 +36,7 @@ await startConsumer(url, { name: "worker", reconnect }, async (channel) => {
     const again = msg.fields.redelivered ? " (redelivered)" : "";
     console.log(` [x] Received '${task}'${again}`);
 
-    const dots = task.split(".").length - 1;
-    await new Promise((resolve) => setTimeout(resolve, dots * SECONDS_PER_DOT * 1000));
+    await work(task, { sleepChar: SLEEP_CHAR });
 
     console.log(" [x] Done");
     // Ack only now: if the worker dies before this line, the broker requeues the task.

@@ -1,0 +1,77 @@
+/**
+ * Helpers for the lab's tests: a unique student per test, starting lab
+ * consumers, and telling whether a queue or exchange exists.
+ */
+import assert from "node:assert/strict";
+import { task2Names, task2Queue, WAITING } from "../lib/lab.ts";
+import { TASK2_EXCHANGE_TYPES } from "../lib/lab_variants.ts";
+import { deleteExchanges, deleteQueues, ENV, Program, runTask, withChannel } from "./_helpers.ts";
+
+export { WAITING };
+
+/** A student of their own for one test: group `test-NNNN`, a random Latin surname. */
+export interface Student {
+  /** `<group>_<surname>`: task 1's queue. */
+  name: string;
+  /** `--group G --surname S`, for the programs. */
+  args: string[];
+}
+
+/** A student no other test uses, e.g. `test-4821_qzkfbwma`. */
+export function uniqueStudent(): Student {
+  const letters = Array.from(
+    crypto.getRandomValues(new Uint8Array(10)),
+    (byte) => String.fromCharCode(97 + (byte % 26)),
+  ).join("");
+  const group = `test-${1000 + Math.floor(Math.random() * 9000)}`;
+  return { name: `${group}_${letters}`, args: ["--group", group, "--surname", letters] };
+}
+
+/** Deletes every queue and exchange the lab's programs declare for the student. */
+export async function deleteStudentObjects(student: Student): Promise<void> {
+  await deleteQueues(student.name, task2Queue(student.name));
+  await deleteExchanges(
+    ...TASK2_EXCHANGE_TYPES.map((type) => task2Names(student.name, type).exchange),
+  );
+}
+
+/** Starts a lab consumer and waits for its ready line. */
+export async function startLab(task: string, args: string[] = []): Promise<Program> {
+  const program = await Program.start(task, args, { env: ENV });
+  await program.waitFor(WAITING);
+  return program;
+}
+
+/** Runs a lab program that must succeed, and returns its stdout. */
+export async function runLab(task: string, args: string[] = []): Promise<string[]> {
+  const result = await runTask(task, args, { env: ENV });
+  assert.equal(result.code, 0, `${task} failed: ${result.stderr.join("\n")}`);
+  assert.deepEqual(result.stderr, []);
+  return result.stdout;
+}
+
+/**
+ * Whether a queue exists, as another connection sees it: an exclusive queue
+ * of another connection answers a passive declare with RESOURCE_LOCKED.
+ */
+export async function queueState(queue: string): Promise<"missing" | "exclusive" | "exists"> {
+  try {
+    await withChannel((channel) => channel.checkQueue(queue));
+    return "exists";
+  } catch (error) {
+    const code = (error as { code?: number }).code;
+    if (code === 404) return "missing";
+    if (code === 405) return "exclusive";
+    throw error;
+  }
+}
+
+/** True when the exchange exists. */
+export async function exchangeExists(exchange: string): Promise<boolean> {
+  try {
+    await withChannel((channel) => channel.checkExchange(exchange));
+    return true;
+  } catch {
+    return false;
+  }
+}

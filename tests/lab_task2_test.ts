@@ -1,0 +1,187 @@
+import assert from "node:assert/strict";
+import { Buffer } from "node:buffer";
+import { restartBroker } from "../lib/broker.ts";
+import { task2Names } from "../lib/lab.ts";
+import { TASK2_VARIANTS } from "../lib/lab_variants.ts";
+import {
+  cannotRestartReason,
+  eventually,
+  Program,
+  URL,
+  waitForDepth,
+  withChannel,
+} from "./_helpers.ts";
+import {
+  deleteStudentObjects,
+  exchangeExists,
+  queueState,
+  runLab,
+  startLab,
+  type Student,
+  uniqueStudent,
+} from "./_lab_helpers.ts";
+
+const received = (worker: Program) => worker.stdout.filter((line) => line.startsWith("RECEIVED"));
+const done = (worker: Program) => worker.stdout.filter((line) => line === "INFO: Done").length;
+
+const noRestart = await cannotRestartReason();
+if (noRestart) console.log(`Skipping the lab's broker restart tests: ${noRestart}`);
+
+for (const variant of TASK2_VARIANTS) {
+  const { consumer, producer, sleepChar, exchangeType } = variant;
+  const label = `lab2:${exchangeType} (variant ${variant.number})`;
+  const newTask = async (student: Student, task: string) =>
+    assert.deepEqual(await runLab(producer, [...student.args, task]), [`SENT: ${task}`]);
+
+  Deno.test(`${label}: two workers share the tasks, each done once, and a busy worker gets no new task (prefetch 1)`, async () => {
+    const student = uniqueStudent();
+    const workers = [
+      await startLab(consumer, student.args),
+      await startLab(consumer, student.args),
+    ];
+    try {
+      const long = `long ${sleepChar.repeat(3)}`;
+      await newTask(student, long);
+      const busy = await Promise.any(
+        workers.map((worker) => worker.waitFor(`RECEIVED: ${long}`).then(() => worker)),
+      );
+      const free = workers.find((worker) => worker !== busy)!;
+      const short = ["short 1", "short 2", "short 3"];
+      for (const task of short) await newTask(student, task);
+      await free.waitFor("INFO: Done", { count: 3 });
+
+      // With prefetch 1 the busy worker is offered nothing while it works.
+      assert.deepEqual(received(busy), [`RECEIVED: ${long}`]);
+      assert.equal(done(busy), 0, "the long task is still in progress");
+      assert.deepEqual(received(free), short.map((task) => `RECEIVED: ${task}`));
+      await busy.waitFor("INFO: Done");
+      assert.deepEqual(received(busy), [`RECEIVED: ${long}`], "every task once, none twice");
+      await waitForDepth(task2Names(student.name, exchangeType).queue, 0);
+    } finally {
+      for (const worker of workers) assert.equal(await worker.stop(), 0);
+      await deleteStudentObjects(student);
+    }
+  });
+
+  Deno.test(`${label}: each "${sleepChar}" is one second of work, other sleep characters none`, async () => {
+    const student = uniqueStudent();
+    const worker = await startLab(consumer, student.args);
+    try {
+      // Two of this variant's sleep characters among the other variants' (and the tutorial's ".").
+      const others = [".", ...TASK2_VARIANTS.map((v) => v.sleepChar)]
+        .filter((c) => c !== sleepChar).join("");
+      const task = `timed ${sleepChar}${others}${sleepChar}`;
+      await newTask(student, task);
+      await worker.waitFor(`RECEIVED: ${task}`);
+      const start = Date.now();
+      await worker.waitFor("INFO: Done");
+      const seconds = (Date.now() - start) / 1000;
+      assert.ok(seconds >= 1.8 && seconds < 2.8, `took ${seconds} s, expected 2 s`);
+    } finally {
+      assert.equal(await worker.stop(), 0);
+      await deleteStudentObjects(student);
+    }
+  });
+
+  Deno.test(`${label}: a worker killed mid-task loses nothing: another worker does the task`, async () => {
+    const student = uniqueStudent();
+    const first = await startLab(consumer, student.args);
+    let second: Program | undefined;
+    try {
+      const task = `doomed ${sleepChar.repeat(3)}`;
+      await newTask(student, task);
+      await first.waitFor(`RECEIVED: ${task}`);
+      second = await startLab(consumer, student.args);
+      first.kill("SIGKILL");
+      await first.exited;
+      assert.equal(done(first), 0);
+
+      await second.waitFor("INFO: Done");
+      assert.deepEqual(received(second), [`RECEIVED: ${task} (redelivered)`]);
+      await waitForDepth(task2Names(student.name, exchangeType).queue, 0);
+    } finally {
+      await first.stop("SIGKILL");
+      if (second) assert.equal(await second.stop(), 0);
+      await deleteStudentObjects(student);
+    }
+  });
+
+  Deno.test(
+    `${label}: the worker binds its queue with ${
+      variant.bindingKey ? `"${variant.bindingKey}"` : "no key"
+    }, which routes new_task's "${variant.routingKey}"${
+      exchangeType === "fanout" ? " and any other key" : ", not other keys"
+    }`,
+    async () => {
+      const student = uniqueStudent();
+      const { exchange } = task2Names(student.name, exchangeType);
+      // Only the worker declares and binds here: the tasks are published by hand, not by new_task.
+      const worker = await startLab(consumer, student.args);
+      try {
+        await withChannel(async (channel) => {
+          channel.publish(exchange, "other.key", Buffer.from("other key"));
+          channel.publish(exchange, variant.routingKey, Buffer.from("right key"));
+          await channel.close(); // waits until the broker has both
+        });
+        await worker.waitFor("RECEIVED: right key");
+        await worker.waitFor("INFO: Done", { count: received(worker).length });
+        assert.deepEqual(
+          received(worker),
+          exchangeType === "fanout"
+            ? ["RECEIVED: other key", "RECEIVED: right key"]
+            : ["RECEIVED: right key"],
+        );
+      } finally {
+        assert.equal(await worker.stop(), 0);
+        await deleteStudentObjects(student);
+      }
+    },
+  );
+
+  Deno.test({
+    name: variant.durable
+      ? `${label}: queued tasks survive a broker restart`
+      : `${label}: queued tasks are lost in a broker restart (transient)`,
+    ignore: noRestart !== undefined,
+    async fn() {
+      const student = uniqueStudent();
+      const { queue, exchange } = task2Names(student.name, exchangeType);
+      try {
+        // No worker has run yet: new_task declares the queue and its binding itself.
+        await newTask(student, `kept ${sleepChar}`);
+        await newTask(student, `kept too ${sleepChar}`);
+        await waitForDepth(queue, 2);
+
+        await restartBroker(URL);
+
+        if (variant.durable) {
+          await waitForDepth(queue, 2);
+          assert.ok(await exchangeExists(exchange));
+          const worker = await startLab(consumer, student.args);
+          await eventually(
+            "the worker has done 2 tasks",
+            () => Promise.resolve(done(worker) === 2),
+          );
+          assert.equal(await worker.stop(), 0);
+          assert.deepEqual(received(worker), [
+            `RECEIVED: kept ${sleepChar}`,
+            `RECEIVED: kept too ${sleepChar}`,
+          ]);
+        } else {
+          // The transient queue, its exchange and the tasks in it are gone.
+          assert.equal(await queueState(queue), "missing");
+          assert.equal(await exchangeExists(exchange), false);
+          // A worker started now declares them anew, empty: it gets nothing.
+          const worker = await startLab(consumer, student.args);
+          await waitForDepth(queue, 0);
+          await newTask(student, `after ${sleepChar}`);
+          await worker.waitFor("INFO: Done");
+          assert.equal(await worker.stop(), 0);
+          assert.deepEqual(received(worker), [`RECEIVED: after ${sleepChar}`]);
+        }
+      } finally {
+        await deleteStudentObjects(student);
+      }
+    },
+  });
+}
