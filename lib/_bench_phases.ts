@@ -114,11 +114,15 @@ export const confirmAsynchronously: PhaseRun = (s) =>
     let publishing = true;
     const allConfirmed = Promise.withResolvers<void>();
     const settle = (isNack: boolean) => ({ deliveryTag, multiple }: ConfirmFields) => {
-      for (const tag of outstanding.keys()) {
-        if (tag > deliveryTag) break;
-        if (!multiple && tag !== deliveryTag) continue;
-        outstanding.delete(tag);
-        if (isNack) nacks++;
+      const settle = (tag: number) => {
+        if (outstanding.delete(tag) && isNack) nacks++;
+      };
+      if (!multiple) settle(deliveryTag);
+      else {
+        for (const tag of outstanding.keys()) {
+          if (tag > deliveryTag) break;
+          settle(tag);
+        }
       }
       if (!publishing && outstanding.size === 0) allConfirmed.resolve();
     };

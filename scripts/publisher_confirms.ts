@@ -135,12 +135,18 @@ async function publishAsynchronously(channel: ConfirmChannel, queue: string): Pr
   let publishing = true;
 
   const onConfirm = (confirm: Confirm) => (fields: { deliveryTag: number; multiple: boolean }) => {
-    // multiple: this confirm covers every outstanding tag up to deliveryTag.
-    for (const [tag, n] of outstanding) {
-      if (tag > fields.deliveryTag) break;
-      if (!fields.multiple && tag !== fields.deliveryTag) continue;
-      if (confirm === "nack") nacked.push(n);
+    const settle = (tag: number) => {
+      if (confirm === "nack") nacked.push(outstanding.get(tag)!);
       outstanding.delete(tag);
+    };
+    if (!fields.multiple) {
+      if (outstanding.has(fields.deliveryTag)) settle(fields.deliveryTag);
+    } else {
+      // multiple: every outstanding tag up to deliveryTag (a Map keeps them in publishing order).
+      for (const tag of outstanding.keys()) {
+        if (tag > fields.deliveryTag) break;
+        settle(tag);
+      }
     }
     if (!publishing && outstanding.size === 0) allConfirmed.resolve();
   };
