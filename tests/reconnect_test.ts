@@ -3,6 +3,7 @@ import { restartBroker } from "../lib/broker.ts";
 import {
   cannotRestartReason,
   closeConnectionsNamed,
+  deleteExchanges,
   deleteQueues,
   ENV,
   eventually,
@@ -96,6 +97,33 @@ Deno.test({
     } finally {
       assert.equal(await receiver.stop(), 0);
       await deleteQueues(queue);
+    }
+  },
+});
+
+Deno.test({
+  name: "receive_logs.ts re-creates its exclusive queue and binding after a broker restart",
+  ignore: noRestart !== undefined,
+  async fn() {
+    const exchange = uniqueName("logs");
+    const subscriber = await Program.start("receive_logs", ["--exchange", exchange], { env: ENV });
+    const emit = async (message: string) => {
+      const result = await runTask("emit_log", ["--exchange", exchange, message], { env: ENV });
+      assert.equal(result.code, 0, result.stderr.join("\n"));
+    };
+    try {
+      await subscriber.waitFor("[*] Waiting for logs");
+      await emit("before the restart");
+      await subscriber.waitFor("[x] before the restart");
+
+      // The restart deletes the exclusive queue and the non-durable exchange.
+      await restartBroker(URL);
+      await subscriber.waitFor(BACK, { stream: "stderr", timeoutMs: 60_000 });
+      await emit("after the restart");
+      await subscriber.waitFor("[x] after the restart");
+    } finally {
+      assert.equal(await subscriber.stop(), 0);
+      await deleteExchanges(exchange);
     }
   },
 });
