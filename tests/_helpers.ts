@@ -116,3 +116,13 @@ export async function closeConnectionsNamed(name: string): Promise<number> {
   }
   return named.length;
 }
+
+/** Every program: the tasks of deno.json that run a script with `deno run`. */
+export async function programTasks(): Promise<string[]> {
+  const config = JSON.parse(
+    await Deno.readTextFile(new globalThis.URL("../deno.json", import.meta.url)),
+  );
+  return Object.entries(config.tasks as Record<string, { command: string }>)
+    .filter(([, task]) => task.command.startsWith("deno run "))
+    .map(([name]) => name);
+}

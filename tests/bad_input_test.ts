@@ -4,14 +4,9 @@
  * time) and shows no stack trace.
  */
 import assert from "node:assert/strict";
-import { runTask, URL } from "./_helpers.ts";
+import { programTasks, runTask, URL } from "./_helpers.ts";
 
-const config = JSON.parse(
-  await Deno.readTextFile(new globalThis.URL("../deno.json", import.meta.url)),
-);
-const PROGRAMS: string[] = Object.entries(config.tasks as Record<string, { command: string }>)
-  .filter(([, task]) => task.command.startsWith("deno run "))
-  .map(([name]) => name);
+const PROGRAMS = await programTasks();
 
 const STUDENT = ["--group", "inbo-04", "--surname", "laptev"];
 
