@@ -2,9 +2,11 @@
  * Shared test helpers: the broker URL, unique names, and a plain amqplib
  * connection to set up and inspect queues the programs under test use.
  */
+import assert from "node:assert/strict";
 import amqp, { type Channel, type GetMessage } from "amqplib";
 import { brokerKind } from "../lib/broker.ts";
 import { managementRequest } from "../lib/management.ts";
+import { runTask } from "../lib/program.ts";
 
 export { Program, runTask } from "../lib/program.ts";
 
@@ -125,4 +127,26 @@ export async function programTasks(): Promise<string[]> {
   return Object.entries(config.tasks as Record<string, { command: string }>)
     .filter(([, task]) => task.command.startsWith("deno run "))
     .map(([name]) => name);
+}
+
+/** A port nothing listens on: bound a moment ago, then released. */
+export function freePort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const { port } = listener.addr as Deno.NetAddr;
+  listener.close();
+  return port;
+}
+
+/** The test broker's URL with other credentials, port or vhost. */
+export function urlWith(change: (url: globalThis.URL) => void): string {
+  const url = new globalThis.URL(URL);
+  change(url);
+  return url.href;
+}
+
+/** Queues a task with new_task and checks that it said it sent it. */
+export async function newTask(queue: string, task: string): Promise<void> {
+  const result = await runTask("new_task", ["--queue", queue, task], { env: ENV });
+  assert.equal(result.code, 0, result.stderr.join("\n"));
+  assert.deepEqual(result.stdout, [` [x] Sent '${task}'`]);
 }

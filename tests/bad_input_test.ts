@@ -4,7 +4,7 @@
  * time) and shows no stack trace.
  */
 import assert from "node:assert/strict";
-import { programTasks, runTask, URL } from "./_helpers.ts";
+import { programTasks, runTask, urlWith } from "./_helpers.ts";
 
 const PROGRAMS = await programTasks();
 
@@ -62,12 +62,6 @@ for (
 ) TOO_MANY[program] ??= ["unexpected"];
 
 const LONG_KEY = "k".repeat(256);
-
-function urlWith(change: (url: globalThis.URL) => void): string {
-  const url = new globalThis.URL(URL);
-  change(url);
-  return url.href;
-}
 
 interface Cell {
   args: string[];

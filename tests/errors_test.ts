@@ -3,27 +3,14 @@ import amqp from "amqplib";
 import {
   deleteQueues,
   ENV,
+  freePort,
   programTasks,
   runTask,
   uniqueName,
   URL,
+  urlWith,
   withChannel,
 } from "./_helpers.ts";
-
-/** A port nothing listens on: bound by us a moment ago, then released. */
-function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const { port } = listener.addr as Deno.NetAddr;
-  listener.close();
-  return port;
-}
-
-/** The URL with other credentials, port or vhost. */
-function urlWith(change: (url: globalThis.URL) => void): string {
-  const url = new globalThis.URL(URL);
-  change(url);
-  return url.href;
-}
 
 async function assertOneLineError(
   task: string,

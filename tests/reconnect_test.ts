@@ -7,6 +7,7 @@ import {
   deleteQueues,
   ENV,
   eventually,
+  newTask,
   Program,
   runTask,
   uniqueName,
@@ -17,11 +18,6 @@ import {
 
 const LOST = /^Lost the connection to "amqp[^"]*" \(.+\); reconnecting$/;
 const BACK = /^Reconnected to "amqp[^"]*"$/;
-
-async function newTask(queue: string, task: string) {
-  const result = await runTask("new_task", ["--queue", queue, task], { env: ENV });
-  assert.equal(result.code, 0, result.stderr.join("\n"));
-}
 
 async function start(task: string, args: string[]) {
   const program = await Program.start(task, args, { env: ENV });

@@ -3,7 +3,7 @@
  * a second local RabbitMQ node that listens for AMQP over TLS only.
  */
 import assert from "node:assert/strict";
-import { Program, runTask, uniqueName, WAITING } from "./_helpers.ts";
+import { freePort, Program, runTask, uniqueName, WAITING } from "./_helpers.ts";
 
 const CLIENT_USER = "tls-learner";
 
@@ -20,13 +20,6 @@ async function available(command: string): Promise<boolean> {
   } catch {
     return false;
   }
-}
-
-function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const { port } = listener.addr as Deno.NetAddr;
-  listener.close();
-  return port;
 }
 
 /** Makes a CA, a server certificate for localhost, a client certificate for CLIENT_USER, and an unrelated CA. */

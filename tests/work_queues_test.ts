@@ -5,19 +5,13 @@ import {
   deleteQueues,
   ENV,
   getOne,
+  newTask,
   Program,
-  runTask,
   uniqueName,
   URL,
   waitForDepth,
   WAITING,
 } from "./_helpers.ts";
-
-async function newTask(queue: string, task: string) {
-  const result = await runTask("new_task", ["--queue", queue, task], { env: ENV });
-  assert.equal(result.code, 0, result.stderr.join("\n"));
-  assert.deepEqual(result.stdout, [` [x] Sent '${task}'`]);
-}
 
 async function startWorker(queue: string) {
   const worker = await Program.start("worker", ["--queue", queue], { env: ENV });
