@@ -7,6 +7,7 @@
 import { parseArgs } from "node:util";
 import { TLS_PARAMETERS } from "./connect.ts";
 import { fail } from "./errors.ts";
+import { maskUrl } from "./url.ts";
 
 /** The default broker URL, used when no `--url`, `AMQP_URL` or `.env` gives one. */
 export const DEFAULT_URL = "amqp://localhost";
@@ -161,9 +162,7 @@ function checkUrl(spec: ProgramSpec<Record<string, OptionSpec>>, url: string): v
   if (!parsed || !["amqp:", "amqps:"].includes(parsed.protocol) || !parsed.hostname) {
     usageError(
       spec,
-      `Invalid broker URL "${
-        url.replace(/:[^:@/]*@/, ":***@")
-      }": expected amqp://user:password@host:port/vhost`,
+      `Invalid broker URL "${maskUrl(url)}": expected amqp://user:password@host:port/vhost`,
     );
   }
 }

@@ -39,11 +39,25 @@ export interface ProgramResult {
   stderr: string[];
 }
 
+/** The tasks of deno.json that run a program (`deno run ...`): name to command line. */
+async function programCommands(): Promise<Record<string, string>> {
+  const config = JSON.parse(await Deno.readTextFile(new URL("deno.json", PROJECT_ROOT)));
+  const commands: Record<string, string> = {};
+  for (const [name, task] of Object.entries(config.tasks as Record<string, { command: string }>)) {
+    if (task.command.startsWith("deno run ")) commands[name] = task.command;
+  }
+  return commands;
+}
+
+/** The names of every program's task in deno.json. */
+export async function programTasks(): Promise<string[]> {
+  return Object.keys(await programCommands());
+}
+
 /** The command line of a task in deno.json, with `deno` replaced by this Deno. */
 export async function taskCommand(task: string): Promise<string[]> {
-  const config = JSON.parse(await Deno.readTextFile(new URL("deno.json", PROJECT_ROOT)));
-  const command: string | undefined = config.tasks?.[task]?.command;
-  if (!command?.startsWith("deno run ")) throw new Error(`No "deno run" task named "${task}"`);
+  const command = (await programCommands())[task];
+  if (!command) throw new Error(`No "deno run" task named "${task}"`);
   const [, ...args] = command.split(/\s+/);
   return [Deno.execPath(), ...args];
 }

@@ -6,9 +6,9 @@ import assert from "node:assert/strict";
 import amqp, { type Channel, type GetMessage } from "amqplib";
 import { brokerKind } from "../lib/broker.ts";
 import { managementRequest } from "../lib/management.ts";
-import { runTask } from "../lib/program.ts";
+import { type ProgramResult, runTask } from "../lib/program.ts";
 
-export { Program, runTask } from "../lib/program.ts";
+export { Program, programTasks, runTask } from "../lib/program.ts";
 
 /** The broker the tests use: AMQP_URL (from the environment or .env), else localhost. */
 export const URL = Deno.env.get("AMQP_URL") ?? "amqp://localhost";
@@ -18,6 +18,9 @@ export const ENV = { AMQP_URL: URL };
 
 /** The line every consumer prints once it is consuming. */
 export const WAITING = " [*] Waiting for messages. To exit press CTRL+C";
+
+/** The line the logs subscribers of tutorials 3 to 5 print once they are consuming. */
+export const WAITING_LOGS = " [*] Waiting for logs. To exit press CTRL+C";
 
 /** A name no other test uses, e.g. `task_queue.test.1a2b3c4d`. */
 export function uniqueName(prefix: string): string {
@@ -119,16 +122,6 @@ export async function closeConnectionsNamed(name: string): Promise<number> {
   return named.length;
 }
 
-/** Every program: the tasks of deno.json that run a script with `deno run`. */
-export async function programTasks(): Promise<string[]> {
-  const config = JSON.parse(
-    await Deno.readTextFile(new globalThis.URL("../deno.json", import.meta.url)),
-  );
-  return Object.entries(config.tasks as Record<string, { command: string }>)
-    .filter(([, task]) => task.command.startsWith("deno run "))
-    .map(([name]) => name);
-}
-
 /** A port nothing listens on: bound a moment ago, then released. */
 export function freePort(): number {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
@@ -149,4 +142,26 @@ export async function newTask(queue: string, task: string): Promise<void> {
   const result = await runTask("new_task", ["--queue", queue, task], { env: ENV });
   assert.equal(result.code, 0, result.stderr.join("\n"));
   assert.deepEqual(result.stdout, [` [x] Sent '${task}'`]);
+}
+
+/**
+ * Runs a program that must fail with one line on stderr: checks its exit
+ * code, that the line matches `message`, and that it is no stack trace.
+ */
+export async function assertOneLineError(
+  task: string,
+  args: string[],
+  expected: { code: number; message: RegExp },
+): Promise<ProgramResult> {
+  const result = await runTask(task, args, { env: ENV });
+  const stderr = result.stderr.join("\n");
+  assert.equal(result.code, expected.code, `exit code of ${task} ${args.join(" ")}: ${stderr}`);
+  assert.equal(result.stderr.length, 1, `one line on stderr: ${stderr}`);
+  assert.match(result.stderr[0], expected.message);
+  assert.doesNotMatch(
+    result.stderr[0],
+    /\bat .*:\d+:\d+|\bat .*\.(ts|js):\d+|Error:|Uncaught/,
+    "no stack trace",
+  );
+  return result;
 }

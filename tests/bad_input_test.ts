@@ -4,7 +4,7 @@
  * time) and shows no stack trace.
  */
 import assert from "node:assert/strict";
-import { programTasks, runTask, urlWith } from "./_helpers.ts";
+import { assertOneLineError, programTasks, urlWith } from "./_helpers.ts";
 
 const PROGRAMS = await programTasks();
 
@@ -202,16 +202,7 @@ for (const [name, cellFor] of Object.entries(CLASSES)) {
       if (!cell) continue;
       cells++;
       await t.step(program, async () => {
-        const result = await runTask(program, cell.args);
-        const stderr = result.stderr.join("\n");
-        assert.equal(
-          result.code,
-          cell.code,
-          `exit code of ${program} ${cell.args.join(" ")}: ${stderr}`,
-        );
-        assert.equal(result.stderr.length, 1, `one line on stderr: ${stderr}`);
-        assert.match(result.stderr[0], cell.message);
-        assert.doesNotMatch(result.stderr[0], /\bat .*:\d+:\d+|Error:|Uncaught/, "no stack trace");
+        const result = await assertOneLineError(program, cell.args, cell);
         assert.doesNotMatch(result.stderr[0], /wrong-password/, "no password");
       });
     }

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import amqp from "amqplib";
 import {
+  assertOneLineError,
   deleteQueues,
   ENV,
   freePort,
@@ -11,19 +12,6 @@ import {
   urlWith,
   withChannel,
 } from "./_helpers.ts";
-
-async function assertOneLineError(
-  task: string,
-  args: string[],
-  expected: { code: number; message: RegExp },
-) {
-  const result = await runTask(task, args, { env: ENV });
-  assert.equal(result.code, expected.code, `exit code; stderr: ${result.stderr.join("\n")}`);
-  assert.equal(result.stderr.length, 1, `one line on stderr: ${JSON.stringify(result.stderr)}`);
-  assert.match(result.stderr[0], expected.message);
-  assert.doesNotMatch(result.stderr[0], /\bat .*\.(ts|js):\d+/, "no stack trace");
-  return result;
-}
 
 const connectionCases = [
   {

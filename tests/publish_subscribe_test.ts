@@ -10,10 +10,9 @@ import {
   runTask,
   uniqueName,
   URL,
+  WAITING_LOGS,
   withChannel,
 } from "./_helpers.ts";
-
-const WAITING_LOGS = " [*] Waiting for logs. To exit press CTRL+C";
 
 async function startReceiver(exchange: string) {
   const receiver = await Program.start("receive_logs", ["--exchange", exchange], { env: ENV });

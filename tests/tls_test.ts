@@ -3,7 +3,7 @@
  * a second local RabbitMQ node that listens for AMQP over TLS only.
  */
 import assert from "node:assert/strict";
-import { freePort, Program, runTask, uniqueName, WAITING } from "./_helpers.ts";
+import { eventually, freePort, Program, runTask, uniqueName, WAITING } from "./_helpers.ts";
 
 const CLIENT_USER = "tls-learner";
 
@@ -107,11 +107,11 @@ async function startTlsNode(dir: string) {
   });
   const ctl = (...args: string[]) => sh("rabbitmqctl", ["-q", "-n", node, ...args]);
   // -detached returns before the node is registered; await_startup fails until it is.
-  const deadline = Date.now() + 60_000;
-  while (!(await ctl("await_startup", "--timeout", "60").then(() => true, () => false))) {
-    if (Date.now() > deadline) throw new Error(`The TLS test node did not start; see ${dir}/log`);
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
+  await eventually(
+    `the TLS test node has started (see ${dir}/log)`,
+    () => ctl("await_startup", "--timeout", "60").then(() => true, () => false),
+    60_000,
+  );
   // The client certificate's common name is a user with no password: it logs in with EXTERNAL only.
   await ctl("add_user", CLIENT_USER, crypto.randomUUID());
   await ctl("clear_password", CLIENT_USER);

@@ -1,7 +1,13 @@
 import assert from "node:assert/strict";
-import { deleteExchanges, ENV, Program, runTask, uniqueName, withChannel } from "./_helpers.ts";
-
-const WAITING_LOGS = " [*] Waiting for logs. To exit press CTRL+C";
+import {
+  deleteExchanges,
+  ENV,
+  Program,
+  runTask,
+  uniqueName,
+  WAITING_LOGS,
+  withChannel,
+} from "./_helpers.ts";
 
 async function startReceiver(exchange: string, bindingKeys: string[]) {
   const receiver = await Program.start(
