@@ -9,6 +9,7 @@
 import { Buffer } from "node:buffer";
 import type { Channel, ChannelModel, ConfirmChannel } from "amqplib";
 import { connect } from "./connect.ts";
+import { startClock } from "./_bench_cpu.ts";
 
 /** What every phase is given. */
 export interface PhaseSettings {
@@ -24,9 +25,15 @@ export interface PhaseSettings {
   messageBytes: number;
   /** Messages per batch for the batch confirm strategy. */
   batchSize: number;
+  /** The broker's OS process id, when it runs on this machine: to measure its CPU time. */
+  brokerPid?: string;
 }
 
-/** One run's figures: `rate` (messages or calls per second), and for RPC `p50Ms` and `p99Ms`. */
+/**
+ * One run's figures: `rate` (messages or calls per second); for RPC `p50Ms`
+ * and `p99Ms`; where measured, `clientCpuUs` and `brokerCpuUs`, the CPU
+ * microseconds this process and the broker spent per message (or call).
+ */
 export type Sample = Record<string, number>;
 
 /** A phase: runs once and returns its figures. */
@@ -53,10 +60,10 @@ export const publishNoConfirms: PhaseRun = (s) =>
   withConnection(s, "publish", async (connection) => {
     const channel = await connection.createChannel();
     const queue = await freshQueue(channel);
-    const start = performance.now();
-    const sent = await publishMessages(channel, queue, s, start + s.seconds * 1000);
+    const clock = startClock(s.brokerPid);
+    const sent = await publishMessages(channel, queue, s, clock.start + s.seconds * 1000);
     await waitForDepth(channel, queue, sent);
-    return { rate: perSecond(sent, start) };
+    return clock.stop(sent);
   });
 
 /** Publish one message, wait for its confirm, repeat. */
@@ -65,8 +72,8 @@ export const confirmIndividually: PhaseRun = (s) =>
     const channel = await connection.createConfirmChannel();
     const queue = await freshQueue(channel);
     const body = messageBody(s);
-    const start = performance.now();
-    const deadline = start + s.seconds * 1000;
+    const clock = startClock(s.brokerPid);
+    const deadline = clock.start + s.seconds * 1000;
     let sent = 0;
     while (sent < s.count && performance.now() < deadline) {
       await new Promise<void>((resolve, reject) =>
@@ -74,9 +81,9 @@ export const confirmIndividually: PhaseRun = (s) =>
       );
       sent++;
     }
-    const rate = perSecond(sent, start);
+    const sample = clock.stop(sent);
     await expectDepth(channel, queue, sent);
-    return { rate };
+    return sample;
   });
 
 /** Publish `batchSize` messages, wait for all their confirms, repeat. */
@@ -85,8 +92,8 @@ export const confirmInBatches: PhaseRun = (s) =>
     const channel = await connection.createConfirmChannel();
     const queue = await freshQueue(channel);
     const body = messageBody(s);
-    const start = performance.now();
-    const deadline = start + s.seconds * 1000;
+    const clock = startClock(s.brokerPid);
+    const deadline = clock.start + s.seconds * 1000;
     let sent = 0;
     while (sent < s.count && performance.now() < deadline) {
       const size = Math.min(s.batchSize, s.count - sent);
@@ -94,9 +101,9 @@ export const confirmInBatches: PhaseRun = (s) =>
       await channel.waitForConfirms().catch(() => Promise.reject(nacked(size)));
       sent += size;
     }
-    const rate = perSecond(sent, start);
+    const sample = clock.stop(sent);
     await expectDepth(channel, queue, sent);
-    return { rate };
+    return sample;
   });
 
 /**
@@ -129,8 +136,8 @@ export const confirmAsynchronously: PhaseRun = (s) =>
     channel.on("ack", settle(false));
     channel.on("nack", settle(true));
 
-    const start = performance.now();
-    const deadline = start + s.seconds * 1000;
+    const clock = startClock(s.brokerPid);
+    const deadline = clock.start + s.seconds * 1000;
     let tag = 0;
     while (tag < s.count && performance.now() < deadline) {
       outstanding.set(++tag, true);
@@ -138,10 +145,10 @@ export const confirmAsynchronously: PhaseRun = (s) =>
     }
     publishing = false;
     if (outstanding.size > 0) await within(allConfirmed.promise, "waiting for the confirms");
-    const rate = perSecond(tag, start);
+    const sample = clock.stop(tag);
     if (nacks) throw nacked(nacks);
     await expectDepth(channel, queue, tag);
-    return { rate };
+    return sample;
   });
 
 /**
@@ -158,8 +165,7 @@ export function consumeAtPrefetch(prefetch: number): PhaseRun {
 
       const channel = await connection.createChannel();
       await channel.prefetch(prefetch);
-      const { rate } = await consumeUntil(channel, queue, s, () => filled);
-      return { rate };
+      return await consumeUntil(channel, queue, s, () => filled);
     });
 }
 
@@ -182,7 +188,7 @@ export const producerAndConsumer: PhaseRun = (s) =>
         let sent: number | undefined = undefined; // known once the producer is done
         const consumed = consumeUntil(channel, queue, { ...s, seconds: Infinity }, () => sent);
         sent = await publishMessages(producer, queue, s, performance.now() + s.seconds * 1000);
-        return { rate: (await consumed).rate };
+        return await consumed;
       }),
   );
 
@@ -219,8 +225,8 @@ export function rpc(noDelay: boolean): PhaseRun {
 
           const body = messageBody(s);
           const latencies: number[] = [];
-          const start = performance.now();
-          const deadline = start + s.seconds * 1000;
+          const clock = startClock(s.brokerPid);
+          const deadline = clock.start + s.seconds * 1000;
           while (latencies.length < s.calls && performance.now() < deadline) {
             const id = crypto.randomUUID();
             const sentAt = performance.now();
@@ -229,9 +235,9 @@ export function rpc(noDelay: boolean): PhaseRun {
             await within(reply, `waiting for the reply to call ${latencies.length + 1}`);
             latencies.push(performance.now() - sentAt);
           }
-          const rate = perSecond(latencies.length, start);
+          const sample = clock.stop(latencies.length);
           latencies.sort((a, b) => a - b);
-          return { rate, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99) };
+          return { ...sample, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99) };
         }, { noDelay }),
       { noDelay },
     );
@@ -297,16 +303,15 @@ async function consumeUntil(
   queue: string,
   s: PhaseSettings,
   expected: () => number | undefined,
-): Promise<{ rate: number }> {
+): Promise<Sample> {
   let received = 0;
-  let start = 0;
-  const finished = Promise.withResolvers<number>();
-  const deadline = () => start + s.seconds * 1000;
+  const finished = Promise.withResolvers<Sample>();
+  const clock = startClock(s.brokerPid);
   const check = () => {
-    const now = performance.now();
-    if (received === expected() || now > deadline()) finished.resolve(now);
+    if (received === expected() || performance.now() > clock.start + s.seconds * 1000) {
+      finished.resolve(clock.stop(received));
+    }
   };
-  start = performance.now();
   const { consumerTag } = await channel.consume(queue, (msg) => {
     if (!msg) return finished.reject(new PhaseFailure(`The queue "${queue}" was deleted`));
     channel.ack(msg);
@@ -316,9 +321,9 @@ async function consumeUntil(
   // A producer that has finished sends nothing more to trigger the check.
   const poll = setInterval(check, 50);
   try {
-    const end = await within(finished.promise, "consuming");
+    const sample = await within(finished.promise, "consuming");
     await channel.cancel(consumerTag);
-    return { rate: received / ((end - start) / 1000) };
+    return sample;
   } finally {
     clearInterval(poll);
   }
@@ -373,10 +378,6 @@ async function waitForDepth(channel: Channel, queue: string, count: number) {
 
 function nacked(count: number): Error {
   return new PhaseFailure(`The broker nacked ${count === 1 ? "a message" : `messages`}`);
-}
-
-function perSecond(count: number, start: number): number {
-  return count / ((performance.now() - start) / 1000);
 }
 
 async function within<T>(promise: Promise<T>, what: string, ms = HARD_TIMEOUT_MS): Promise<T> {

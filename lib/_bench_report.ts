@@ -109,6 +109,14 @@ export function checkTargets(medians: Record<string, Sample>): Record<string, Ta
   return checks;
 }
 
+/** CPU µs per message: `4.1 + 16.0 µs` (bench + broker), `4.1 µs` (bench only), or nothing. */
+function cpu(sample: Sample): string {
+  const us = (n: number) => n.toFixed(1);
+  if (sample.clientCpuUs === undefined) return "";
+  if (sample.brokerCpuUs === undefined) return `${us(sample.clientCpuUs)} µs`;
+  return `${us(sample.clientCpuUs)} + ${us(sample.brokerCpuUs)} µs`;
+}
+
 function figures(sample: Sample, unit: string): string {
   const rate = `${formatCount(sample.rate)} ${unit}`;
   return sample.p50Ms === undefined
@@ -116,14 +124,18 @@ function figures(sample: Sample, unit: string): string {
     : `${rate}, p50 ${formatMs(sample.p50Ms)} ms, p99 ${formatMs(sample.p99Ms)} ms`;
 }
 
-/** The results as a Markdown table: phase, median, each run, target, met or not. */
+/**
+ * The results as a Markdown table: phase, median, each run, CPU time per
+ * message (bench + broker, medians), target, met or not.
+ */
 export function markdownTable(results: PhaseResult[]): string {
   const rows = [
-    ["Phase", "Median", "Runs", "Target", "Met"],
+    ["Phase", "Median", "Runs", "CPU per message (bench + broker)", "Target", "Met"],
     ...results.map((result) => [
       result.label,
       figures(result.median, result.unit),
       result.runs.map((run) => formatCount(run.rate)).join(" / "),
+      cpu(result.median),
       result.target?.target ?? "",
       result.target ? `${result.target.met ? "yes" : "**no**"} (${result.target.detail})` : "",
     ]),

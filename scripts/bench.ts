@@ -7,18 +7,21 @@
  * `noDelay` and with Nagle's algorithm (amqplib's default). Each phase runs
  * --runs times, up to --count messages (--calls RPC calls) or --seconds per
  * run; the table shows the medians and the targets of a 2-core machine with a
- * local broker. docs/benchmarks.md explains the figures.
+ * local broker. Where it can (Linux, broker on this machine, management
+ * plugin on), it also shows the CPU time the bench and the broker spend per
+ * message: where the time goes. docs/benchmarks.md explains the figures.
  *
- * Run:   deno task bench                      (about two minutes)
+ * Run:   deno task bench                      (about a minute and a half)
  *        deno task bench --json bench.json    (also save the figures with their context)
  *        deno task bench --quick              (small counts, one run: a smoke test)
- * Needs: --allow-net, --allow-env (AMQP_URL), --allow-read (TLS files, if any), --allow-write
- *        (--json FILE), --allow-sys=loadavg,osRelease,systemMemoryInfo (to describe the machine)
+ * Needs: --allow-all: Deno lets only such a program read /proc, where the broker's CPU time is
+ *        (without it the table leaves that out; the rest needs net, env, read, write and sys)
  */
 import { intOption, parseCli } from "../lib/config.ts";
 import { connect } from "../lib/connect.ts";
 import { describeError, fail } from "../lib/errors.ts";
 import { maskUrl } from "../lib/url.ts";
+import { localBrokerPid } from "../lib/_bench_cpu.ts";
 import {
   confirmAsynchronously,
   confirmInBatches,
@@ -70,6 +73,7 @@ const SETTINGS: PhaseSettings = {
   seconds: intOption("seconds", values.seconds ?? (QUICK ? "1" : "4"), 1),
   messageBytes: MESSAGE_BYTES,
   batchSize: intOption("batch-size", values["batch-size"], 1),
+  brokerPid: await localBrokerPid(url),
 };
 
 const PHASES: { id: string; label: string; unit: string; run: PhaseRun }[] = [
@@ -128,6 +132,8 @@ async function describeContext() {
       product: String(server.product),
       version: String(server.version),
       platform: String(server.platform),
+      // The broker's CPU time per message is measured only when it runs on this machine.
+      osPid: SETTINGS.brokerPid ?? null,
     },
   };
 }

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { ENV, runTask } from "./_helpers.ts";
+import { isLocalhost } from "../lib/url.ts";
+import { ENV, runTask, URL } from "./_helpers.ts";
 
 const PHASES = [
   "publish",
@@ -33,6 +34,16 @@ Deno.test("bench.ts --quick --json measures every phase and writes the figures w
     for (const phase of report.phases as Phase[]) {
       assert.equal(phase.runs.length, 1, phase.id);
       assert.ok(phase.median.rate > 0 && Number.isFinite(phase.median.rate), phase.id);
+      // Where the time goes: the bench's own CPU time per message is always measured.
+      assert.ok(phase.median.clientCpuUs > 0, `${phase.id}: ${JSON.stringify(phase.median)}`);
+    }
+    // And the broker's, when it runs on this machine (found through the management API).
+    if (isLocalhost(URL)) {
+      assert.match(report.context.broker.osPid, /^\d+$/);
+      const brokerUs = report.phases.map((phase: Phase) => phase.median.brokerCpuUs);
+      assert.ok(brokerUs.every((us: number) => us >= 0), JSON.stringify(brokerUs));
+      // /proc counts in 10 ms ticks: a short phase may show 0, but the broker did the work.
+      assert.ok(brokerUs.reduce((a: number, b: number) => a + b) > 0, JSON.stringify(brokerUs));
     }
     const rpc = (id: string) => report.phases.find((phase: Phase) => phase.id === id).median;
     for (const id of ["rpc", "rpc_nagle"]) {
