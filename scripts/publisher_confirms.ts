@@ -14,6 +14,7 @@
  * is reported and makes the exit code 1: nothing is lost silently.
  *
  * Run:   deno task publisher_confirms                   (50,000 messages per strategy)
+ *        deno task publisher_confirms --strategy async --count 1000000   (one strategy only)
  *        deno task publisher_confirms --count 2000 --max-length 1000    (the broker nacks)
  *        deno task publisher_confirms --count 3 --exchange amq.direct --mandatory   (returns)
  * Needs: --allow-net, --allow-env (AMQP_URL), --allow-read (TLS files, if any)
@@ -46,6 +47,10 @@ const { url, values } = parseCli({
     mandatory: {
       type: "boolean",
       description: "have the broker return the messages no queue receives, and report them",
+    },
+    strategy: {
+      type: "string",
+      description: "run only this strategy: individually, batch or async",
     },
     "max-length": {
       type: "string",
@@ -156,8 +161,12 @@ async function publishAsynchronously(channel: ConfirmChannel, queue: string): Pr
   for (let n = 1; n <= COUNT; n++) {
     outstanding.set(n, n);
     if (!channel.publish(EXCHANGE, queue, Buffer.from(String(n)), { mandatory: MANDATORY })) {
-      // Backpressure: amqplib's write buffer is full; go on once it has drained.
-      await new Promise((resolve) => channel.once("drain", resolve));
+      // Backpressure: amqplib's write buffer is full; go on once it has drained. A broker
+      // that has stopped reading (a resource alarm) never lets it drain: give up as for confirms.
+      const drained = new Promise((resolve) => channel.once("drain", resolve));
+      if (await withTimeout(drained) === "timeout") {
+        return { published: n, nacked, unconfirmed: [...outstanding.values()] };
+      }
     }
   }
   publishing = false;
@@ -171,7 +180,13 @@ const STRATEGIES = [
   { queue: "individually", done: "individually", run: publishIndividually },
   { queue: "batch", done: "in batch", run: publishInBatch },
   { queue: "async", done: "and handled confirms asynchronously", run: publishAsynchronously },
-];
+].filter((strategy) => values.strategy === undefined || strategy.queue === values.strategy);
+if (STRATEGIES.length === 0) {
+  fail(
+    `Invalid value for --strategy: "${values.strategy}" is not one of individually, batch, async`,
+    2,
+  );
+}
 
 /** "5 messages (1, 2, 3, 4, 5)", or with the first and last of a long list. */
 function listed(numbers: number[]): string {

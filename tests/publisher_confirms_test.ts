@@ -140,40 +140,86 @@ function restoreArgs(reported: string): string[] {
 const remote = await brokerKind(URL) === "remote";
 if (remote) console.log("Skipping the memory alarm test: rabbitmqctl cannot reach the broker");
 
+/**
+ * Runs publisher_confirms with `args` while a memory alarm blocks every
+ * publishing connection (no confirm comes, and the broker stops reading what
+ * is published, until it clears); returns its exit code and output.
+ */
+async function duringMemoryAlarm(prefix: string, args: string[]) {
+  const watermark = restoreArgs(
+    await rabbitmqctl("eval", "vm_memory_monitor:get_vm_memory_high_watermark()."),
+  );
+  await rabbitmqctl("set_vm_memory_high_watermark", "0.000001");
+  try {
+    const program = await Program.start("publisher_confirms", [...args, "--queue", prefix], {
+      env: ENV,
+    });
+    // Should the program wait forever, end it rather than the test.
+    const timer = setTimeout(() => program.kill("SIGKILL"), 15_000);
+    const code = await program.exited;
+    clearTimeout(timer);
+    return { code, stdout: program.stdout, stderr: program.stderr };
+  } finally {
+    await rabbitmqctl("set_vm_memory_high_watermark", ...watermark);
+  }
+}
+
 Deno.test({
   name:
     "publisher_confirms.ts reports an unconfirmed message and exits 1 when the broker stops confirming (memory alarm)",
   ignore: remote,
   async fn() {
     const prefix = uniqueName("publisher_confirms");
-    const watermark = restoreArgs(
-      await rabbitmqctl("eval", "vm_memory_monitor:get_vm_memory_high_watermark()."),
-    );
-    // A memory alarm blocks every publishing connection: no confirm comes until it clears.
-    await rabbitmqctl("set_vm_memory_high_watermark", "0.000001");
-    try {
-      const program = await Program.start("publisher_confirms", [
-        "--count",
-        "10",
-        "--timeout",
-        "500",
-        "--queue",
-        prefix,
-      ], { env: ENV });
-      // Should the program wait forever, end it rather than the test.
-      const timer = setTimeout(() => program.kill("SIGKILL"), 15_000);
-      const code = await program.exited;
-      clearTimeout(timer);
-      assert.equal(code, 1);
-      assert.deepEqual(program.stdout, []);
-      assert.deepEqual(program.stderr, [
-        " [!] No confirm within 500 ms for 1 message (1); giving up",
-      ]);
-    } finally {
-      await rabbitmqctl("set_vm_memory_high_watermark", ...watermark);
-    }
+    const result = await duringMemoryAlarm(prefix, ["--count", "10", "--timeout", "500"]);
+    assert.equal(result.code, 1);
+    assert.deepEqual(result.stdout, []);
+    assert.deepEqual(result.stderr, [" [!] No confirm within 500 ms for 1 message (1); giving up"]);
     await assertQueuesGone(prefix);
   },
+});
+
+Deno.test({
+  name:
+    "publisher_confirms.ts --strategy async gives up after --timeout when the blocked broker stops reading (no drain)",
+  ignore: remote,
+  async fn() {
+    const prefix = uniqueName("publisher_confirms");
+    // Far more than the socket buffers hold: publish returns false and waits for a drain
+    // that a blocked broker never lets happen.
+    const result = await duringMemoryAlarm(prefix, [
+      "--strategy",
+      "async",
+      "--count",
+      "500000",
+      "--timeout",
+      "1000",
+    ]);
+    assert.equal(result.code, 1, JSON.stringify(result));
+    assert.deepEqual(result.stdout, []);
+    assert.equal(result.stderr.length, 1, JSON.stringify(result.stderr));
+    const [, count, last] = result.stderr[0].match(
+      /^ \[!\] No confirm within 1,000 ms for ([\d,]+) messages \(1, 2, \.\.\. (\d+)\); giving up$/,
+    ) ?? assert.fail(result.stderr[0]);
+    // Stopped publishing part way, with every message it had published still unconfirmed.
+    assert.equal(Number(count.replaceAll(",", "")), Number(last));
+    assert.ok(Number(last) < 500_000, last);
+    await assertQueuesGone(prefix);
+  },
+});
+
+Deno.test("publisher_confirms.ts runs only the strategy --strategy names", async () => {
+  const prefix = uniqueName("publisher_confirms");
+  const result = await runTask("publisher_confirms", [
+    "--strategy",
+    "batch",
+    "--count",
+    "300",
+    "--queue",
+    prefix,
+  ], { env: ENV });
+  assert.equal(result.code, 0, result.stderr.join("\n"));
+  assertLines(result.stdout, [/^Published 300 messages in batch in [\d,]+ ms$/]);
+  await assertQueuesGone(prefix);
 });
 
 Deno.test("publisher_confirms.ts refuses a count of 0 with a usage error", async () => {
