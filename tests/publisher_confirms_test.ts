@@ -230,3 +230,12 @@ Deno.test("publisher_confirms.ts refuses a count of 0 with a usage error", async
     /^Invalid value for --count: "0" is not a whole number of at least 1/,
   );
 });
+
+Deno.test("publisher_confirms.ts refuses an unknown --strategy with a usage error", async () => {
+  const result = await runTask("publisher_confirms", ["--strategy", "sync"], { env: ENV });
+  assert.equal(result.code, 2);
+  assert.deepEqual(result.stderr, [
+    'Invalid value for --strategy: "sync" is not one of individually, batch, async',
+  ]);
+  assert.deepEqual(result.stdout, []);
+});
