@@ -88,10 +88,17 @@ export function describeError(error: unknown, url: string): string {
   );
   if (inequivalent) {
     const [, arg, kind, name, wanted, current] = inequivalent;
+    const clash =
+      `The ${kind} "${name}" already exists with ${arg} "${current}", but this program declares it with ${arg} "${wanted}"`;
+    // Lab 5's programs: lab:reset deletes their objects over AMQP, which works on a shared
+    // training broker too, where students have no rabbitmqctl.
+    if (Deno.mainModule.includes("/scripts/lab/")) {
+      return `${clash}; delete the lab's queues and exchanges with "deno task lab:reset" (with your --group and --surname) and run again`;
+    }
     const remedy = kind === "queue"
       ? `"rabbitmqctl delete_queue${inVhost} ${name}"`
       : "the management UI (Exchanges tab)";
-    return `The ${kind} "${name}" already exists with ${arg} "${current}", but this program declares it with ${arg} "${wanted}"; delete the ${kind} with ${remedy} and run again, or use another name`;
+    return `${clash}; delete the ${kind} with ${remedy} and run again, or use another name`;
   }
   const locked = text.match(
     /RESOURCE_LOCKED - cannot obtain exclusive access to locked queue '([^']*)'/,
