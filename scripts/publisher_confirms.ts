@@ -33,7 +33,11 @@ const { url, values } = parseCli({
   options: {
     count: { type: "string", default: "50000", description: "messages per strategy" },
     "batch-size": { type: "string", default: "100", description: "messages per batch" },
-    timeout: { type: "string", default: "5000", description: "ms to wait for a confirm" },
+    timeout: {
+      type: "string",
+      default: "5000",
+      description: "ms to wait for a confirm (or for a full write buffer to drain)",
+    },
     queue: {
       type: "string",
       default: "publisher_confirms",
