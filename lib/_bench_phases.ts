@@ -305,11 +305,15 @@ async function consumeUntil(
   expected: () => number | undefined,
 ): Promise<Sample> {
   let received = 0;
+  let sample: Sample | undefined; // the run's figures, once it has ended
   const finished = Promise.withResolvers<Sample>();
   const clock = startClock(s.brokerPid);
   const check = () => {
+    // Messages still arrive until the cancel is done: stop the clock once only.
+    if (sample) return;
     if (received === expected() || performance.now() > clock.start + s.seconds * 1000) {
-      finished.resolve(clock.stop(received));
+      sample = clock.stop(received);
+      finished.resolve(sample);
     }
   };
   const { consumerTag } = await channel.consume(queue, (msg) => {
@@ -321,9 +325,9 @@ async function consumeUntil(
   // A producer that has finished sends nothing more to trigger the check.
   const poll = setInterval(check, 50);
   try {
-    const sample = await within(finished.promise, "consuming");
+    const figures = await within(finished.promise, "consuming");
     await channel.cancel(consumerTag);
-    return sample;
+    return figures;
   } finally {
     clearInterval(poll);
   }
