@@ -68,27 +68,40 @@ export const publishNoConfirms: PhaseRun = (s) =>
 
 /** Publish one message, wait for its confirm, repeat. */
 export const confirmIndividually: PhaseRun = (s) =>
-  withConnection(s, "confirm individually", async (connection) => {
-    const channel = await connection.createConfirmChannel();
-    const queue = await freshQueue(channel);
-    const body = messageBody(s);
-    const clock = startClock(s.brokerPid);
-    const deadline = clock.start + s.seconds * 1000;
-    let sent = 0;
-    while (sent < s.count && performance.now() < deadline) {
-      await new Promise<void>((resolve, reject) =>
+  confirmInRounds(
+    s,
+    "confirm individually",
+    1,
+    (channel, queue, body) =>
+      new Promise<void>((resolve, reject) =>
         channel.sendToQueue(queue, body, {}, (error) => error ? reject(nacked(1)) : resolve())
-      );
-      sent++;
-    }
-    const sample = clock.stop(sent);
-    await expectDepth(channel, queue, sent);
-    return sample;
-  });
+      ),
+  );
 
 /** Publish `batchSize` messages, wait for all their confirms, repeat. */
 export const confirmInBatches: PhaseRun = (s) =>
-  withConnection(s, "confirm in batches", async (connection) => {
+  confirmInRounds(s, "confirm in batches", s.batchSize, (channel, queue, body, size) => {
+    for (let i = 0; i < size; i++) channel.sendToQueue(queue, body);
+    return channel.waitForConfirms().catch(() => Promise.reject(nacked(size)));
+  });
+
+/**
+ * Rounds of up to `roundSize` messages on a confirm channel: `publishRound`
+ * publishes one and resolves once all its messages are confirmed, and the
+ * next starts, until `count` messages or the time is up.
+ */
+function confirmInRounds(
+  s: PhaseSettings,
+  name: string,
+  roundSize: number,
+  publishRound: (
+    channel: ConfirmChannel,
+    queue: string,
+    body: Buffer,
+    size: number,
+  ) => Promise<void>,
+): Promise<Sample> {
+  return withConnection(s, name, async (connection) => {
     const channel = await connection.createConfirmChannel();
     const queue = await freshQueue(channel);
     const body = messageBody(s);
@@ -96,15 +109,15 @@ export const confirmInBatches: PhaseRun = (s) =>
     const deadline = clock.start + s.seconds * 1000;
     let sent = 0;
     while (sent < s.count && performance.now() < deadline) {
-      const size = Math.min(s.batchSize, s.count - sent);
-      for (let i = 0; i < size; i++) channel.sendToQueue(queue, body);
-      await channel.waitForConfirms().catch(() => Promise.reject(nacked(size)));
+      const size = Math.min(roundSize, s.count - sent);
+      await publishRound(channel, queue, body, size);
       sent += size;
     }
     const sample = clock.stop(sent);
     await expectDepth(channel, queue, sent);
     return sample;
   });
+}
 
 /**
  * Publish without waiting, respecting backpressure, tracking outstanding
