@@ -62,7 +62,11 @@ Deno.test("publisher_confirms.ts reports the messages the broker nacks (full que
   await assertQueuesGone(prefix);
 });
 
-Deno.test("publisher_confirms.ts --mandatory reports the messages an unbound exchange returns, and exits 1", async () => {
+/**
+ * Runs publisher_confirms --count 3 with `args` through a fresh direct
+ * exchange that no queue is bound to, then deletes the exchange.
+ */
+async function throughUnboundExchange(args: string[]) {
   const prefix = uniqueName("publisher_confirms");
   const exchange = uniqueName("unbound");
   await withChannel((channel) => channel.assertExchange(exchange, "direct", { durable: false }));
@@ -72,48 +76,39 @@ Deno.test("publisher_confirms.ts --mandatory reports the messages an unbound exc
       "3",
       "--exchange",
       exchange,
-      "--mandatory",
       "--queue",
       prefix,
+      ...args,
     ], { env: ENV });
-    assert.equal(result.code, 1);
-    assertLines(result.stdout, publishedLines("3"));
-    assert.deepEqual(
-      result.stderr,
-      STRATEGY_QUEUES.map((name) =>
-        ` [!] 3 messages (1, 2, 3) came back unroutable, though confirmed (312 NO_ROUTE: exchange "${exchange}", routing key "${prefix}.${name}")`
-      ),
-    );
-    await assertQueuesGone(prefix);
+    return { result, prefix, exchange };
   } finally {
     await deleteExchanges(exchange);
   }
+}
+
+Deno.test("publisher_confirms.ts --mandatory reports the messages an unbound exchange returns, and exits 1", async () => {
+  const { result, prefix, exchange } = await throughUnboundExchange(["--mandatory"]);
+  assert.equal(result.code, 1);
+  assertLines(result.stdout, publishedLines("3"));
+  assert.deepEqual(
+    result.stderr,
+    STRATEGY_QUEUES.map((name) =>
+      ` [!] 3 messages (1, 2, 3) came back unroutable, though confirmed (312 NO_ROUTE: exchange "${exchange}", routing key "${prefix}.${name}")`
+    ),
+  );
+  await assertQueuesGone(prefix);
 });
 
 Deno.test("publisher_confirms.ts without --mandatory finds confirmed messages missing from the queue, and exits 1", async () => {
-  const prefix = uniqueName("publisher_confirms");
-  const exchange = uniqueName("unbound");
-  await withChannel((channel) => channel.assertExchange(exchange, "direct", { durable: false }));
-  try {
-    const result = await runTask("publisher_confirms", [
-      "--count",
-      "3",
-      "--exchange",
-      exchange,
-      "--queue",
-      prefix,
-    ], { env: ENV });
-    assert.equal(result.code, 1);
-    assertLines(result.stdout, publishedLines("3"));
-    assert.deepEqual(
-      result.stderr,
-      STRATEGY_QUEUES.map((name) =>
-        ` [!] The queue "${prefix}.${name}" holds 0 messages, expected 3; publish with --mandatory to have unroutable messages returned`
-      ),
-    );
-  } finally {
-    await deleteExchanges(exchange);
-  }
+  const { result, prefix } = await throughUnboundExchange([]);
+  assert.equal(result.code, 1);
+  assertLines(result.stdout, publishedLines("3"));
+  assert.deepEqual(
+    result.stderr,
+    STRATEGY_QUEUES.map((name) =>
+      ` [!] The queue "${prefix}.${name}" holds 0 messages, expected 3; publish with --mandatory to have unroutable messages returned`
+    ),
+  );
 });
 
 /** rabbitmqctl on the test broker: the local node, or in the compose service. */
