@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import amqp, { type Channel, type GetMessage } from "amqplib";
 import { brokerKind } from "../lib/broker.ts";
 import { managementRequest } from "../lib/management.ts";
-import { type ProgramResult, runTask } from "../lib/program.ts";
+import { Program, type ProgramResult, runTask } from "../lib/program.ts";
 
 export { Program, programTasks, runTask } from "../lib/program.ts";
 
@@ -15,6 +15,16 @@ export const URL = Deno.env.get("AMQP_URL") ?? "amqp://localhost";
 
 /** The environment for programs under test. */
 export const ENV = { AMQP_URL: URL };
+
+/**
+ * Starts a program (a deno task, with ENV) and waits for its ready line, e.g.
+ * WAITING: from then on it is consuming.
+ */
+export async function startReady(task: string, args: string[], ready: string): Promise<Program> {
+  const program = await Program.start(task, args, { env: ENV });
+  await program.waitFor(ready);
+  return program;
+}
 
 /** The line every consumer prints once it is consuming. */
 export const WAITING = " [*] Waiting for messages. To exit press CTRL+C";

@@ -5,7 +5,15 @@
 import assert from "node:assert/strict";
 import { task2Names, task2Queue, WAITING } from "../lib/lab.ts";
 import { TASK2_EXCHANGE_TYPES } from "../lib/lab_variants.ts";
-import { deleteExchanges, deleteQueues, ENV, Program, runTask, withChannel } from "./_helpers.ts";
+import {
+  deleteExchanges,
+  deleteQueues,
+  ENV,
+  type Program,
+  runTask,
+  startReady,
+  withChannel,
+} from "./_helpers.ts";
 
 export { WAITING };
 
@@ -36,10 +44,8 @@ export async function deleteStudentObjects(student: Student): Promise<void> {
 }
 
 /** Starts a lab consumer and waits for its ready line. */
-export async function startLab(task: string, args: string[] = []): Promise<Program> {
-  const program = await Program.start(task, args, { env: ENV });
-  await program.waitFor(WAITING);
-  return program;
+export function startLab(task: string, args: string[] = []): Promise<Program> {
+  return startReady(task, args, WAITING);
 }
 
 /** Runs a lab program that must succeed, and returns its stdout. */

@@ -1,15 +1,21 @@
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import type { Options } from "amqplib";
-import { deleteExchanges, ENV, Program, runTask, uniqueName, withChannel } from "./_helpers.ts";
+import {
+  deleteExchanges,
+  ENV,
+  Program,
+  runTask,
+  startReady,
+  uniqueName,
+  withChannel,
+} from "./_helpers.ts";
 
 const WAITING_POSTS = " [*] Waiting for posts. To exit press CTRL+C";
 const UTF8_AUTHOR = "MicroJoe UTF-8 Æ¢V→−≠É–È„⋅®…";
 
-async function startReceiver(exchange: string) {
-  const receiver = await Program.start("receive_posts", ["--exchange", exchange], { env: ENV });
-  await receiver.waitFor(WAITING_POSTS);
-  return receiver;
+function startReceiver(exchange: string) {
+  return startReady("receive_posts", ["--exchange", exchange], WAITING_POSTS);
 }
 
 /** Publishes a raw message to the exchange, as another program (e.g. the article's Python) would. */

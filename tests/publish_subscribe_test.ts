@@ -8,16 +8,15 @@ import {
   eventually,
   Program,
   runTask,
+  startReady,
   uniqueName,
   URL,
   WAITING_LOGS,
   withChannel,
 } from "./_helpers.ts";
 
-async function startReceiver(exchange: string) {
-  const receiver = await Program.start("receive_logs", ["--exchange", exchange], { env: ENV });
-  await receiver.waitFor(WAITING_LOGS);
-  return receiver;
+function startReceiver(exchange: string) {
+  return startReady("receive_logs", ["--exchange", exchange], WAITING_LOGS);
 }
 
 async function emitLog(exchange: string, message?: string) {

@@ -10,6 +10,7 @@ import {
   newTask,
   Program,
   runTask,
+  startReady,
   uniqueName,
   URL,
   waitForDepth,
@@ -19,10 +20,8 @@ import {
 const LOST = /^Lost the connection to "amqp[^"]*" \(.+\); reconnecting$/;
 const BACK = /^Reconnected to "amqp[^"]*"$/;
 
-async function start(task: string, args: string[]) {
-  const program = await Program.start(task, args, { env: ENV });
-  await program.waitFor(WAITING);
-  return program;
+function start(task: string, args: string[]) {
+  return startReady(task, args, WAITING);
 }
 
 /** Closes the program's connection from the broker's side, once the broker lists it. */

@@ -4,19 +4,14 @@ import {
   ENV,
   Program,
   runTask,
+  startReady,
   uniqueName,
   WAITING_LOGS,
   withChannel,
 } from "./_helpers.ts";
 
-async function startReceiver(exchange: string, severities: string[]) {
-  const receiver = await Program.start(
-    "receive_logs_direct",
-    ["--exchange", exchange, ...severities],
-    { env: ENV },
-  );
-  await receiver.waitFor(WAITING_LOGS);
-  return receiver;
+function startReceiver(exchange: string, severities: string[]) {
+  return startReady("receive_logs_direct", ["--exchange", exchange, ...severities], WAITING_LOGS);
 }
 
 async function emit(exchange: string, args: string[]) {

@@ -1,14 +1,20 @@
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import amqp, { type Channel, type ConsumeMessage } from "amqplib";
-import { deleteQueues, ENV, Program, runTask, uniqueName, URL, withChannel } from "./_helpers.ts";
+import {
+  deleteQueues,
+  ENV,
+  runTask,
+  startReady,
+  uniqueName,
+  URL,
+  withChannel,
+} from "./_helpers.ts";
 
 const AWAITING = " [x] Awaiting RPC requests";
 
-async function startServer(queue: string) {
-  const server = await Program.start("rpc_server", ["--queue", queue], { env: ENV });
-  await server.waitFor(AWAITING);
-  return server;
+function startServer(queue: string) {
+  return startReady("rpc_server", ["--queue", queue], AWAITING);
 }
 
 async function rpcClient(queue: string, args: string[]) {

@@ -3,20 +3,18 @@ import { restartBroker } from "../lib/broker.ts";
 import {
   cannotRestartReason,
   deleteQueues,
-  ENV,
   getOne,
   newTask,
   Program,
+  startReady,
   uniqueName,
   URL,
   waitForDepth,
   WAITING,
 } from "./_helpers.ts";
 
-async function startWorker(queue: string) {
-  const worker = await Program.start("worker", ["--queue", queue], { env: ENV });
-  await worker.waitFor(WAITING);
-  return worker;
+function startWorker(queue: string) {
+  return startReady("worker", ["--queue", queue], WAITING);
 }
 
 const received = (worker: Program) => worker.stdout.filter((line) => line.includes("[x] Received"));
