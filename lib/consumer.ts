@@ -35,7 +35,7 @@ const TRANSIENT =
  * @example
  * ```ts
  * await startConsumer(url, { name: "receive" }, async (channel) => {
- *   await channel.assertQueue("hello", { durable: false });
+ *   await channel.assertQueue("hello", { durable: true, arguments: { "x-queue-type": "quorum" } });
  *   await channel.consume("hello", (msg) => console.log(msg?.content.toString()));
  * });
  * ```

@@ -83,13 +83,22 @@ export function describeError(error: unknown, url: string): string {
     return `The broker at ${where} refused access to vhost "${vhost}": it does not exist or user "${user}" has no permissions on it (create it with "rabbitmqctl add_vhost ${vhost}" and "rabbitmqctl set_permissions -p ${vhost} ${user} '.*' '.*' '.*'")`;
   }
 
+  // A value is 'x' (a flag), "the value 'x' of type 't'" (an argument), or "none" (not set).
+  const VALUE = `(?:'([^']*)'|the value '([^']*)' of type '[^']*'|(none))`;
   const inequivalent = text.match(
-    /inequivalent arg '([^']+)' for (queue|exchange) '([^']*)' in vhost '[^']*': received '([^']*)' but current is '([^']*)'/,
+    new RegExp(
+      `inequivalent arg '([^']+)' for (queue|exchange) '([^']*)' in vhost '[^']*': received ${VALUE} but current is ${VALUE}`,
+    ),
   );
   if (inequivalent) {
-    const [, arg, kind, name, wanted, current] = inequivalent;
+    const [, arg, kind, name, ...values] = inequivalent;
+    // Not set: no value, except that a queue without x-queue-type is a classic queue.
+    const shown = (value?: string) =>
+      value !== undefined ? `"${value}"` : arg === "x-queue-type" ? `"classic"` : "none";
+    const wanted = shown(values[0] ?? values[1]);
+    const current = shown(values[3] ?? values[4]);
     const clash =
-      `The ${kind} "${name}" already exists with ${arg} "${current}", but this program declares it with ${arg} "${wanted}"`;
+      `The ${kind} "${name}" already exists with ${arg} ${current}, but this program declares it with ${arg} ${wanted}`;
     // Lab 5's programs: lab:reset deletes their objects over AMQP, which works on a shared
     // training broker too, where students have no rabbitmqctl.
     if (Deno.mainModule.includes("/scripts/lab/")) {

@@ -25,8 +25,9 @@ const connection = await connect(url, { name: "new_task" });
 // A confirm channel: the broker tells us once it has stored the message.
 const channel = await connection.createConfirmChannel();
 
-// durable: the queue survives a broker restart; persistent: so do its messages.
-await channel.assertQueue(QUEUE, { durable: true });
+// durable: the queue survives a broker restart; persistent: so do its messages. A quorum
+// queue, as in the official tutorials: replicated on a cluster, kept on disk.
+await channel.assertQueue(QUEUE, { durable: true, arguments: { "x-queue-type": "quorum" } });
 channel.sendToQueue(QUEUE, Buffer.from(MESSAGE), { persistent: true });
 await channel.waitForConfirms();
 console.log(` [x] Sent '${MESSAGE}'`);

@@ -21,8 +21,8 @@ const QUEUE = values.queue;
 
 // Runs again after a reconnect, on a new channel.
 await startConsumer(url, { name: "receive", reconnect }, async (channel) => {
-  // Declared here too: whichever program starts first creates the queue.
-  await channel.assertQueue(QUEUE, { durable: false });
+  // Declared here too, the same way: whichever program starts first creates the queue.
+  await channel.assertQueue(QUEUE, { durable: true, arguments: { "x-queue-type": "quorum" } });
 
   // noAck: the broker forgets a message as soon as it is delivered.
   await channel.consume(QUEUE, (msg) => {

@@ -33,7 +33,8 @@ function fib(n: number): bigint {
 
 // Runs again after a reconnect, on a new channel.
 await startConsumer(url, { name: "rpc_server", reconnect }, async (channel) => {
-  await channel.assertQueue(QUEUE, { durable: false });
+  // A durable quorum queue, as in the official tutorials.
+  await channel.assertQueue(QUEUE, { durable: true, arguments: { "x-queue-type": "quorum" } });
   // One request at a time: with several servers, each takes the next request when free.
   await channel.prefetch(1);
   await channel.consume(QUEUE, (msg) => {

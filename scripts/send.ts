@@ -23,8 +23,9 @@ const MESSAGE = positionals.join(" ") || "Hello World!";
 const connection = await connect(url, { name: "send" });
 const channel = await connection.createChannel();
 
-// Declaring is idempotent: the queue is created only if it does not exist yet.
-await channel.assertQueue(QUEUE, { durable: false });
+// Declaring is idempotent: the queue is created only if it does not exist yet. A durable
+// quorum queue, as in the official tutorials (RabbitMQ 4.3 refuses a non-durable shared queue).
+await channel.assertQueue(QUEUE, { durable: true, arguments: { "x-queue-type": "quorum" } });
 channel.sendToQueue(QUEUE, Buffer.from(MESSAGE));
 console.log(` [x] Sent '${MESSAGE}'`);
 

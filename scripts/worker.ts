@@ -26,7 +26,7 @@ const SLEEP_CHAR = "."; // one second of work per "."
 
 // Runs again after a reconnect, on a new channel.
 await startConsumer(url, { name: "worker", reconnect }, async (channel) => {
-  await channel.assertQueue(QUEUE, { durable: true });
+  await channel.assertQueue(QUEUE, { durable: true, arguments: { "x-queue-type": "quorum" } });
   // Fair dispatch: no new task for this worker until it has acked the last one.
   await channel.prefetch(1);
 

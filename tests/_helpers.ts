@@ -98,7 +98,7 @@ export async function waitForDepth(queue: string, count: number): Promise<void> 
   );
 }
 
-/** Takes one message off the queue with basic.get and acks it; `false` if empty. */
+/** Takes one message off the queue with basic.get (noAck: gone from the queue); `false` if empty. */
 export async function getOne(queue: string): Promise<GetMessage | false> {
   return await withChannel(async (channel) => {
     const msg = await channel.get(queue, { noAck: true });

@@ -72,6 +72,24 @@ Deno.test("new_task.ts and worker.ts refuse a task queue declared non-durable, n
   }
 });
 
+Deno.test("the tutorial programs refuse a classic queue under their quorum queue's name, saying which type is there", async () => {
+  // What an older version of the tutorials (classic, durable) left on a broker.
+  const queue = uniqueName("hello");
+  await withChannel((channel) => channel.assertQueue(queue, { durable: true }));
+  try {
+    for (const task of ["send", "receive", "new_task", "worker", "rpc_server"]) {
+      await assertOneLineError(task, ["--queue", queue], {
+        code: 1,
+        message: new RegExp(
+          `^The queue "${queue}" already exists with x-queue-type "classic", but this program declares it with x-queue-type "quorum"; delete the queue with "rabbitmqctl delete_queue ${queue}" and run again`,
+        ),
+      });
+    }
+  } finally {
+    await deleteQueues(queue);
+  }
+});
+
 Deno.test("worker.ts refuses a queue that is exclusive to another connection", async () => {
   const queue = uniqueName("task_queue");
   const owner = await amqp.connect(URL);

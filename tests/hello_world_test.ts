@@ -1,5 +1,16 @@
 import assert from "node:assert/strict";
-import { deleteQueues, ENV, Program, runTask, uniqueName, WAITING } from "./_helpers.ts";
+import {
+  deleteQueues,
+  ENV,
+  getOne,
+  Program,
+  runTask,
+  startReady,
+  uniqueName,
+  waitForDepth,
+  WAITING,
+  withChannel,
+} from "./_helpers.ts";
 
 Deno.test("send.ts delivers exactly the sent message to receive.ts", async () => {
   const queue = uniqueName("hello");
@@ -22,7 +33,33 @@ Deno.test("send.ts sends 'Hello World!' by default", async () => {
   const queue = uniqueName("hello");
   try {
     const sent = await runTask("send", ["--queue", queue], { env: ENV });
+    assert.equal(sent.code, 0, sent.stderr.join("\n"));
     assert.deepEqual(sent.stdout, [" [x] Sent 'Hello World!'"]);
+    await waitForDepth(queue, 1);
+    const message = await getOne(queue);
+    assert.ok(message, "the queue holds the message");
+    assert.equal(message.content.toString(), "Hello World!");
+  } finally {
+    await deleteQueues(queue);
+  }
+});
+
+Deno.test("send.ts and receive.ts use a queue declared as the official tutorials declare it (durable, quorum)", async () => {
+  const queue = uniqueName("hello");
+  // The declaration of python/send.py and javascript-nodejs/src/send.js in rabbitmq-tutorials.
+  await withChannel((channel) =>
+    channel.assertQueue(queue, { durable: true, arguments: { "x-queue-type": "quorum" } })
+  );
+  try {
+    const receiver = await startReady("receive", ["--queue", queue], WAITING);
+    try {
+      const sent = await runTask("send", ["--queue", queue], { env: ENV });
+      assert.equal(sent.code, 0, sent.stderr.join("\n"));
+      await receiver.waitFor(" [x] Received 'Hello World!'");
+    } finally {
+      assert.equal(await receiver.stop(), 0);
+    }
+    assert.deepEqual(receiver.stderr, []);
   } finally {
     await deleteQueues(queue);
   }
