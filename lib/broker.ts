@@ -96,6 +96,24 @@ export async function restartBroker(url: string): Promise<void> {
 }
 
 /**
+ * Runs `rabbitmqctl` with `args` on the broker at `url`: inside the compose
+ * service, or on the local node; throws for a broker this machine cannot reach.
+ *
+ * @example
+ * ```ts
+ * await rabbitmqctl(url, ["delete_queue", "amq.gen-JzTY20BRgKO-HjmUJj0wLg"]);
+ * ```
+ */
+export async function rabbitmqctl(url: string, args: string[]): Promise<void> {
+  const kind = await brokerKind(url);
+  if (kind === "compose") await run("docker", ["compose", "exec", SERVICE, "rabbitmqctl", ...args]);
+  else if (kind === "local") await run("rabbitmqctl", args);
+  else {throw new Error(
+      `Cannot run rabbitmqctl for the broker at "${maskUrl(url)}" from this machine`,
+    );}
+}
+
+/**
  * How the broker at `url` runs: the compose service, a local node that
  * `rabbitmqctl` reaches, or something this machine cannot restart.
  */

@@ -89,6 +89,25 @@ export async function startConsumer(
   closeOnSignal(connection, { close: async () => await channel?.close() });
 }
 
+/**
+ * For a consumer whose queue was deleted: the broker then cancels the
+ * consumer and amqplib calls the consume callback with `null`. Says so and
+ * exits 1, instead of waiting silently for messages that will never come.
+ *
+ * @example
+ * ```ts
+ * await channel.consume(QUEUE, (msg) => {
+ *   if (!msg) return queueDeleted(QUEUE);
+ *   console.log(msg.content.toString());
+ * });
+ * ```
+ */
+export function queueDeleted(queue: string): never {
+  fail(
+    `The queue "${queue}" was deleted, so the broker stopped this consumer; start the program again`,
+  );
+}
+
 function skipAcksOnceClosed(channel: Channel): void {
   let closed = false;
   channel.on("close", () => closed = true);

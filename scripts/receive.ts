@@ -6,7 +6,7 @@
  * Needs: --allow-net, --allow-env (AMQP_URL), --allow-read (TLS files, if any)
  */
 import { parseCli } from "../lib/config.ts";
-import { startConsumer } from "../lib/consumer.ts";
+import { queueDeleted, startConsumer } from "../lib/consumer.ts";
 
 const { url, reconnect, values } = parseCli({
   name: "receive",
@@ -26,7 +26,8 @@ await startConsumer(url, { name: "receive", reconnect }, async (channel) => {
 
   // noAck: the broker forgets a message as soon as it is delivered.
   await channel.consume(QUEUE, (msg) => {
-    if (msg) console.log(` [x] Received '${msg.content.toString()}'`);
+    if (!msg) return queueDeleted(QUEUE); // deleted while we consume
+    console.log(` [x] Received '${msg.content.toString()}'`);
   }, { noAck: true });
 });
 console.log(" [*] Waiting for messages. To exit press CTRL+C");

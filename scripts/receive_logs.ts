@@ -8,7 +8,7 @@
  * Needs: --allow-net, --allow-env (AMQP_URL), --allow-read (TLS files, if any)
  */
 import { parseCli } from "../lib/config.ts";
-import { startConsumer } from "../lib/consumer.ts";
+import { queueDeleted, startConsumer } from "../lib/consumer.ts";
 
 const { url, reconnect, values } = parseCli({
   name: "receive_logs",
@@ -28,7 +28,8 @@ await startConsumer(url, { name: "receive_logs", reconnect }, async (channel) =>
   const { queue } = await channel.assertQueue("", { exclusive: true });
   await channel.bindQueue(queue, EXCHANGE, "");
   await channel.consume(queue, (msg) => {
-    if (msg) console.log(` [x] ${msg.content.toString()}`);
+    if (!msg) return queueDeleted(queue); // deleted while we consume
+    console.log(` [x] ${msg.content.toString()}`);
   }, { noAck: true });
 });
 console.log(" [*] Waiting for logs. To exit press CTRL+C");

@@ -7,7 +7,7 @@
  * Needs: --allow-net, --allow-env (AMQP_URL), --allow-read (TLS files, if any)
  */
 import { parseCli } from "../lib/config.ts";
-import { startConsumer } from "../lib/consumer.ts";
+import { queueDeleted, startConsumer } from "../lib/consumer.ts";
 import { checkRoutingKey } from "../lib/routing.ts";
 
 const { url, reconnect, values, positionals } = parseCli({
@@ -35,7 +35,8 @@ await startConsumer(url, { name: "receive_logs_direct", reconnect }, async (chan
   // One binding per severity: a message whose routing key equals one of them lands in the queue.
   for (const severity of SEVERITIES) await channel.bindQueue(queue, EXCHANGE, severity);
   await channel.consume(queue, (msg) => {
-    if (msg) console.log(` [x] '${msg.fields.routingKey}':'${msg.content.toString()}'`);
+    if (!msg) return queueDeleted(queue); // deleted while we consume
+    console.log(` [x] '${msg.fields.routingKey}':'${msg.content.toString()}'`);
   }, { noAck: true });
 });
 console.log(" [*] Waiting for logs. To exit press CTRL+C");

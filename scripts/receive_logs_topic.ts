@@ -8,7 +8,7 @@
  * Needs: --allow-net, --allow-env (AMQP_URL), --allow-read (TLS files, if any)
  */
 import { parseCli } from "../lib/config.ts";
-import { startConsumer } from "../lib/consumer.ts";
+import { queueDeleted, startConsumer } from "../lib/consumer.ts";
 import { checkRoutingKey } from "../lib/routing.ts";
 
 const { url, reconnect, values, positionals } = parseCli({
@@ -36,7 +36,8 @@ await startConsumer(url, { name: "receive_logs_topic", reconnect }, async (chann
   // A message matching several binding keys still arrives once: it is one queue.
   for (const key of BINDING_KEYS) await channel.bindQueue(queue, EXCHANGE, key);
   await channel.consume(queue, (msg) => {
-    if (msg) console.log(` [x] '${msg.fields.routingKey}':'${msg.content.toString()}'`);
+    if (!msg) return queueDeleted(queue); // deleted while we consume
+    console.log(` [x] '${msg.fields.routingKey}':'${msg.content.toString()}'`);
   }, { noAck: true });
 });
 console.log(" [*] Waiting for logs. To exit press CTRL+C");

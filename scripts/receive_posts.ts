@@ -10,7 +10,7 @@
  */
 import type { ConsumeMessage } from "amqplib";
 import { parseCli } from "../lib/config.ts";
-import { startConsumer } from "../lib/consumer.ts";
+import { queueDeleted, startConsumer } from "../lib/consumer.ts";
 
 const { url, reconnect, values } = parseCli({
   name: "receive_posts",
@@ -58,7 +58,7 @@ await startConsumer(url, { name: "receive_posts", reconnect }, async (channel) =
   const { queue } = await channel.assertQueue("", { exclusive: true });
   await channel.bindQueue(queue, EXCHANGE, "");
   await channel.consume(queue, (msg) => {
-    if (!msg) return;
+    if (!msg) return queueDeleted(queue); // deleted while we consume
     const post = parsePost(msg);
     if (post instanceof Error) {
       console.error(`Skipped a message from "${EXCHANGE}": ${post.message}`);

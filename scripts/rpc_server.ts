@@ -10,7 +10,7 @@
  */
 import { Buffer } from "node:buffer";
 import { parseCli } from "../lib/config.ts";
-import { startConsumer } from "../lib/consumer.ts";
+import { queueDeleted, startConsumer } from "../lib/consumer.ts";
 
 const { url, reconnect, values } = parseCli({
   name: "rpc_server",
@@ -38,7 +38,7 @@ await startConsumer(url, { name: "rpc_server", reconnect }, async (channel) => {
   // One request at a time: with several servers, each takes the next request when free.
   await channel.prefetch(1);
   await channel.consume(QUEUE, (msg) => {
-    if (!msg) return;
+    if (!msg) return queueDeleted(QUEUE); // deleted while we consume
     const body = msg.content.toString();
     const { replyTo, correlationId } = msg.properties;
     let answer: string;

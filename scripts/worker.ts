@@ -8,8 +8,7 @@
  * Needs: --allow-net, --allow-env (AMQP_URL), --allow-read (TLS files, if any)
  */
 import { parseCli } from "../lib/config.ts";
-import { startConsumer } from "../lib/consumer.ts";
-import { fail } from "../lib/errors.ts";
+import { queueDeleted, startConsumer } from "../lib/consumer.ts";
 import { work } from "../lib/work.ts";
 
 const { url, reconnect, values } = parseCli({
@@ -31,7 +30,7 @@ await startConsumer(url, { name: "worker", reconnect }, async (channel) => {
   await channel.prefetch(1);
 
   await channel.consume(QUEUE, async (msg) => {
-    if (!msg) return fail(`The queue "${QUEUE}" was deleted; start the worker again to declare it`);
+    if (!msg) return queueDeleted(QUEUE); // deleted while we consume
     const task = msg.content.toString();
     const again = msg.fields.redelivered ? " (redelivered)" : "";
     console.log(` [x] Received '${task}'${again}`);

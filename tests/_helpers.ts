@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import amqp, { type Channel, type GetMessage } from "amqplib";
 import { brokerKind } from "../lib/broker.ts";
 import { managementRequest } from "../lib/management.ts";
+import { urlParts } from "../lib/url.ts";
 import { Program, type ProgramResult, runTask } from "../lib/program.ts";
 
 export { Program, programTasks, runTask } from "../lib/program.ts";
@@ -130,6 +131,18 @@ export async function closeConnectionsNamed(name: string): Promise<number> {
     });
   }
   return named.length;
+}
+
+/** The test broker's vhost, as the management API's paths spell it (`%2F` for `/`). */
+const VHOST_PATH = encodeURIComponent(urlParts(URL).vhost);
+
+/** The queues bound to `exchange`, e.g. a subscriber's server-named queue (management API). */
+export async function queuesBoundTo(exchange: string): Promise<string[]> {
+  const bindings = await managementRequest(
+    URL,
+    `/api/exchanges/${VHOST_PATH}/${encodeURIComponent(exchange)}/bindings/source`,
+  ) as { destination: string; destination_type: string }[];
+  return bindings.filter((b) => b.destination_type === "queue").map((b) => b.destination);
 }
 
 /** A port nothing listens on: bound a moment ago, then released. */

@@ -1,15 +1,23 @@
 import assert from "node:assert/strict";
 import amqp from "amqplib";
+import { rabbitmqctl } from "../lib/broker.ts";
+import { urlParts } from "../lib/url.ts";
 import {
   assertOneLineError,
+  cannotRestartReason,
+  deleteExchanges,
   deleteQueues,
   ENV,
   freePort,
   programTasks,
+  queuesBoundTo,
   runTask,
+  startReady,
   uniqueName,
   URL,
   urlWith,
+  WAITING,
+  WAITING_LOGS,
   withChannel,
 } from "./_helpers.ts";
 
@@ -89,6 +97,48 @@ Deno.test("the tutorial programs refuse a classic queue under their quorum queue
     await deleteQueues(queue);
   }
 });
+
+const CONSUMERS = [
+  { task: "receive", ready: WAITING, queue: true },
+  { task: "worker", ready: WAITING, queue: true },
+  { task: "rpc_server", ready: " [x] Awaiting RPC requests", queue: true },
+  { task: "receive_logs", ready: WAITING_LOGS, queue: false },
+  { task: "receive_logs_direct", ready: WAITING_LOGS, queue: false, args: ["info"] },
+  { task: "receive_logs_topic", ready: WAITING_LOGS, queue: false, args: ["#"] },
+  { task: "receive_posts", ready: " [*] Waiting for posts. To exit press CTRL+C", queue: false },
+];
+
+const noRabbitmqctl = await cannotRestartReason();
+
+for (const { task, ready, queue: named, args = [] } of CONSUMERS) {
+  Deno.test({
+    name: `${task}.ts says its queue was deleted and exits 1, instead of waiting for nothing`,
+    ignore: !named && noRabbitmqctl !== undefined,
+  }, async () => {
+    const name = uniqueName(named ? "queue" : "exchange");
+    const program = await startReady(
+      task,
+      [named ? "--queue" : "--exchange", name, ...args],
+      ready,
+    );
+    let queue = name;
+    try {
+      if (!named) [queue] = await queuesBoundTo(name);
+      // Only rabbitmqctl may delete another connection's exclusive queue.
+      if (named) await withChannel((channel) => channel.deleteQueue(queue));
+      else await rabbitmqctl(URL, ["delete_queue", "--vhost", urlParts(URL).vhost, queue]);
+      await program.waitFor("was deleted", { stream: "stderr" });
+      assert.equal(await program.exited, 1);
+    } finally {
+      await program.stop();
+      await deleteQueues(queue);
+      if (!named) await deleteExchanges(name);
+    }
+    assert.deepEqual(program.stderr, [
+      `The queue "${queue}" was deleted, so the broker stopped this consumer; start the program again`,
+    ]);
+  });
+}
 
 Deno.test("worker.ts refuses a queue that is exclusive to another connection", async () => {
   const queue = uniqueName("task_queue");
