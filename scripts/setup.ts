@@ -37,6 +37,25 @@ const userPath = encodeURIComponent(USER);
 
 console.log(`Management API: ${managementUrl(url)}`);
 
+// Everything is checked before anything changes: a refusal leaves the broker as it was.
+const userExists = await exists(`/api/users/${userPath}`);
+const password = userExists
+  ? ""
+  : await readPassword("SETUP_PASSWORD", `Password for the new user "${USER}": `);
+if (!userExists && password.length < 8) {
+  fail("The password must have at least 8 characters; set SETUP_PASSWORD or type a longer one", 2);
+}
+const users = values["remove-guest"]
+  ? await api("/api/users") as { name: string; tags: string | string[] }[]
+  : [];
+const isAdmin = (u: { tags: string | string[] }) =>
+  String(u.tags).split(",").includes("administrator");
+if (values["remove-guest"] && !users.some((u) => u.name !== "guest" && isAdmin(u))) {
+  fail(
+    'Not removing "guest": no other user has the "administrator" tag, so nobody could manage the broker afterwards; create one first (rabbitmqctl add_user, set_user_tags NAME administrator)',
+  );
+}
+
 if (await exists(`/api/vhosts/${vhostPath}`)) {
   console.log(`Vhost "${VHOST}": already there`);
 } else {
@@ -44,17 +63,9 @@ if (await exists(`/api/vhosts/${vhostPath}`)) {
   console.log(`Vhost "${VHOST}": created`);
 }
 
-let password = "";
-if (await exists(`/api/users/${userPath}`)) {
+if (userExists) {
   console.log(`User "${USER}": already there, password unchanged`);
 } else {
-  password = await readPassword("SETUP_PASSWORD", `Password for the new user "${USER}": `);
-  if (password.length < 8) {
-    fail(
-      "The password must have at least 8 characters; set SETUP_PASSWORD or type a longer one",
-      2,
-    );
-  }
   await api(`/api/users/${userPath}`, { method: "PUT", body: { password, tags: "" } });
   console.log(`User "${USER}": created, no tags (cannot use the management UI)`);
 }
@@ -76,14 +87,6 @@ if (same) {
 }
 
 if (values["remove-guest"]) {
-  const users = await api("/api/users") as { name: string; tags: string | string[] }[];
-  const isAdmin = (u: { tags: string | string[] }) =>
-    String(u.tags).split(",").includes("administrator");
-  if (!users.some((u) => u.name !== "guest" && isAdmin(u))) {
-    fail(
-      'Not removing "guest": no other user has the "administrator" tag, so nobody could manage the broker afterwards; create one first (rabbitmqctl add_user, set_user_tags NAME administrator)',
-    );
-  }
   if (users.some((u) => u.name === "guest")) {
     await api("/api/users/guest", { method: "DELETE" });
     console.log('User "guest": deleted');

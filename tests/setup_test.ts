@@ -11,6 +11,11 @@ function urlFor(user: string, password: string, vhost: string) {
   return url.href;
 }
 
+/** Whether the management API has `path` (asked as guest, or as `as`). */
+function exists(path: string, as?: { user: string; password: string }): Promise<boolean> {
+  return managementRequest(URL, path, as).then(() => true, () => false);
+}
+
 async function removeUserAndVhost(user: string, vhost: string) {
   await managementRequest(URL, `/api/users/${user}`, { method: "DELETE" }).catch(() => {});
   await managementRequest(URL, `/api/vhosts/${vhost}`, { method: "DELETE" }).catch(() => {});
@@ -105,6 +110,8 @@ Deno.test("setup.ts refuses a password shorter than 8 characters", async () => {
     assert.deepEqual(result.stderr, [
       "The password must have at least 8 characters; set SETUP_PASSWORD or type a longer one",
     ]);
+    assert.equal(await exists(`/api/vhosts/${vhost}`), false, "nothing was created");
+    assert.equal(await exists(`/api/users/${user}`), false, "nothing was created");
   } finally {
     await removeUserAndVhost(user, vhost);
   }
@@ -146,6 +153,7 @@ Deno.test("setup.ts --remove-guest deletes guest only once another administrator
         /^Not removing "guest": no other user has the "administrator" tag/,
       );
       await managementRequest(URL, "/api/users/guest");
+      assert.equal(await exists(`/api/vhosts/${vhost}`), false, "nothing was created");
     }
 
     await managementRequest(URL, `/api/users/${admin}`, {
@@ -159,23 +167,27 @@ Deno.test("setup.ts --remove-guest deletes guest only once another administrator
     assert.ok(removed.stdout.includes('User "guest": deleted'));
     await assert.rejects(managementRequest(URL, "/api/users/guest", asAdmin));
   } finally {
-    // Put guest back exactly as it was, as the other administrator.
+    // Put guest back exactly as it was, as the other administrator (if it was created), and
+    // check that guest works again before that administrator goes: a failure here must not
+    // leave the broker with nobody to manage it.
+    const restorer = await exists(`/api/users/${admin}`, asAdmin) ? asAdmin : {};
     await managementRequest(URL, "/api/users/guest", {
-      ...asAdmin,
+      ...restorer,
       method: "PUT",
       body: {
         password_hash: guest.password_hash,
         hashing_algorithm: guest.hashing_algorithm,
         tags: String(guest.tags),
       },
-    }).catch(() => {});
+    });
     for (const p of guestPermissions) {
       await managementRequest(URL, `/api/permissions/${encodeURIComponent(p.vhost)}/guest`, {
-        ...asAdmin,
+        ...restorer,
         method: "PUT",
         body: { configure: p.configure, write: p.write, read: p.read },
-      }).catch(() => {});
+      });
     }
+    await managementRequest(URL, "/api/whoami");
     await managementRequest(URL, `/api/users/${admin}`, { method: "DELETE" }).catch(() => {});
     await removeUserAndVhost(user, vhost);
   }
