@@ -38,9 +38,12 @@ export function uniqueName(prefix: string): string {
   return `${prefix}.test.${crypto.randomUUID().slice(0, 8)}`;
 }
 
-/** Runs `fn` with a channel on its own connection, then closes both. */
-export async function withChannel<T>(fn: (channel: Channel) => Promise<T>): Promise<T> {
-  const connection = await amqp.connect(URL, { noDelay: true });
+/** Runs `fn` with a channel on its own connection (to `url`, default URL), then closes both. */
+export async function withChannel<T>(
+  fn: (channel: Channel) => Promise<T>,
+  url = URL,
+): Promise<T> {
+  const connection = await amqp.connect(url, { noDelay: true });
   try {
     const channel = await connection.createChannel();
     // A failed operation rejects its promise; the channel's error event needs a listener too.
@@ -65,13 +68,14 @@ export async function deleteExchanges(...exchanges: string[]): Promise<void> {
   });
 }
 
-/** True when the queue exists. */
+/** True when the queue exists; other failures than NOT_FOUND are thrown, not taken for "no". */
 export async function queueExists(queue: string): Promise<boolean> {
   try {
     await withChannel((channel) => channel.checkQueue(queue));
     return true;
-  } catch {
-    return false;
+  } catch (error) {
+    if ((error as { code?: number }).code === 404) return false;
+    throw error;
   }
 }
 
@@ -91,12 +95,35 @@ export async function eventually(
   }
 }
 
-/** Waits until the queue holds `count` ready messages. */
-export async function waitForDepth(queue: string, count: number): Promise<void> {
+/** Waits until the queue (at `url`, default URL) holds `count` ready messages. */
+export async function waitForDepth(queue: string, count: number, url = URL): Promise<void> {
   await eventually(
     `queue "${queue}" holds ${count} message(s)`,
-    () => withChannel(async (channel) => (await channel.checkQueue(queue)).messageCount === count),
+    () =>
+      withChannel(async (channel) => (await channel.checkQueue(queue)).messageCount === count, url),
   );
+}
+
+/**
+ * Runs `fn` with the URL of a vhost of its own, then deletes the vhost and
+ * everything in it: for programs whose queue and exchange names are fixed
+ * (lab:reset's), so that a test never touches a user's objects of that name.
+ */
+export async function withVhost<T>(fn: (url: string) => Promise<T>): Promise<T> {
+  const vhost = encodeURIComponent(uniqueName("vhost"));
+  const user = encodeURIComponent(urlParts(URL).user);
+  await managementRequest(URL, `/api/vhosts/${vhost}`, { method: "PUT" });
+  try {
+    await managementRequest(URL, `/api/permissions/${vhost}/${user}`, {
+      method: "PUT",
+      body: { configure: ".*", write: ".*", read: ".*" },
+    });
+    const url = new globalThis.URL(URL);
+    url.pathname = `/${vhost}`;
+    return await fn(url.href);
+  } finally {
+    await managementRequest(URL, `/api/vhosts/${vhost}`, { method: "DELETE" });
+  }
 }
 
 /** Takes one message off the queue with basic.get (noAck: gone from the queue); `false` if empty. */
@@ -115,24 +142,6 @@ export async function cannotRestartReason(): Promise<string | undefined> {
     : undefined;
 }
 
-/**
- * Closes, from the broker's side (management API), every connection whose
- * client named it `name`; resolves with how many it closed.
- */
-export async function closeConnectionsNamed(name: string): Promise<number> {
-  const connections = await managementRequest(URL, "/api/connections") as {
-    name: string;
-    client_properties?: { connection_name?: string };
-  }[];
-  const named = connections.filter((c) => c.client_properties?.connection_name === name);
-  for (const connection of named) {
-    await managementRequest(URL, `/api/connections/${encodeURIComponent(connection.name)}`, {
-      method: "DELETE",
-    });
-  }
-  return named.length;
-}
-
 /** The test broker's vhost, as the management API's paths spell it (`%2F` for `/`). */
 const VHOST_PATH = encodeURIComponent(urlParts(URL).vhost);
 
@@ -143,6 +152,25 @@ export async function queuesBoundTo(exchange: string): Promise<string[]> {
     `/api/exchanges/${VHOST_PATH}/${encodeURIComponent(exchange)}/bindings/source`,
   ) as { destination: string; destination_type: string }[];
   return bindings.filter((b) => b.destination_type === "queue").map((b) => b.destination);
+}
+
+/**
+ * Closes, from the broker's side (management API), the connections that
+ * consume `queue`, and only those (not a user's programs of the same name);
+ * resolves with how many it closed: 0 while the broker lists no consumer yet.
+ */
+export async function closeConnectionsConsuming(queue: string): Promise<number> {
+  const { consumer_details: consumers = [] } = await managementRequest(
+    URL,
+    `/api/queues/${VHOST_PATH}/${encodeURIComponent(queue)}`,
+  ) as { consumer_details?: { channel_details: { connection_name: string } }[] };
+  const connections = new Set(consumers.map((c) => c.channel_details.connection_name));
+  for (const connection of connections) {
+    await managementRequest(URL, `/api/connections/${encodeURIComponent(connection)}`, {
+      method: "DELETE",
+    });
+  }
+  return connections.size;
 }
 
 /** A port nothing listens on: bound a moment ago, then released. */

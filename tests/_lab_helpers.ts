@@ -49,8 +49,8 @@ export function startLab(task: string, args: string[] = []): Promise<Program> {
 }
 
 /** Runs a lab program that must succeed, and returns its stdout. */
-export async function runLab(task: string, args: string[] = []): Promise<string[]> {
-  const result = await runTask(task, args, { env: ENV });
+export async function runLab(task: string, args: string[] = [], env = ENV): Promise<string[]> {
+  const result = await runTask(task, args, { env });
   assert.equal(result.code, 0, `${task} failed: ${result.stderr.join("\n")}`);
   assert.deepEqual(result.stderr, []);
   return result.stdout;
@@ -60,9 +60,12 @@ export async function runLab(task: string, args: string[] = []): Promise<string[
  * Whether a queue exists, as another connection sees it: an exclusive queue
  * of another connection answers a passive declare with RESOURCE_LOCKED.
  */
-export async function queueState(queue: string): Promise<"missing" | "exclusive" | "exists"> {
+export async function queueState(
+  queue: string,
+  url?: string,
+): Promise<"missing" | "exclusive" | "exists"> {
   try {
-    await withChannel((channel) => channel.checkQueue(queue));
+    await withChannel((channel) => channel.checkQueue(queue), url);
     return "exists";
   } catch (error) {
     const code = (error as { code?: number }).code;
@@ -72,12 +75,13 @@ export async function queueState(queue: string): Promise<"missing" | "exclusive"
   }
 }
 
-/** True when the exchange exists. */
-export async function exchangeExists(exchange: string): Promise<boolean> {
+/** True when the exchange exists; other failures than NOT_FOUND are thrown. */
+export async function exchangeExists(exchange: string, url?: string): Promise<boolean> {
   try {
-    await withChannel((channel) => channel.checkExchange(exchange));
+    await withChannel((channel) => channel.checkExchange(exchange), url);
     return true;
-  } catch {
-    return false;
+  } catch (error) {
+    if ((error as { code?: number }).code === 404) return false;
+    throw error;
   }
 }

@@ -3,7 +3,7 @@ import { task2Names, WALKTHROUGH_EXCHANGES, WALKTHROUGH_QUEUES } from "../lib/la
 import { TASK1_VARIANTS, TASK2_VARIANTS } from "../lib/lab_variants.ts";
 import { maskUrl } from "../lib/url.ts";
 import { workSeconds } from "../lib/work.ts";
-import { deleteQueues, ENV, runTask, URL, waitForDepth } from "./_helpers.ts";
+import { ENV, runTask, URL, waitForDepth, withVhost } from "./_helpers.ts";
 import {
   deleteStudentObjects,
   exchangeExists,
@@ -63,18 +63,21 @@ for (const task of ["lab1:autodelete:receive", "lab2:fanout:new_task", "lab2:dir
 
 Deno.test("lab programs accept <group>_<surname> names from --queue, --group/--surname and LAB_GROUP/LAB_SURNAME", async () => {
   // The exclusive producer declares nothing: with no consumer it reports the name it used.
+  const [a, b, c] = [uniqueStudent(), uniqueStudent(), uniqueStudent()];
+  const [groupA, surnameA] = [a.args[1], a.args[3]];
+  const [groupB, surnameB] = [b.args[1], `${b.args[3]}-${c.args[3]}`]; // a double-barrelled surname
   const cases: { args: string[]; env: Record<string, string>; name: string }[] = [
-    { args: ["--queue", "inbo-04_laptev"], env: {}, name: "inbo-04_laptev" },
+    { args: ["--queue", a.name], env: {}, name: a.name },
     {
-      args: ["--group", "ikbo-12-21", "--surname", "rimsky-korsakov"],
+      args: ["--group", groupB, "--surname", surnameB],
       env: {},
-      name: "ikbo-12-21_rimsky-korsakov",
+      name: `${groupB}_${surnameB}`,
     },
-    { args: [], env: { LAB_GROUP: "inbo-04", LAB_SURNAME: "ivanova" }, name: "inbo-04_ivanova" },
+    { args: [], env: { LAB_GROUP: groupA, LAB_SURNAME: surnameA }, name: a.name },
     {
-      args: ["--surname", "petrov"],
-      env: { LAB_GROUP: "inbo-04", LAB_SURNAME: "ivanova" },
-      name: "inbo-04_petrov",
+      args: ["--surname", surnameB],
+      env: { LAB_GROUP: groupA, LAB_SURNAME: surnameA },
+      name: `${groupA}_${surnameB}`,
     },
   ];
   for (const { args, env, name } of cases) {
@@ -154,25 +157,27 @@ Deno.test("lab:variant refuses a ticket that is not digits only, with the usage"
 });
 
 Deno.test("lab:reset deletes the walk-through's and the student's queues and exchanges, then finds nothing to delete", async () => {
-  const student = uniqueStudent();
-  try {
+  // lab:reset deletes fixed names (task_queue, logs, ...): in a vhost of its own, a user's are safe.
+  await withVhost(async (url) => {
+    const env = { AMQP_URL: url };
+    const student = uniqueStudent();
     // Every object the lab's programs declare by name.
-    await runLab("lab:1:send");
-    await runLab("lab:2:new_task", ["queued."]);
-    await runLab("lab:3:emit_log");
-    await runLab("lab:4:emit_log_direct");
-    await runLab("lab:5:emit_stock");
-    await runLab("lab1:durable:send", student.args);
+    await runLab("lab:1:send", [], env);
+    await runLab("lab:2:new_task", ["queued."], env);
+    await runLab("lab:3:emit_log", [], env);
+    await runLab("lab:4:emit_log_direct", [], env);
+    await runLab("lab:5:emit_stock", [], env);
+    await runLab("lab1:durable:send", student.args, env);
     for (const variant of TASK2_VARIANTS.filter((v) => v.durable)) {
-      await runLab(variant.producer, student.args);
+      await runLab(variant.producer, student.args, env);
     }
     const tasks = task2Names(student.name, "fanout").queue;
     const exchanges = TASK2_VARIANTS.filter((v) => v.durable).map((v) =>
       task2Names(student.name, v.exchangeType).exchange
     );
-    await waitForDepth(tasks, 2);
+    await waitForDepth(tasks, 2, url);
 
-    const stdout = await runLab("lab:reset", student.args);
+    const stdout = await runLab("lab:reset", student.args, env);
     assert.deepEqual(stdout, [
       `Deleted queue "awesome_queue" (1 message)`,
       `Deleted queue "task_queue" (1 message)`,
@@ -182,41 +187,40 @@ Deno.test("lab:reset deletes the walk-through's and the student's queues and exc
       `Deleted exchange "direct_logs"`,
       `Deleted exchange "stocks"`,
       ...exchanges.map((exchange) => `Deleted exchange "${exchange}"`),
-      `Deleted ${4 + 3 + exchanges.length} of the lab's queues and exchanges at "${maskUrl(URL)}"`,
+      `Deleted ${4 + 3 + exchanges.length} of the lab's queues and exchanges at "${maskUrl(url)}"`,
     ]);
     for (const queue of [...WALKTHROUGH_QUEUES, student.name, tasks]) {
-      assert.equal(await queueState(queue), "missing", queue);
+      assert.equal(await queueState(queue, url), "missing", queue);
     }
     for (const exchange of [...WALKTHROUGH_EXCHANGES, ...exchanges]) {
-      assert.equal(await exchangeExists(exchange), false, exchange);
+      assert.equal(await exchangeExists(exchange, url), false, exchange);
     }
 
-    assert.deepEqual(await runLab("lab:reset", student.args), [
-      `Nothing to delete: none of the lab's queues and exchanges exist at "${maskUrl(URL)}"`,
+    assert.deepEqual(await runLab("lab:reset", student.args, env), [
+      `Nothing to delete: none of the lab's queues and exchanges exist at "${maskUrl(url)}"`,
     ]);
-  } finally {
-    await deleteQueues(...WALKTHROUGH_QUEUES);
-    await deleteStudentObjects(student);
-  }
+  });
 });
 
 Deno.test("lab:reset without a name deletes only the walk-through's objects and says how to add yours", async () => {
-  const student = uniqueStudent();
-  try {
-    await runLab("lab1:durable:send", student.args);
-    const stdout = await runTask("lab:reset", [], {
-      env: ENV,
-      withoutEnv: ["LAB_GROUP", "LAB_SURNAME"],
-    });
-    assert.equal(stdout.code, 0);
-    assert.equal(
-      stdout.stdout.at(-1),
+  await withVhost(async (url) => {
+    const env = { AMQP_URL: url };
+    const student = uniqueStudent();
+    await runLab("lab:1:send", [], env);
+    await runLab("lab:3:emit_log", [], env);
+    await runLab("lab1:durable:send", student.args, env);
+    const reset = await runTask("lab:reset", [], { env, withoutEnv: ["LAB_GROUP", "LAB_SURNAME"] });
+    assert.equal(reset.code, 0, reset.stderr.join("\n"));
+    assert.deepEqual(reset.stdout, [
+      `Deleted queue "awesome_queue" (1 message)`,
+      `Deleted exchange "logs"`,
+      `Deleted 2 of the lab's queues and exchanges at "${maskUrl(url)}"`,
       "To delete your own task 1 and task 2 queues and exchanges too, give --group and --surname (or LAB_GROUP and LAB_SURNAME in .env)",
-    );
-    assert.equal(await queueState(student.name), "exists");
-  } finally {
-    await deleteStudentObjects(student);
-  }
+    ]);
+    assert.equal(await queueState("awesome_queue", url), "missing");
+    assert.equal(await exchangeExists("logs", url), false);
+    assert.equal(await queueState(student.name, url), "exists");
+  });
 });
 
 Deno.test("lab:reset lets a student switch task 1 variants: the next variant's queue was refused before", async () => {

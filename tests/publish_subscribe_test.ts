@@ -2,11 +2,12 @@ import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import amqp from "amqplib";
 import {
-  closeConnectionsNamed,
+  closeConnectionsConsuming,
   deleteExchanges,
   ENV,
   eventually,
   Program,
+  queuesBoundTo,
   runTask,
   startReady,
   uniqueName,
@@ -103,9 +104,10 @@ Deno.test("receive_logs.ts binds a new queue after the broker closes its connect
   const exchange = uniqueName("logs");
   const receiver = await startReceiver(exchange);
   try {
+    const [queue] = await queuesBoundTo(exchange);
     await eventually(
-      'the broker lists a connection named "receive_logs"',
-      async () => (await closeConnectionsNamed("receive_logs")) > 0,
+      `the broker lists a consumer of "${queue}"`,
+      async () => (await closeConnectionsConsuming(queue)) > 0,
     );
     await receiver.waitFor(/^Lost the connection to /, { stream: "stderr" });
     await receiver.waitFor(/^Reconnected to /, { stream: "stderr", timeoutMs: 30_000 });

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { restartBroker } from "../lib/broker.ts";
 import {
   cannotRestartReason,
-  closeConnectionsNamed,
+  closeConnectionsConsuming,
   deleteExchanges,
   deleteQueues,
   ENV,
@@ -24,11 +24,11 @@ function start(task: string, args: string[]) {
   return startReady(task, args, WAITING);
 }
 
-/** Closes the program's connection from the broker's side, once the broker lists it. */
-async function killConnection(name: string) {
+/** Closes the connection consuming `queue` from the broker's side, once the broker lists it. */
+async function killConnection(queue: string) {
   await eventually(
-    `the broker lists a connection named "${name}"`,
-    async () => (await closeConnectionsNamed(name)) > 0,
+    `the broker lists a consumer of "${queue}"`,
+    async () => (await closeConnectionsConsuming(queue)) > 0,
   );
 }
 
@@ -78,7 +78,7 @@ Deno.test({
 });
 
 Deno.test({
-  name: "receive.ts re-declares its non-durable queue after a broker restart and receives again",
+  name: "receive.ts reconnects after a broker restart and receives again from its quorum queue",
   ignore: noRestart !== undefined,
   async fn() {
     const queue = uniqueName("hello");
@@ -127,7 +127,7 @@ Deno.test("worker.ts reconnects when the broker closes its connection, and goes 
   const queue = uniqueName("task_queue");
   const worker = await start("worker", ["--queue", queue]);
   try {
-    await killConnection("worker");
+    await killConnection(queue);
     await worker.waitFor(LOST, { stream: "stderr" });
     await worker.waitFor(BACK, { stream: "stderr" });
     await newTask(queue, "after the kill");
@@ -142,7 +142,7 @@ Deno.test("worker.ts --no-reconnect exits 1 with one sentence when the broker cl
   const queue = uniqueName("task_queue");
   const worker = await start("worker", ["--queue", queue, "--no-reconnect"]);
   try {
-    await killConnection("worker");
+    await killConnection(queue);
     assert.equal(await worker.exited, 1);
     assert.equal(worker.stderr.length, 1, JSON.stringify(worker.stderr));
     assert.match(

@@ -115,7 +115,7 @@ Deno.test("rpc_client.ts ignores replies with another correlation id", async () 
   // A server that first answers with a wrong correlation id, then with the right one.
   try {
     await withReplyQueue(async (channel) => {
-      await channel.assertQueue(queue, { durable: false });
+      await channel.assertQueue(queue, { durable: true, arguments: { "x-queue-type": "quorum" } });
       await channel.consume(queue, (msg) => {
         if (!msg) return;
         const { replyTo, correlationId } = msg.properties;
@@ -138,7 +138,7 @@ Deno.test("rpc_client.ts sends a random UUID correlation id and an exclusive ser
   const fromOtherConnection: string[] = [];
   try {
     await withReplyQueue(async (channel) => {
-      await channel.assertQueue(queue, { durable: false });
+      await channel.assertQueue(queue, { durable: true, arguments: { "x-queue-type": "quorum" } });
       await channel.consume(queue, async (msg) => {
         if (!msg) return;
         seen.push(msg);
