@@ -23,8 +23,30 @@ export const ENV = { AMQP_URL: URL };
  */
 export async function startReady(task: string, args: string[], ready: string): Promise<Program> {
   const program = await Program.start(task, args, { env: ENV });
-  await program.waitFor(ready);
+  try {
+    await program.waitFor(ready);
+  } catch (error) {
+    await program.stop("SIGKILL"); // not left running when the test fails here
+    throw error;
+  }
   return program;
+}
+
+/**
+ * Stops the programs (SIGINT, as Ctrl+C does), runs `cleanup`, and only then
+ * checks that each exited 0: a program that fails to stop cleanly does not
+ * leave the test's queues and exchanges behind.
+ */
+export async function stopThenClean(
+  programs: Program | Iterable<Program>,
+  cleanup: () => Promise<unknown>,
+): Promise<void> {
+  const codes: number[] = [];
+  for (const program of programs instanceof Program ? [programs] : programs) {
+    codes.push(await program.stop());
+  }
+  await cleanup();
+  for (const code of codes) assert.equal(code, 0, "exit code after SIGINT");
 }
 
 /** The line every consumer prints once it is consuming. */

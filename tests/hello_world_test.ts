@@ -6,6 +6,7 @@ import {
   Program,
   runTask,
   startReady,
+  stopThenClean,
   uniqueName,
   waitForDepth,
   WAITING,
@@ -22,8 +23,7 @@ Deno.test("send.ts delivers exactly the sent message to receive.ts", async () =>
     assert.deepEqual(sent.stdout, [" [x] Sent 'Hello from the test'"]);
     await receiver.waitFor("[x] Received");
   } finally {
-    assert.equal(await receiver.stop(), 0);
-    await deleteQueues(queue);
+    await stopThenClean(receiver, () => deleteQueues(queue));
   }
   assert.deepEqual(receiver.stdout, [WAITING, " [x] Received 'Hello from the test'"]);
   assert.deepEqual(receiver.stderr, []);
@@ -76,8 +76,7 @@ Deno.test("receive.ts gets N messages for N sends, each once", async () => {
     }
     await receiver.waitFor("[x] Received", { count: messages.length });
   } finally {
-    assert.equal(await receiver.stop(), 0);
-    await deleteQueues(queue);
+    await stopThenClean(receiver, () => deleteQueues(queue));
   }
   const received = receiver.stdout.filter((line) => line.includes("[x] Received"));
   assert.deepEqual(received, messages.map((message) => ` [x] Received '${message}'`));

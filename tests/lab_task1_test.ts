@@ -5,6 +5,7 @@ import {
   deleteQueues,
   ENV,
   eventually,
+  type Program,
   runTask,
   URL,
   waitForDepth,
@@ -89,20 +90,23 @@ Deno.test({
 
 Deno.test("lab1:durable: a message sent before the consumer starts waits for it", async () => {
   const student = uniqueStudent();
+  let consumer: Program | undefined;
   try {
     await runLab("lab1:durable:send", [...student.args, "Early"]);
-    const consumer = await startLab("lab1:durable:receive", student.args);
+    consumer = await startLab("lab1:durable:receive", student.args);
     await consumer.waitFor("RECEIVED: Early");
     assert.equal(await consumer.stop(), 0);
     // Durable: the queue stays when its consumer leaves.
     assert.equal(await queueState(student.name), "exists");
   } finally {
+    await consumer?.stop();
     await deleteQueues(student.name);
   }
 });
 
 Deno.test("lab1:autodelete: a message sent before the consumer starts waits; the queue goes with the last consumer", async () => {
   const student = uniqueStudent();
+  let first: Program | undefined, second: Program | undefined;
   try {
     assert.deepEqual(await runLab("lab1:autodelete:send", [...student.args, "Waiting for you"]), [
       "SENT: Waiting for you",
@@ -110,8 +114,8 @@ Deno.test("lab1:autodelete: a message sent before the consumer starts waits; the
     // Never had a consumer: not deleted, although the producer has disconnected.
     await waitForDepth(student.name, 1);
 
-    const first = await startLab("lab1:autodelete:receive", student.args);
-    const second = await startLab("lab1:autodelete:receive", student.args);
+    first = await startLab("lab1:autodelete:receive", student.args);
+    second = await startLab("lab1:autodelete:receive", student.args);
     await first.waitFor("RECEIVED: Waiting for you");
 
     // One consumer left: the queue stays.
@@ -126,6 +130,8 @@ Deno.test("lab1:autodelete: a message sent before the consumer starts waits; the
       async () => (await queueState(student.name)) === "missing",
     );
   } finally {
+    await first?.stop();
+    await second?.stop();
     await deleteQueues(student.name);
   }
 });

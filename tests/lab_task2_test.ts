@@ -7,6 +7,7 @@ import {
   cannotRestartReason,
   eventually,
   Program,
+  stopThenClean,
   URL,
   waitForDepth,
   withChannel,
@@ -58,8 +59,9 @@ for (const variant of TASK2_VARIANTS) {
       assert.deepEqual(received(busy), [`RECEIVED: ${long}`], "every task once, none twice");
       await waitForDepth(task2Names(student.name, exchangeType).queue, 0);
     } finally {
-      for (const worker of workers) assert.equal(await worker.stop(), 0);
-      await deleteStudentObjects(student);
+      for (const worker of workers) {
+        await stopThenClean(worker, () => deleteStudentObjects(student));
+      }
     }
   });
 
@@ -78,8 +80,7 @@ for (const variant of TASK2_VARIANTS) {
       const seconds = (Date.now() - start) / 1000;
       assert.ok(seconds >= 1.8 && seconds < 2.8, `took ${seconds} s, expected 2 s`);
     } finally {
-      assert.equal(await worker.stop(), 0);
-      await deleteStudentObjects(student);
+      await stopThenClean(worker, () => deleteStudentObjects(student));
     }
   });
 
@@ -101,8 +102,7 @@ for (const variant of TASK2_VARIANTS) {
       await waitForDepth(task2Names(student.name, exchangeType).queue, 0);
     } finally {
       await first.stop("SIGKILL");
-      if (second) assert.equal(await second.stop(), 0);
-      await deleteStudentObjects(student);
+      if (second) await stopThenClean(second, () => deleteStudentObjects(student));
     }
   });
 
@@ -132,8 +132,7 @@ for (const variant of TASK2_VARIANTS) {
             : ["RECEIVED: right key"],
         );
       } finally {
-        assert.equal(await worker.stop(), 0);
-        await deleteStudentObjects(student);
+        await stopThenClean(worker, () => deleteStudentObjects(student));
       }
     },
   );

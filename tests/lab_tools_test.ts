@@ -3,7 +3,7 @@ import { task2Names, WALKTHROUGH_EXCHANGES, WALKTHROUGH_QUEUES } from "../lib/la
 import { TASK1_VARIANTS, TASK2_VARIANTS } from "../lib/lab_variants.ts";
 import { maskUrl } from "../lib/url.ts";
 import { workSeconds } from "../lib/work.ts";
-import { ENV, runTask, URL, waitForDepth, withVhost } from "./_helpers.ts";
+import { ENV, runTask, stopThenClean, URL, waitForDepth, withVhost } from "./_helpers.ts";
 import {
   deleteStudentObjects,
   exchangeExists,
@@ -261,8 +261,7 @@ Deno.test("lab:reset leaves an exclusive queue in use, says why, and exits 1", a
     ]);
     assert.equal(await queueState(student.name), "exclusive");
   } finally {
-    assert.equal(await consumer.stop(), 0);
-    await deleteStudentObjects(student);
+    await stopThenClean(consumer, () => deleteStudentObjects(student));
   }
 });
 

@@ -5,6 +5,7 @@ import {
   ENV,
   Program,
   runTask,
+  stopThenClean,
   uniqueName,
   waitForDepth,
 } from "./_helpers.ts";
@@ -19,8 +20,7 @@ Deno.test("lab:1: send puts 'My first message' on the queue, receive prints it (
     // Auto-ack: nothing waits for an ack.
     await waitForDepth(queue, 0);
   } finally {
-    assert.equal(await receiver.stop(), 0);
-    await deleteQueues(queue);
+    await stopThenClean(receiver, () => deleteQueues(queue));
   }
   assert.deepEqual(receiver.stdout, [WAITING, "RECEIVED: My first message"]);
 });
@@ -39,8 +39,7 @@ Deno.test("lab:2: new_task queues the task from the command line, the worker wor
     assert.ok(seconds >= 1.8 && seconds < 2.8, `took ${seconds} s, expected 2 s`);
     await waitForDepth(queue, 0);
   } finally {
-    assert.equal(await worker.stop(), 0);
-    await deleteQueues(queue);
+    await stopThenClean(worker, () => deleteQueues(queue));
   }
   assert.deepEqual(worker.stdout, [WAITING, "RECEIVED: Second task..", "INFO: Done"]);
 });
@@ -57,8 +56,9 @@ Deno.test("lab:3: every receive_logs gets every message of the fanout exchange",
     ]);
     for (const receiver of receivers) await receiver.waitFor("RECEIVED: info: hi");
   } finally {
-    for (const receiver of receivers) assert.equal(await receiver.stop(), 0);
-    await deleteExchanges(exchange);
+    for (const receiver of receivers) {
+      await stopThenClean(receiver, () => deleteExchanges(exchange));
+    }
   }
 });
 
@@ -78,8 +78,7 @@ Deno.test("lab:4: receive_logs_direct prints only the severities it was started 
     await emit("warning", "Disk almost full");
     await receiver.waitFor("RECEIVED: [warning] Disk almost full");
   } finally {
-    assert.equal(await receiver.stop(), 0);
-    await deleteExchanges(exchange);
+    await stopThenClean(receiver, () => deleteExchanges(exchange));
   }
   assert.deepEqual(receiver.stdout, [
     WAITING,
@@ -115,8 +114,9 @@ Deno.test("lab:5: the lab's bindings *.usa.*, *.*.rub and stock.# each get the q
     await runLab("lab:5:emit_stock", ["--exchange", exchange, "stock.usa.rub", "last"]);
     for (const receiver of receivers.values()) await receiver.waitFor("RECEIVED: [stock.usa.rub]");
   } finally {
-    for (const receiver of receivers.values()) assert.equal(await receiver.stop(), 0);
-    await deleteExchanges(exchange);
+    for (const receiver of receivers.values()) {
+      await stopThenClean(receiver, () => deleteExchanges(exchange));
+    }
   }
   const got = (binding: string) =>
     receivers.get(binding)!.stdout.filter((line) => line.startsWith("RECEIVED")).map((line) =>

@@ -11,6 +11,7 @@ import {
   Program,
   runTask,
   startReady,
+  stopThenClean,
   uniqueName,
   URL,
   waitForDepth,
@@ -90,8 +91,7 @@ Deno.test({
       assert.equal(sent.code, 0);
       await receiver.waitFor("[x] Received 'after the restart'");
     } finally {
-      assert.equal(await receiver.stop(), 0);
-      await deleteQueues(queue);
+      await stopThenClean(receiver, () => deleteQueues(queue));
     }
   },
 });
@@ -117,8 +117,7 @@ Deno.test({
       await emit("after the restart");
       await subscriber.waitFor("[x] after the restart");
     } finally {
-      assert.equal(await subscriber.stop(), 0);
-      await deleteExchanges(exchange);
+      await stopThenClean(subscriber, () => deleteExchanges(exchange));
     }
   },
 });
@@ -133,8 +132,7 @@ Deno.test("worker.ts reconnects when the broker closes its connection, and goes 
     await newTask(queue, "after the kill");
     await worker.waitFor("[x] Done");
   } finally {
-    assert.equal(await worker.stop(), 0);
-    await deleteQueues(queue);
+    await stopThenClean(worker, () => deleteQueues(queue));
   }
 });
 

@@ -7,6 +7,7 @@ import {
   newTask,
   Program,
   startReady,
+  stopThenClean,
   uniqueName,
   URL,
   waitForDepth,
@@ -44,8 +45,7 @@ Deno.test("worker.ts gives short tasks to the free worker while the other works 
     ]);
     await busy.waitFor("[x] Done");
   } finally {
-    for (const worker of workers) assert.equal(await worker.stop(), 0);
-    await deleteQueues(queue);
+    for (const worker of workers) await stopThenClean(worker, () => deleteQueues(queue));
   }
 });
 
@@ -66,8 +66,7 @@ Deno.test("worker.ts requeues a task when killed mid-work, and another worker co
     await waitForDepth(queue, 0);
   } finally {
     await first.stop("SIGKILL");
-    if (second) assert.equal(await second.stop(), 0);
-    await deleteQueues(queue);
+    if (second) await stopThenClean(second, () => deleteQueues(queue));
   }
 });
 
