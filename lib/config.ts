@@ -107,6 +107,15 @@ export function parseCli<T extends Record<string, OptionSpec> = Record<string, n
     console.log(helpText(spec, options));
     Deno.exit(0);
   }
+  for (const [key, option] of Object.entries(options)) {
+    // An empty name would mean something else to the broker: for a queue, "make up a name".
+    if (typeof option.default === "string" && (values[key] as string | undefined)?.trim() === "") {
+      usageError(
+        spec,
+        `Empty value for --${key}: give one, or leave the option out for "${option.default}"`,
+      );
+    }
+  }
   if (positionals.length < (spec.minArgs ?? 0)) {
     usageError(spec, `Missing arguments: expected ${spec.args}`, spec.missingArgsCode);
   }
@@ -191,7 +200,8 @@ function usageError(
   message: string,
   code = 2,
 ): never {
-  fail(`${message}. ${usageLine(spec)} (--help for more)`, code);
+  // "expected [binding_key]..." already ends with dots.
+  fail(`${message}${message.endsWith(".") ? "" : "."} ${usageLine(spec)} (--help for more)`, code);
 }
 
 function helpText(

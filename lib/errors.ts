@@ -104,6 +104,10 @@ export function describeError(error: unknown, url: string): string {
     if (Deno.mainModule.includes("/scripts/lab/")) {
       return `${clash}; delete the lab's queues and exchanges with "deno task lab:reset" (with your --group and --surname) and run again`;
     }
+    // The broker's own amq.* exchanges cannot be deleted.
+    if (name.startsWith("amq.")) {
+      return `${clash}; it is one of the broker's own, so use another name`;
+    }
     const remedy = kind === "queue"
       ? `"rabbitmqctl delete_queue${inVhost} ${name}"`
       : "the management UI (Exchanges tab)";

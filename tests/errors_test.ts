@@ -98,6 +98,29 @@ Deno.test("the tutorial programs refuse a classic queue under their quorum queue
   }
 });
 
+Deno.test("an empty --queue or --exchange is a usage error, not a server-named queue or the default exchange", async () => {
+  const cases = [
+    ["send", "queue", "hello"],
+    ["receive", "queue", "hello"],
+    ["new_task", "queue", "task_queue"],
+    ["worker", "queue", "task_queue"],
+    ["rpc_server", "queue", "rpc_queue"],
+    ["rpc_client", "queue", "rpc_queue"],
+    ["emit_log", "exchange", "logs"],
+    ["receive_logs_topic", "exchange", "topic_logs"],
+  ];
+  for (const [task, option, name] of cases) {
+    for (const empty of ["", " "]) {
+      await assertOneLineError(task, [`--${option}`, empty], {
+        code: 2,
+        message: new RegExp(
+          `^Empty value for --${option}: give one, or leave the option out for "${name}"\\. Usage: deno task ${task} `,
+        ),
+      });
+    }
+  }
+});
+
 const CONSUMERS = [
   { task: "receive", ready: WAITING, queue: true },
   { task: "worker", ready: WAITING, queue: true },

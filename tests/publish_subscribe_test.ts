@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import amqp from "amqplib";
 import {
+  assertOneLineError,
   closeConnectionsConsuming,
   deleteExchanges,
   ENV,
@@ -124,6 +125,14 @@ Deno.test("receive_logs.ts binds a new queue after the broker closes its connect
     await deleteExchanges(exchange);
     assert.equal(code, 0);
   }
+});
+
+Deno.test("emit_log.ts on one of the broker's own amq.* exchanges says to use another name, not to delete it", async () => {
+  await assertOneLineError("emit_log", ["--exchange", "amq.direct"], {
+    code: 1,
+    message:
+      /^The exchange "amq\.direct" already exists with type "direct", but this program declares it with type "fanout"; it is one of the broker's own, so use another name$/,
+  });
 });
 
 Deno.test("emit_log.ts and receive_logs.ts refuse an exchange declared durable elsewhere, naming the argument", async () => {

@@ -6,6 +6,7 @@ import {
   ENV,
   runTask,
   startReady,
+  stopThenClean,
   uniqueName,
   URL,
   withChannel,
@@ -78,6 +79,18 @@ Deno.test("rpc_client.ts 10 prints ' [.] Got 55' from rpc_server.ts", async () =
     assert.equal(code, 0);
   }
   assert.deepEqual(server.stdout, [AWAITING, " [.] fib(10)"]);
+});
+
+Deno.test("rpc_client.ts 007 asks for fib(7), as the server reads it", async () => {
+  const queue = uniqueName("rpc_queue");
+  const server = await startServer(queue);
+  try {
+    const result = await rpcClient(queue, ["007"]);
+    assert.deepEqual(result.stdout, [" [x] Requesting fib(7)", " [.] Got 13"]);
+  } finally {
+    await stopThenClean(server, () => deleteQueues(queue));
+  }
+  assert.deepEqual(server.stdout, [AWAITING, " [.] fib(7)"]);
 });
 
 Deno.test("rpc_client.ts: two clients calling at once each get their own answer", async () => {
