@@ -59,9 +59,7 @@ for (const variant of TASK2_VARIANTS) {
       assert.deepEqual(received(busy), [`RECEIVED: ${long}`], "every task once, none twice");
       await waitForDepth(task2Names(student.name, exchangeType).queue, 0);
     } finally {
-      for (const worker of workers) {
-        await stopThenClean(worker, () => deleteStudentObjects(student));
-      }
+      await stopThenClean(workers, () => deleteStudentObjects(student));
     }
   });
 
@@ -102,7 +100,7 @@ for (const variant of TASK2_VARIANTS) {
       await waitForDepth(task2Names(student.name, exchangeType).queue, 0);
     } finally {
       await first.stop("SIGKILL");
-      if (second) await stopThenClean(second, () => deleteStudentObjects(student));
+      await stopThenClean(second ? [second] : [], () => deleteStudentObjects(student));
     }
   });
 

@@ -56,9 +56,7 @@ Deno.test("lab:3: every receive_logs gets every message of the fanout exchange",
     ]);
     for (const receiver of receivers) await receiver.waitFor("RECEIVED: info: hi");
   } finally {
-    for (const receiver of receivers) {
-      await stopThenClean(receiver, () => deleteExchanges(exchange));
-    }
+    await stopThenClean(receivers, () => deleteExchanges(exchange));
   }
 });
 
@@ -114,9 +112,7 @@ Deno.test("lab:5: the lab's bindings *.usa.*, *.*.rub and stock.# each get the q
     await runLab("lab:5:emit_stock", ["--exchange", exchange, "stock.usa.rub", "last"]);
     for (const receiver of receivers.values()) await receiver.waitFor("RECEIVED: [stock.usa.rub]");
   } finally {
-    for (const receiver of receivers.values()) {
-      await stopThenClean(receiver, () => deleteExchanges(exchange));
-    }
+    await stopThenClean(receivers.values(), () => deleteExchanges(exchange));
   }
   const got = (binding: string) =>
     receivers.get(binding)!.stdout.filter((line) => line.startsWith("RECEIVED")).map((line) =>

@@ -158,7 +158,7 @@ Deno.test("receive_logs_topic.ts with no binding key prints the usage on stderr 
   assert.equal(result.stderr.length, 1);
   assert.match(
     result.stderr[0],
-    /^Missing arguments: expected \[binding_key\]\.\.\.\. Usage: deno task receive_logs_topic/,
+    /^Missing arguments: expected \[binding_key\]\.\.\. Usage: deno task receive_logs_topic/,
   );
 });
 

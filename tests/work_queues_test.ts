@@ -45,7 +45,7 @@ Deno.test("worker.ts gives short tasks to the free worker while the other works 
     ]);
     await busy.waitFor("[x] Done");
   } finally {
-    for (const worker of workers) await stopThenClean(worker, () => deleteQueues(queue));
+    await stopThenClean(workers, () => deleteQueues(queue));
   }
 });
 
@@ -66,7 +66,7 @@ Deno.test("worker.ts requeues a task when killed mid-work, and another worker co
     await waitForDepth(queue, 0);
   } finally {
     await first.stop("SIGKILL");
-    if (second) await stopThenClean(second, () => deleteQueues(queue));
+    await stopThenClean(second ? [second] : [], () => deleteQueues(queue));
   }
 });
 
