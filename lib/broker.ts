@@ -106,11 +106,11 @@ export async function restartBroker(url: string): Promise<void> {
  */
 export async function rabbitmqctl(url: string, args: string[]): Promise<void> {
   const kind = await brokerKind(url);
+  if (kind === "remote") {
+    throw new Error(`Cannot run rabbitmqctl for the broker at "${maskUrl(url)}" from this machine`);
+  }
   if (kind === "compose") await run("docker", ["compose", "exec", SERVICE, "rabbitmqctl", ...args]);
-  else if (kind === "local") await run("rabbitmqctl", args);
-  else {throw new Error(
-      `Cannot run rabbitmqctl for the broker at "${maskUrl(url)}" from this machine`,
-    );}
+  else await run("rabbitmqctl", args);
 }
 
 /**

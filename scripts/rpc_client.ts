@@ -25,7 +25,7 @@ const { url, values, positionals } = parseCli({
 const QUEUE = values.queue;
 const ARG = positionals[0] ?? "30";
 if (!/^\d+$/.test(ARG)) fail(`Invalid n "${ARG}": expected a whole number such as 30`, 2);
-const N = String(Number(ARG)); // "007" asks for fib(7)
+const N = ARG.replace(/^0+(?=\d)/, ""); // "007" asks for fib(7)
 const TIMEOUT_SECONDS = intOption("timeout", values.timeout, 1);
 
 const connection = await connect(url, { name: "rpc_client" });
