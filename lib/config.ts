@@ -109,11 +109,11 @@ export function parseCli<T extends Record<string, OptionSpec> = Record<string, n
   }
   for (const [key, option] of Object.entries(options)) {
     // An empty name would mean something else to the broker: for a queue, "make up a name".
-    if (typeof option.default === "string" && (values[key] as string | undefined)?.trim() === "") {
-      usageError(
-        spec,
-        `Empty value for --${key}: give one, or leave the option out for "${option.default}"`,
-      );
+    if (option.type === "string" && (values[key] as string | undefined)?.trim() === "") {
+      const instead = option.default === undefined
+        ? ""
+        : `, or leave the option out for "${option.default}"`;
+      usageError(spec, `Empty value for --${key}: give one${instead}`);
     }
   }
   if (positionals.length < (spec.minArgs ?? 0)) {

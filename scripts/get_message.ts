@@ -26,6 +26,7 @@ if (positionals[0] && values.queue && positionals[0] !== values.queue) {
   fail(`Two queues given, "${positionals[0]}" and --queue "${values.queue}"; give one`, 2);
 }
 const QUEUE = positionals[0] ?? values.queue ?? "hello";
+if (!QUEUE.trim()) fail(`Empty queue name: give one, e.g. "deno task get_message hello"`, 2);
 
 const connection = await connect(url, { name: "get_message" });
 const channel = await connection.createChannel();

@@ -119,6 +119,14 @@ Deno.test("an empty --queue or --exchange is a usage error, not a server-named q
       });
     }
   }
+  await assertOneLineError("get_message", ["--queue", ""], {
+    code: 2,
+    message: /^Empty value for --queue: give one\. Usage: deno task get_message /,
+  });
+  await assertOneLineError("get_message", [""], {
+    code: 2,
+    message: /^Empty queue name: give one, e\.g\. "deno task get_message hello"$/,
+  });
 });
 
 const CONSUMERS = [
