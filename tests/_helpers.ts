@@ -41,10 +41,8 @@ export async function stopThenClean(
   programs: Program | Iterable<Program>,
   cleanup: () => Promise<unknown>,
 ): Promise<void> {
-  const codes: number[] = [];
-  for (const program of programs instanceof Program ? [programs] : programs) {
-    codes.push(await program.stop());
-  }
+  const all = programs instanceof Program ? [programs] : [...programs];
+  const codes = await Promise.all(all.map((program) => program.stop()));
   await cleanup();
   for (const code of codes) assert.equal(code, 0, "exit code after SIGINT");
 }
@@ -90,13 +88,21 @@ export async function deleteExchanges(...exchanges: string[]): Promise<void> {
   });
 }
 
-/** True when the queue exists; other failures than NOT_FOUND are thrown, not taken for "no". */
-export async function queueExists(queue: string): Promise<boolean> {
+/**
+ * Whether a queue exists, as another connection sees it: an exclusive queue
+ * of another connection answers a passive declare with RESOURCE_LOCKED.
+ */
+export async function queueState(
+  queue: string,
+  url?: string,
+): Promise<"missing" | "exclusive" | "exists"> {
   try {
-    await withChannel((channel) => channel.checkQueue(queue));
-    return true;
+    await withChannel((channel) => channel.checkQueue(queue), url);
+    return "exists";
   } catch (error) {
-    if ((error as { code?: number }).code === 404) return false;
+    const code = (error as { code?: number }).code;
+    if (code === 404) return "missing";
+    if (code === 405) return "exclusive";
     throw error;
   }
 }

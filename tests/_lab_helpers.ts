@@ -16,6 +16,7 @@ import {
 } from "./_helpers.ts";
 
 export { WAITING };
+export { queueState } from "./_helpers.ts";
 
 /** A student of their own for one test: group `test-NNNN`, a random Latin surname. */
 export interface Student {
@@ -54,25 +55,6 @@ export async function runLab(task: string, args: string[] = [], env = ENV): Prom
   assert.equal(result.code, 0, `${task} failed: ${result.stderr.join("\n")}`);
   assert.deepEqual(result.stderr, []);
   return result.stdout;
-}
-
-/**
- * Whether a queue exists, as another connection sees it: an exclusive queue
- * of another connection answers a passive declare with RESOURCE_LOCKED.
- */
-export async function queueState(
-  queue: string,
-  url?: string,
-): Promise<"missing" | "exclusive" | "exists"> {
-  try {
-    await withChannel((channel) => channel.checkQueue(queue), url);
-    return "exists";
-  } catch (error) {
-    const code = (error as { code?: number }).code;
-    if (code === 404) return "missing";
-    if (code === 405) return "exclusive";
-    throw error;
-  }
 }
 
 /** True when the exchange exists; other failures than NOT_FOUND are thrown. */

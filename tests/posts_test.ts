@@ -7,6 +7,7 @@ import {
   Program,
   runTask,
   startReady,
+  stopThenClean,
   uniqueName,
   withChannel,
 } from "./_helpers.ts";
@@ -66,9 +67,7 @@ Deno.test("emit_post.ts sends a UTF-8 JSON post that receive_posts.ts prints int
       ` [x] Received { name: "Ünïcode — ok", date: ${post.date}, author: "${UTF8_AUTHOR}" }`,
     );
   } finally {
-    const code = await receiver.stop();
-    await deleteExchanges(exchange);
-    assert.equal(code, 0);
+    await stopThenClean(receiver, () => deleteExchanges(exchange));
   }
   assert.deepEqual(receiver.stderr, []);
 });
@@ -106,9 +105,7 @@ Deno.test("receive_posts.ts skips an invalid message with one stderr line and ke
       `Skipped a message from "${exchange}": its content type is "text/xml", not "application/json"`,
     ]);
   } finally {
-    const code = await receiver.stop();
-    await deleteExchanges(exchange);
-    assert.equal(code, 0);
+    await stopThenClean(receiver, () => deleteExchanges(exchange));
   }
 });
 

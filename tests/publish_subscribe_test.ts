@@ -11,6 +11,7 @@ import {
   queuesBoundTo,
   runTask,
   startReady,
+  stopThenClean,
   uniqueName,
   URL,
   WAITING_LOGS,
@@ -59,10 +60,7 @@ Deno.test("receive_logs.ts: two subscribers both get every message; a later one 
     // Messages go to the queues bound at the time they are sent: none kept them for the late one.
     assert.deepEqual(logs(late), [" [x] error: third"]);
   } finally {
-    const programs = [...early, ...(late ? [late] : [])];
-    const codes = await Promise.all(programs.map((receiver) => receiver.stop()));
-    await deleteExchanges(exchange);
-    assert.deepEqual(codes, programs.map(() => 0));
+    await stopThenClean([...early, ...(late ? [late] : [])], () => deleteExchanges(exchange));
   }
   for (const receiver of [...early, late!]) assert.deepEqual(receiver.stderr, []);
 });
@@ -77,9 +75,7 @@ Deno.test("emit_log.ts sends 'info: Hello World!' by default to a non-durable fa
     // Declaring it again with the tutorial's arguments succeeds only if they are equal.
     await withChannel((channel) => channel.assertExchange(exchange, "fanout", { durable: false }));
   } finally {
-    const code = await receiver.stop();
-    await deleteExchanges(exchange);
-    assert.equal(code, 0);
+    await stopThenClean(receiver, () => deleteExchanges(exchange));
   }
 });
 
@@ -121,9 +117,7 @@ Deno.test("receive_logs.ts binds a new queue after the broker closes its connect
     await emitLog(exchange, "info: after the reconnect");
     await receiver.waitFor("[x] info: after the reconnect");
   } finally {
-    const code = await receiver.stop();
-    await deleteExchanges(exchange);
-    assert.equal(code, 0);
+    await stopThenClean(receiver, () => deleteExchanges(exchange));
   }
 });
 

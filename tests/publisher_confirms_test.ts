@@ -4,7 +4,7 @@ import {
   deleteExchanges,
   ENV,
   Program,
-  queueExists,
+  queueState,
   runTask,
   uniqueName,
   URL,
@@ -29,7 +29,7 @@ function assertLines(lines: string[], patterns: RegExp[]) {
 
 async function assertQueuesGone(prefix: string) {
   for (const name of STRATEGY_QUEUES) {
-    assert.equal(await queueExists(`${prefix}.${name}`), false, `${prefix}.${name} is gone`);
+    assert.equal(await queueState(`${prefix}.${name}`), "missing", `${prefix}.${name} is gone`);
   }
 }
 

@@ -5,6 +5,7 @@ import {
   Program,
   runTask,
   startReady,
+  stopThenClean,
   uniqueName,
   WAITING_LOGS,
   withChannel,
@@ -43,10 +44,7 @@ Deno.test("receive_logs_direct.ts gets only the severities it is bound to", asyn
       " [x] 'error':'Run. Run. Or it will explode.'",
     ]);
   } finally {
-    const programs = [errorsOnly, all];
-    const codes = await Promise.all(programs.map((receiver) => receiver.stop()));
-    await deleteExchanges(exchange);
-    assert.deepEqual(codes, programs.map(() => 0));
+    await stopThenClean([errorsOnly, all], () => deleteExchanges(exchange));
   }
   for (const receiver of [errorsOnly, all]) assert.deepEqual(receiver.stderr, []);
 });
@@ -59,9 +57,7 @@ Deno.test("emit_log_direct.ts sends 'info' 'Hello World!' by default to a non-du
     await receiver.waitFor("[x] 'info':'Hello World!'");
     await withChannel((channel) => channel.assertExchange(exchange, "direct", { durable: false }));
   } finally {
-    const code = await receiver.stop();
-    await deleteExchanges(exchange);
-    assert.equal(code, 0);
+    await stopThenClean(receiver, () => deleteExchanges(exchange));
   }
 });
 

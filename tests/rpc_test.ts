@@ -74,9 +74,7 @@ Deno.test("rpc_client.ts 10 prints ' [.] Got 55' from rpc_server.ts", async () =
     assert.deepEqual(result.stdout, [" [x] Requesting fib(10)", " [.] Got 55"]);
     assert.deepEqual(result.stderr, []);
   } finally {
-    const code = await server.stop();
-    await deleteQueues(queue);
-    assert.equal(code, 0);
+    await stopThenClean(server, () => deleteQueues(queue));
   }
   assert.deepEqual(server.stdout, [AWAITING, " [.] fib(10)"]);
 });
@@ -104,9 +102,7 @@ Deno.test("rpc_client.ts: two clients calling at once each get their own answer"
     assert.deepEqual(twenty.stdout, [" [x] Requesting fib(20)", " [.] Got 6765"]);
     assert.deepEqual(thirty.stdout, [" [x] Requesting fib(30)", " [.] Got 832040"]);
   } finally {
-    const code = await server.stop();
-    await deleteQueues(queue);
-    assert.equal(code, 0);
+    await stopThenClean(server, () => deleteQueues(queue));
   }
 });
 
@@ -213,9 +209,7 @@ Deno.test("rpc_server.ts answers an invalid request with an error reply and keep
       /^Refused a request: "abc" is not a whole number from 0 to 10000$/,
     );
   } finally {
-    const code = await server.stop();
-    await deleteQueues(queue);
-    assert.equal(code, 0);
+    await stopThenClean(server, () => deleteQueues(queue));
   }
 });
 
@@ -229,9 +223,7 @@ Deno.test("rpc_client.ts reports the server's error reply and exits 1", async ()
       'The server refused fib(20000): "20000" is not a whole number from 0 to 10000',
     ]);
   } finally {
-    const code = await server.stop();
-    await deleteQueues(queue);
-    assert.equal(code, 0);
+    await stopThenClean(server, () => deleteQueues(queue));
   }
 });
 
@@ -257,9 +249,7 @@ Deno.test("an RPC round trip through rpc_server.ts takes well under 5 ms (no Nag
       assert.ok(median < 5, `median round trip ${median.toFixed(2)} ms`);
     });
   } finally {
-    const code = await server.stop();
-    await deleteQueues(queue);
-    assert.equal(code, 0);
+    await stopThenClean(server, () => deleteQueues(queue));
   }
 });
 

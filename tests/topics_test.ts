@@ -5,6 +5,7 @@ import {
   Program,
   runTask,
   startReady,
+  stopThenClean,
   uniqueName,
   WAITING_LOGS,
   withChannel,
@@ -62,10 +63,7 @@ async function checkTable(table: Table) {
       );
     }
   } finally {
-    const programs = Object.values(receivers);
-    const codes = await Promise.all(programs.map((receiver) => receiver.stop()));
-    await deleteExchanges(exchange);
-    assert.deepEqual(codes, programs.map(() => 0));
+    await stopThenClean(Object.values(receivers), () => deleteExchanges(exchange));
   }
   for (const receiver of Object.values(receivers)) assert.deepEqual(receiver.stderr, []);
 }
@@ -120,9 +118,7 @@ Deno.test("emit_log_topic.ts sends 'anonymous.info' 'Hello World!' by default to
     await receiver.waitFor("[x] 'anonymous.info':'Hello World!'");
     await withChannel((channel) => channel.assertExchange(exchange, "topic", { durable: false }));
   } finally {
-    const code = await receiver.stop();
-    await deleteExchanges(exchange);
-    assert.equal(code, 0);
+    await stopThenClean(receiver, () => deleteExchanges(exchange));
   }
 });
 
@@ -146,9 +142,7 @@ Deno.test("emit_log_topic.ts refuses a routing key over 255 bytes before sending
     await receiver.waitFor("just fits");
     assert.deepEqual(logs(receiver), [` [x] '${longest}':'just fits'`]);
   } finally {
-    const code = await receiver.stop();
-    await deleteExchanges(exchange);
-    assert.equal(code, 0);
+    await stopThenClean(receiver, () => deleteExchanges(exchange));
   }
 });
 
