@@ -1,18 +1,18 @@
 /**
- * Connecting to RabbitMQ with the defaults a tutorial program wants.
+ * Connecting to RabbitMQ: the socket options a tutorial program wants, and
+ * a list of brokers (the nodes of a cluster) tried in order.
  *
  * @module
  */
-import amqp, { type ChannelModel, credentials, type SocketOptions } from "amqplib";
-import { Buffer } from "node:buffer";
-import { describeError, exitOnUncaughtErrors, fail } from "./errors.ts";
+import amqp, { type SocketOptions } from "amqplib";
+import { classifyError, describeError, ProgramError, setErrorContext } from "./errors.ts";
+import { tlsSocketOptions } from "./tls.ts";
+import { maskUrl } from "./url.ts";
 
-/** Options for {@link connect}. */
+/** Options for {@link socketOptions}. */
 export interface ConnectOptions {
-  /** The connection name the management UI shows, e.g. the program's name. */
-  name: string;
-  /** Give up connecting after this many milliseconds (default 10,000). */
-  timeoutMs?: number;
+  /** The connection name the management UI shows (default: the program's file name). */
+  name?: string;
   /**
    * Send small writes at once (default true). `false` turns Nagle's algorithm
    * back on, amqplib's own default: only to measure what that costs.
@@ -20,73 +20,98 @@ export interface ConnectOptions {
   noDelay?: boolean;
 }
 
+/** How long a connection attempt may take before it counts as failed. */
+const CONNECT_TIMEOUT_MS = 10_000;
+
 /**
- * Opens a connection: Nagle's algorithm off (`noDelay`, or every small
- * message waits ~40 ms), a connection name, a connect timeout. Any failure,
- * now or later, prints one sentence on stderr and exits with code 1.
+ * The socket options for `amqp.connect`: Nagle's algorithm off (`noDelay`,
+ * or every small message waits ~40 ms for the next), a connection name the
+ * management UI shows, a connect timeout, and the TLS files of the URL's
+ * `cacertfile`, `certfile` and `keyfile` parameters.
  *
  * @example
  * ```ts
- * const connection = await connect("amqp://localhost", { name: "send" });
- * const channel = await connection.createChannel();
+ * const connection = await amqp.connect(url, socketOptions(url));
  * ```
  */
-export async function connect(url: string, options: ConnectOptions): Promise<ChannelModel> {
-  exitOnUncaughtErrors(url);
-  const connection = await amqp.connect(url, socketOptions(url, options));
-  connection.on("error", (error) => fail(describeError(error, url)));
-  // The broker closing the connection (e.g. from the management UI) comes as "close" only.
-  connection.on("close", (error?: Error) => error && fail(describeError(error, url)));
-  return connection;
-}
-
-/** The query parameters of an AMQP URL that configure TLS, as in RabbitMQ's URI spec. */
-export const TLS_PARAMETERS = {
-  ca: "cacertfile",
-  cert: "certfile",
-  key: "keyfile",
-} as const;
-
-/**
- * The socket options for amqplib: `noDelay`, the connect timeout, the
- * connection name, and for TLS the CA, client certificate and key files named
- * by the URL's `cacertfile`, `certfile` and `keyfile` parameters, with
- * `auth_mechanism=external` logging in with the certificate's identity.
- *
- * @example
- * ```ts
- * const options = socketOptions("amqps://host?cacertfile=ca.pem", { name: "worker" });
- * ```
- */
-export function socketOptions(url: string, options: ConnectOptions): SocketOptions {
-  const params = new URL(url).searchParams;
-  const socket: SocketOptions = {
+export function socketOptions(url: string, options: ConnectOptions = {}): SocketOptions {
+  const program = Deno.mainModule.split("/").pop()!.replace(/\.ts$/, "");
+  return {
     noDelay: options.noDelay ?? true,
-    timeout: options.timeoutMs ?? 10_000,
-    clientProperties: { connection_name: options.name },
+    timeout: CONNECT_TIMEOUT_MS,
+    clientProperties: { connection_name: options.name ?? program },
+    ...tlsSocketOptions(url),
   };
-  for (const [option, parameter] of Object.entries(TLS_PARAMETERS)) {
-    const path = params.get(parameter);
-    if (path) socket[option as keyof typeof TLS_PARAMETERS] = readTlsFile(path, option);
-  }
-  if (params.get("auth_mechanism")?.toLowerCase() === "external") {
-    socket.credentials = credentials.external();
-  }
-  return socket;
 }
 
-const TLS_FILE_NAMES = { ca: "CA certificate", cert: "client certificate", key: "client key" };
+/** What {@link tryInOrder} returns: what `open` gave, and for which URL. */
+export interface Reached<T> {
+  value: T;
+  /** The index in the list of the URL that answered. */
+  index: number;
+}
 
-function readTlsFile(path: string, option: string): Buffer {
-  const what = TLS_FILE_NAMES[option as keyof typeof TLS_FILE_NAMES];
+/**
+ * Calls `open` with each URL in turn, from `start` (wrapping around), until
+ * one succeeds. A failure that retrying will not mend (a refused login, a
+ * queue declared with other arguments) is thrown at once; when no broker
+ * answers, the error says so, naming them all.
+ */
+export async function tryInOrder<T>(
+  urls: string[],
+  open: (url: string) => Promise<T>,
+  start = 0,
+): Promise<Reached<T>> {
+  let last: unknown;
+  for (let i = 0; i < urls.length; i++) {
+    const index = (start + i) % urls.length;
+    setErrorContext({ url: urls[index] });
+    try {
+      return { value: await open(urls[index]), index };
+    } catch (error) {
+      if (urls.length === 1 || classifyError(error) !== "transient") throw error;
+      last = error;
+    }
+  }
+  const listed = urls.map((url) => `"${maskUrl(url)}"`).join(", ");
+  throw new ProgramError(
+    `None of the ${urls.length} brokers answered (${listed}); the last: ${
+      describeError(last, urls[(start + urls.length - 1) % urls.length])
+    }`,
+  );
+}
+
+/**
+ * Connects to the first broker of the list that answers, trying them in
+ * the order given (the first is the one you prefer; put the nearest first).
+ * Errors name the broker they came from.
+ *
+ * @example
+ * ```ts
+ * const connection = await connectFirst(urls, (url) => amqp.connect(url, socketOptions(url)));
+ * ```
+ */
+export async function connectFirst<T>(urls: string[], open: (url: string) => Promise<T>) {
+  return (await tryInOrder(urls, open)).value;
+}
+
+/**
+ * Whether the URL's user logs in with its password: a connection that
+ * opens, or that the broker refuses only for its vhost, says yes; a refused
+ * login says no; any other failure (no broker) is thrown.
+ *
+ * @example
+ * ```ts
+ * await logsIn("amqp://learner:secret@localhost/tutorials"); // true
+ * ```
+ */
+export async function logsIn(url: string): Promise<boolean> {
   try {
-    return Buffer.from(Deno.readFileSync(path));
+    await (await amqp.connect(url, socketOptions(url, { name: "login check" }))).close();
+    return true;
   } catch (error) {
-    const reason = error instanceof Deno.errors.NotFound
-      ? "no such file"
-      : error instanceof Deno.errors.NotCapable
-      ? "the program has no read permission (run it through its deno task)"
-      : (error as Error).message;
-    fail(`Cannot read the ${what} file "${path}" (--${option}): ${reason}`);
+    if (classifyError(error) === "login") return false;
+    if (classifyError(error) === "vhost") return true;
+    throw error;
   }
 }

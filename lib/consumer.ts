@@ -1,98 +1,126 @@
 /**
- * Long-running consumers that survive a broker restart or a dropped
- * connection: reconnect with backoff, declare their queues and bindings
- * again, and go on consuming.
+ * Long-running consumers that survive a broker restart, a dropped
+ * connection or a lost cluster node: they reconnect, to the next broker of
+ * the list, declare their queues and bindings again, and go on consuming.
  *
  * @module
  */
-import amqp, { type Channel, type ChannelModel } from "amqplib";
-import { connect, socketOptions } from "./connect.ts";
-import { describeError, exitOnUncaughtErrors, fail } from "./errors.ts";
+import type { ChannelModel } from "amqplib";
+import { tryInOrder } from "./connect.ts";
+import { classifyError, ProgramError, reportAndExit, setErrorContext } from "./errors.ts";
 import { closeOnSignal } from "./shutdown.ts";
 import { maskUrl } from "./url.ts";
 
-/** Options for {@link startConsumer}. */
-export interface ConsumerOptions {
-  /** The connection name the management UI shows, e.g. the program's name. */
-  name: string;
+/** The brokers of {@link keepConsuming}, as `cli()` gives them. */
+export interface Brokers {
+  /** Broker URLs, tried in order. */
+  urls: string[];
   /** Reconnect when the connection drops (default true); false: exit 1 instead. */
   reconnect?: boolean;
 }
 
-/** Failures worth retrying: the broker is down, restarting, or out of reach. */
-const TRANSIENT =
-  /ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|EAI_AGAIN|Socket closed|Unexpected close|CONNECTION_FORCED|Heartbeat timeout|Connection closed/;
+/** Waits between reconnection attempts: none before the first, then doubling up to 15 s. */
+const FIRST_DELAY_MS = 250;
+const MAX_DELAY_MS = 15_000;
+const JITTER = 0.3;
+
+function delay(attempt: number): number {
+  if (attempt === 1) return 0; // straight to the next broker of the list
+  const base = Math.min(MAX_DELAY_MS / (1 + JITTER), FIRST_DELAY_MS * 2 ** (attempt - 2));
+  return Math.round(base * (1 + JITTER * (2 * Math.random() - 1)));
+}
 
 /**
- * Connects and runs `setup` on a new channel: declare, bind, prefetch,
- * consume. When the connection drops it says so on stderr, reconnects with
- * exponential backoff and jitter (up to 15 s between tries), runs `setup`
- * again on a new channel (so exclusive queues and their bindings are
- * re-created), and says when it is back. Messages that were not acked when
- * the connection dropped are requeued by the broker, so an ack for them on
- * the old channel is skipped. Ctrl+C or SIGTERM closes cleanly with exit 0.
+ * Runs a consumer: calls `open` with the first broker of the list that
+ * answers. `open` connects, declares, binds, consumes, and returns its
+ * connection. When that connection drops, says so on stderr, calls `open`
+ * again with the next broker of the list (then the next, waiting longer
+ * each round, up to 15 s), so exclusive queues and their bindings are made
+ * anew, and says which broker it reached. Messages that were not acked
+ * when the connection dropped are requeued by the broker; an ack for one
+ * of them on the lost channel is skipped. Ctrl+C or SIGTERM closes the
+ * connection and exits 0. With several brokers, it also says which one it
+ * reached first.
  *
  * @example
  * ```ts
- * await startConsumer(url, { name: "receive" }, async (channel) => {
- *   await channel.assertQueue("hello", { durable: true, arguments: { "x-queue-type": "quorum" } });
+ * await keepConsuming({ urls }, async (url) => {
+ *   const connection = await amqp.connect(url, socketOptions(url));
+ *   const channel = await connection.createChannel();
  *   await channel.consume("hello", (msg) => console.log(msg?.content.toString()));
+ *   return connection;
  * });
  * ```
  */
-export async function startConsumer(
-  url: string,
-  options: ConsumerOptions,
-  setup: (channel: Channel) => Promise<void>,
+export async function keepConsuming(
+  brokers: Brokers,
+  open: (url: string) => Promise<ChannelModel>,
 ): Promise<void> {
-  if (options.reconnect === false) {
-    const connection = await connect(url, options);
-    const channel = await connection.createChannel();
-    closeOnSignal(connection, channel);
-    await setup(channel);
-    return;
-  }
-
-  exitOnUncaughtErrors(url);
-  const where = `"${maskUrl(url)}"`;
-  let channel: Channel | undefined;
+  const { urls, reconnect = true } = brokers;
+  let current: ChannelModel | undefined;
+  // The connection being opened and set up, if any: Ctrl+C may come before `open` returns.
+  let opening: Promise<unknown> = Promise.resolve();
+  let stopping = false;
   let lost = false;
-  const connection = await amqp.connect(url, {
-    ...socketOptions(url, options),
-    recovery: {
-      initialMaxRetries: 0, // a first connection that fails is an error to report, not to retry
-      initialDelay: 500,
-      factor: 2,
-      maxDelay: 15_000,
-      jitter: 0.3,
-      async setup(model: ChannelModel) {
-        const fresh = await model.createChannel();
-        fresh.on("error", (error) => fail(describeError(error, url)));
-        skipAcksOnceClosed(fresh);
-        channel = fresh;
-        await setup(fresh);
-      },
+  closeOnSignal({
+    async close() {
+      stopping = true;
+      await opening.catch(() => {});
+      await current?.close();
     },
   });
-  connection.on("error", () => {}); // reported by "disconnect" below
-  connection.on("disconnect", (error) => {
-    lost = true;
-    console.error(`Lost the connection to ${where} (${error.message}); reconnecting`);
+  // A worker still busy with a task when its connection dropped acks it on the closed channel.
+  setErrorContext({
+    survivable: (error) =>
+      lost && (error as Error)?.name === "IllegalOperationError"
+        ? "Skipped an ack on the lost connection: the broker has requeued that message"
+        : undefined,
   });
-  connection.on("connect-failed", (error) => {
-    if (!TRANSIENT.test(error.message)) fail(describeError(error, url));
-  });
-  connection.on("connect", () => {
-    if (lost) console.error(`Reconnected to ${where}`);
-    lost = false;
-  });
-  closeOnSignal(connection, { close: async () => await channel?.close() });
+
+  const watch = (connection: ChannelModel, index: number) => {
+    current = connection;
+    setErrorContext({ url: urls[index] });
+    connection.on("error", () => {}); // reported by "close"
+    connection.on("close", (error?: Error) => {
+      if (stopping || !error) return;
+      if (!reconnect || classifyError(error) !== "transient") return void reportAndExit(error);
+      lost = true;
+      current = undefined;
+      console.error(
+        `Lost the connection to "${maskUrl(urls[index])}" (${error.message}); reconnecting`,
+      );
+      opening = reconnectFrom(index + 1);
+    });
+  };
+
+  const reconnectFrom = async (start: number) => {
+    for (let attempt = 1; !stopping; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, delay(attempt)));
+      if (stopping) return;
+      const index = (start + attempt - 1) % urls.length;
+      try {
+        const connection = await open(urls[index]);
+        watch(connection, index);
+        if (!stopping) console.error(`Reconnected to "${maskUrl(urls[index])}"`);
+        return;
+      } catch (error) {
+        if (classifyError(error) !== "transient") return void reportAndExit(error);
+      }
+    }
+  };
+
+  const first = tryInOrder(urls, open);
+  opening = first;
+  const { value, index } = await first;
+  watch(value, index);
+  if (urls.length > 1) console.error(`Connected to "${maskUrl(urls[index])}"`);
 }
 
 /**
  * For a consumer whose queue was deleted: the broker then cancels the
- * consumer and amqplib calls the consume callback with `null`. Says so and
- * exits 1, instead of waiting silently for messages that will never come.
+ * consumer and amqplib calls the consume callback with `null`. Throws the
+ * sentence that says so (the program exits 1), instead of letting the
+ * program wait silently for messages that will never come.
  *
  * @example
  * ```ts
@@ -103,18 +131,7 @@ export async function startConsumer(
  * ```
  */
 export function queueDeleted(queue: string): never {
-  fail(
+  throw new ProgramError(
     `The queue "${queue}" was deleted, so the broker stopped this consumer; start the program again`,
   );
-}
-
-function skipAcksOnceClosed(channel: Channel): void {
-  let closed = false;
-  channel.on("close", () => closed = true);
-  for (const method of ["ack", "nack", "reject"] as const) {
-    const send = channel[method].bind(channel) as (...args: unknown[]) => void;
-    channel[method] = (...args: unknown[]) => {
-      if (!closed) send(...args);
-    };
-  }
 }

@@ -4,13 +4,13 @@
  *
  * @module
  */
-import { fail } from "./errors.ts";
+import { ProgramError } from "./program_error.ts";
 
 /** The longest routing or binding key AMQP allows, in bytes of UTF-8. */
 export const MAX_KEY_BYTES = 255;
 
 /**
- * Exits with a usage error (code 2) naming the key and its length when
+ * Throws a usage {@link ProgramError} naming the key and its length when
  * `key` is longer than {@link MAX_KEY_BYTES} bytes of UTF-8; returns it
  * unchanged otherwise.
  *
@@ -23,9 +23,9 @@ export function checkRoutingKey(key: string, what = "routing key"): string {
   const bytes = new TextEncoder().encode(key).length;
   if (bytes > MAX_KEY_BYTES) {
     const start = key.length > 40 ? `${key.slice(0, 40)}…` : key;
-    fail(
+    throw new ProgramError(
       `The ${what} "${start}" is ${bytes} bytes long, but AMQP allows at most ${MAX_KEY_BYTES} bytes; use a shorter one`,
-      2,
+      "usage",
     );
   }
   return key;

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { TLS_PARAMETERS } from "./tls.ts";
 
 /** The parts of an AMQP URL that messages name. */
 export interface UrlParts {
@@ -49,7 +50,7 @@ export function maskUrl(url: string): string {
     const parsed = new URL(url);
     if (parsed.password) parsed.password = "***";
     // The TLS file parameters come from --ca, --cert, --key: shown by those flags, not here.
-    for (const name of ["cacertfile", "certfile", "keyfile"]) parsed.searchParams.delete(name);
+    for (const name of Object.values(TLS_PARAMETERS)) parsed.searchParams.delete(name);
     return parsed.href.replace(/\/$/, "").replace(/\?$/, "");
   } catch {
     return url.replace(/\/\/([^:@/]*):[^@/]*@/, "//$1:***@");

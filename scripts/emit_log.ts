@@ -6,28 +6,27 @@
  * Run:   deno task emit_log "warning: disk almost full"   (with `deno task receive_logs` running)
  * Needs: --allow-net, --allow-env (AMQP_URL), --allow-read (TLS files, if any)
  */
+import amqp from "amqplib";
 import { Buffer } from "node:buffer";
-import { parseCli } from "../lib/config.ts";
-import { connect } from "../lib/connect.ts";
+import { cli } from "../lib/cli.ts";
+import { connectFirst, socketOptions } from "../lib/connect.ts";
 
-const { url, values, positionals } = parseCli({
-  name: "emit_log",
+const { urls, values, positionals } = cli("emit_log", {
   summary: 'Send a log message to every subscriber of the fanout exchange "logs" (tutorial 3)',
   args: "[message...]",
-  options: {
-    exchange: { type: "string", default: "logs", description: "fanout exchange to publish to" },
-  },
+  options: { exchange: "logs" },
 });
-const EXCHANGE = values.exchange;
-const MESSAGE = positionals.join(" ") || "info: Hello World!";
 
-const connection = await connect(url, { name: "emit_log" });
+const connection = await connectFirst(urls, (url) => amqp.connect(url, socketOptions(url)));
 const channel = await connection.createChannel();
 
-await channel.assertExchange(EXCHANGE, "fanout", { durable: false });
+const exchange = values.exchange;
+const msg = positionals.join(" ") || "info: Hello World!";
+
+await channel.assertExchange(exchange, "fanout", { durable: false });
 // A fanout exchange ignores the routing key: every bound queue gets a copy.
-channel.publish(EXCHANGE, "", Buffer.from(MESSAGE));
-console.log(` [x] Sent '${MESSAGE}'`);
+channel.publish(exchange, "", Buffer.from(msg));
+console.log(` [x] Sent '${msg}'`);
 
 await channel.close();
 await connection.close();

@@ -6,33 +6,28 @@
  * Run:   deno task emit_log_direct error "Run. Run. Or it will explode."
  * Needs: --allow-net, --allow-env (AMQP_URL), --allow-read (TLS files, if any)
  */
+import amqp from "amqplib";
 import { Buffer } from "node:buffer";
-import { parseCli } from "../lib/config.ts";
-import { connect } from "../lib/connect.ts";
+import { cli } from "../lib/cli.ts";
+import { connectFirst, socketOptions } from "../lib/connect.ts";
 import { checkRoutingKey } from "../lib/routing.ts";
 
-const { url, values, positionals } = parseCli({
-  name: "emit_log_direct",
+const { urls, values, positionals } = cli("emit_log_direct", {
   summary: 'Send a log message with a severity to the direct exchange "direct_logs" (tutorial 4)',
   args: "[severity] [message...]",
-  options: {
-    exchange: {
-      type: "string",
-      default: "direct_logs",
-      description: "direct exchange to publish to",
-    },
-  },
+  options: { exchange: "direct_logs" },
 });
-const EXCHANGE = values.exchange;
-const SEVERITY = checkRoutingKey(positionals[0] ?? "info", "severity");
-const MESSAGE = positionals.slice(1).join(" ") || "Hello World!";
+const severity = checkRoutingKey(positionals[0] ?? "info", "severity");
 
-const connection = await connect(url, { name: "emit_log_direct" });
+const connection = await connectFirst(urls, (url) => amqp.connect(url, socketOptions(url)));
 const channel = await connection.createChannel();
 
-await channel.assertExchange(EXCHANGE, "direct", { durable: false });
-channel.publish(EXCHANGE, SEVERITY, Buffer.from(MESSAGE));
-console.log(` [x] Sent '${SEVERITY}':'${MESSAGE}'`);
+const exchange = values.exchange;
+const msg = positionals.slice(1).join(" ") || "Hello World!";
+
+await channel.assertExchange(exchange, "direct", { durable: false });
+channel.publish(exchange, severity, Buffer.from(msg));
+console.log(` [x] Sent '${severity}':'${msg}'`);
 
 await channel.close();
 await connection.close();

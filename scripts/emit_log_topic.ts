@@ -6,34 +6,29 @@
  * Run:   deno task emit_log_topic kern.critical "A critical kernel error"
  * Needs: --allow-net, --allow-env (AMQP_URL), --allow-read (TLS files, if any)
  */
+import amqp from "amqplib";
 import { Buffer } from "node:buffer";
-import { parseCli } from "../lib/config.ts";
-import { connect } from "../lib/connect.ts";
+import { cli } from "../lib/cli.ts";
+import { connectFirst, socketOptions } from "../lib/connect.ts";
 import { checkRoutingKey } from "../lib/routing.ts";
 
-const { url, values, positionals } = parseCli({
-  name: "emit_log_topic",
+const { urls, values, positionals } = cli("emit_log_topic", {
   summary: 'Send a log message with a routing key to the topic exchange "topic_logs" (tutorial 5)',
   args: "[routing.key] [message...]",
-  options: {
-    exchange: {
-      type: "string",
-      default: "topic_logs",
-      description: "topic exchange to publish to",
-    },
-  },
+  options: { exchange: "topic_logs" },
 });
-const EXCHANGE = values.exchange;
 // Checked before connecting: AMQP refuses routing keys over 255 bytes.
-const ROUTING_KEY = checkRoutingKey(positionals[0] ?? "anonymous.info");
-const MESSAGE = positionals.slice(1).join(" ") || "Hello World!";
+const key = checkRoutingKey(positionals[0] ?? "anonymous.info");
 
-const connection = await connect(url, { name: "emit_log_topic" });
+const connection = await connectFirst(urls, (url) => amqp.connect(url, socketOptions(url)));
 const channel = await connection.createChannel();
 
-await channel.assertExchange(EXCHANGE, "topic", { durable: false });
-channel.publish(EXCHANGE, ROUTING_KEY, Buffer.from(MESSAGE));
-console.log(` [x] Sent '${ROUTING_KEY}':'${MESSAGE}'`);
+const exchange = values.exchange;
+const msg = positionals.slice(1).join(" ") || "Hello World!";
+
+await channel.assertExchange(exchange, "topic", { durable: false });
+channel.publish(exchange, key, Buffer.from(msg));
+console.log(` [x] Sent '${key}':'${msg}'`);
 
 await channel.close();
 await connection.close();

@@ -6,40 +6,40 @@
  * Run:   deno task get_message task_queue
  * Needs: --allow-net, --allow-env (AMQP_URL), --allow-read (TLS files, if any)
  */
-import { parseCli } from "../lib/config.ts";
-import { connect } from "../lib/connect.ts";
-import { fail } from "../lib/errors.ts";
+import amqp from "amqplib";
+import { cli } from "../lib/cli.ts";
+import { connectFirst, socketOptions } from "../lib/connect.ts";
+import { ProgramError } from "../lib/errors.ts";
 
-const { url, values, positionals } = parseCli({
-  name: "get_message",
+const { urls, values, positionals } = cli("get_message", {
   summary: "Take one message from a queue with basic.get, print it and ack it",
   args: "[queue]",
   maxArgs: 1,
   options: {
-    queue: {
-      type: "string",
-      description: 'queue to take the message from (or as argument; default "hello")',
-    },
+    queue: { description: 'queue to take the message from (or as argument; default "hello")' },
   },
 });
 if (positionals[0] && values.queue && positionals[0] !== values.queue) {
-  fail(`Two queues given, "${positionals[0]}" and --queue "${values.queue}"; give one`, 2);
+  const message = `Two queues given, "${positionals[0]}" and --queue "${values.queue}"; give one`;
+  throw new ProgramError(message, "usage");
 }
-const QUEUE = positionals[0] ?? values.queue ?? "hello";
-if (!QUEUE.trim()) fail(`Empty queue name: give one, e.g. "deno task get_message hello"`, 2);
+const queue = positionals[0] ?? values.queue ?? "hello";
+if (!queue.trim()) {
+  throw new ProgramError(`Empty queue name: give one, e.g. "deno task get_message hello"`, "usage");
+}
 
-const connection = await connect(url, { name: "get_message" });
+const connection = await connectFirst(urls, (url) => amqp.connect(url, socketOptions(url)));
 const channel = await connection.createChannel();
 
 // Not declared: a missing queue is an error (NOT_FOUND), not something to create.
-const msg = await channel.get(QUEUE, { noAck: false });
+const msg = await channel.get(queue, { noAck: false });
 if (msg) {
   const again = msg.fields.redelivered ? " (redelivered)" : "";
   console.log(` [x] Received '${msg.content.toString()}'${again}`);
-  console.log(` [*] ${msg.fields.messageCount} more message(s) in "${QUEUE}"`);
+  console.log(` [*] ${msg.fields.messageCount} more message(s) in "${queue}"`);
   channel.ack(msg);
 } else {
-  console.log(` [*] The queue "${QUEUE}" is empty`);
+  console.log(` [*] The queue "${queue}" is empty`);
 }
 
 await channel.close();

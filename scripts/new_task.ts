@@ -4,33 +4,32 @@
  * for one second of work for the worker.
  *
  * Run:   deno task new_task "A long task....."   (with `deno task worker` running)
- * Needs: --allow-net, --allow-env (AMQP_URL)
+ * Needs: --allow-net, --allow-env (AMQP_URL), --allow-read (TLS files, if any)
  */
+import amqp from "amqplib";
 import { Buffer } from "node:buffer";
-import { parseCli } from "../lib/config.ts";
-import { connect } from "../lib/connect.ts";
+import { cli } from "../lib/cli.ts";
+import { connectFirst, socketOptions } from "../lib/connect.ts";
 
-const { url, values, positionals } = parseCli({
-  name: "new_task",
+const { urls, values, positionals } = cli("new_task", {
   summary: "Queue a task on \"task_queue\"; each '.' is one second of work (tutorial 2)",
   args: "[message...]",
-  options: {
-    queue: { type: "string", default: "task_queue", description: "queue to send the task to" },
-  },
+  options: { queue: "task_queue" },
 });
-const QUEUE = values.queue;
-const MESSAGE = positionals.join(" ") || "Hello World!";
 
-const connection = await connect(url, { name: "new_task" });
+const connection = await connectFirst(urls, (url) => amqp.connect(url, socketOptions(url)));
 // A confirm channel: the broker tells us once it has stored the message.
 const channel = await connection.createConfirmChannel();
 
+const queue = values.queue;
+const msg = positionals.join(" ") || "Hello World!";
+
 // durable: the queue survives a broker restart; persistent: so do its messages. A quorum
 // queue, as in the official tutorials: replicated on a cluster, kept on disk.
-await channel.assertQueue(QUEUE, { durable: true, arguments: { "x-queue-type": "quorum" } });
-channel.sendToQueue(QUEUE, Buffer.from(MESSAGE), { persistent: true });
+await channel.assertQueue(queue, { durable: true, arguments: { "x-queue-type": "quorum" } });
+channel.sendToQueue(queue, Buffer.from(msg), { persistent: true });
 await channel.waitForConfirms();
-console.log(` [x] Sent '${MESSAGE}'`);
+console.log(` [x] Sent '${msg}'`);
 
 await channel.close();
 await connection.close();

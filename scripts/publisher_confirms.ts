@@ -19,32 +19,27 @@
  *        deno task publisher_confirms --count 3 --exchange amq.direct --mandatory   (returns)
  * Needs: --allow-net, --allow-env (AMQP_URL), --allow-read (TLS files, if any)
  */
+import amqp, { type ConfirmChannel, type Message } from "amqplib";
 import { Buffer } from "node:buffer";
-import type { ConfirmChannel, Message } from "amqplib";
-import { intOption, parseCli } from "../lib/config.ts";
-import { connect } from "../lib/connect.ts";
-import { fail } from "../lib/errors.ts";
+import { cli, wholeNumber } from "../lib/cli.ts";
+import { connectFirst, socketOptions } from "../lib/connect.ts";
+import { ProgramError } from "../lib/errors.ts";
 
-const { url, values } = parseCli({
-  name: "publisher_confirms",
+const { urls, values } = cli("publisher_confirms", {
   summary:
     "Publish messages with confirms individually, in batches and asynchronously (tutorial 7)",
-  maxArgs: 0,
   options: {
-    count: { type: "string", default: "50000", description: "messages per strategy" },
-    "batch-size": { type: "string", default: "100", description: "messages per batch" },
+    count: { default: "50000", description: "messages per strategy" },
+    "batch-size": { default: "100", description: "messages per batch" },
     timeout: {
-      type: "string",
       default: "5000",
       description: "ms to wait for a confirm (or for a full write buffer to drain)",
     },
     queue: {
-      type: "string",
       default: "publisher_confirms",
       description: "queue name prefix: NAME.individually, NAME.batch, NAME.async",
     },
     exchange: {
-      type: "string",
       description:
         "publish through this existing exchange, with the queue name as routing key; the queues are not bound to it (see --mandatory)",
     },
@@ -53,24 +48,22 @@ const { url, values } = parseCli({
       description: "have the broker return the messages no queue receives, and report them",
     },
     strategy: {
-      type: "string",
       description: "run only this strategy: individually, batch or async",
     },
     "max-length": {
-      type: "string",
       description:
         'declare the queues with x-max-length N and x-overflow "reject-publish": the broker nacks what does not fit (to see nacks)',
     },
   },
 });
-const COUNT = intOption("count", values.count, 1);
-const BATCH_SIZE = intOption("batch-size", values["batch-size"], 1);
-const CONFIRM_TIMEOUT_MS = intOption("timeout", values.timeout, 1);
+const COUNT = wholeNumber("count", values.count, 1);
+const BATCH_SIZE = wholeNumber("batch-size", values["batch-size"], 1);
+const CONFIRM_TIMEOUT_MS = wholeNumber("timeout", values.timeout, 1);
 const QUEUE_PREFIX = values.queue;
 const EXCHANGE = values.exchange ?? ""; // "": the default exchange, which routes by queue name
 const MANDATORY = values.mandatory;
 const QUEUE_ARGUMENTS = values["max-length"] === undefined ? {} : {
-  "x-max-length": intOption("max-length", values["max-length"], 0),
+  "x-max-length": wholeNumber("max-length", values["max-length"], 0),
   "x-overflow": "reject-publish",
 };
 
@@ -186,9 +179,9 @@ const STRATEGIES = [
   { queue: "async", done: "and handled confirms asynchronously", run: publishAsynchronously },
 ].filter((strategy) => values.strategy === undefined || strategy.queue === values.strategy);
 if (STRATEGIES.length === 0) {
-  fail(
+  throw new ProgramError(
     `Invalid value for --strategy: "${values.strategy}" is not one of individually, batch, async`,
-    2,
+    "usage",
   );
 }
 
@@ -200,7 +193,7 @@ function listed(numbers: number[]): string {
   return `${format(numbers.length)} message${numbers.length === 1 ? "" : "s"} (${shown})`;
 }
 
-const connection = await connect(url, { name: "publisher_confirms" });
+const connection = await connectFirst(urls, (url) => amqp.connect(url, socketOptions(url)));
 let failed = false;
 function report(problem: string) {
   console.error(` [!] ${problem}`);
@@ -221,7 +214,9 @@ for (const strategy of STRATEGIES) {
   if (outcome.unconfirmed.length) {
     // The broker has stopped answering (blocked by a resource alarm, or gone): stop here.
     const waited = `${format(CONFIRM_TIMEOUT_MS)} ms`;
-    fail(` [!] No confirm within ${waited} for ${listed(outcome.unconfirmed)}; giving up`);
+    throw new ProgramError(
+      ` [!] No confirm within ${waited} for ${listed(outcome.unconfirmed)}; giving up`,
+    );
   }
   console.log(
     `Published ${format(outcome.published)} messages ${strategy.done} in ${format(ms)} ms`,

@@ -5,29 +5,31 @@
  * Run:   deno task receive         (and `deno task send` in another terminal)
  * Needs: --allow-net, --allow-env (AMQP_URL), --allow-read (TLS files, if any)
  */
-import { parseCli } from "../lib/config.ts";
-import { queueDeleted, startConsumer } from "../lib/consumer.ts";
+import amqp from "amqplib";
+import { cli } from "../lib/cli.ts";
+import { socketOptions } from "../lib/connect.ts";
+import { keepConsuming, queueDeleted } from "../lib/consumer.ts";
 
-const { url, reconnect, values } = parseCli({
-  name: "receive",
+const { urls, reconnect, values } = cli("receive", {
   summary: 'Print the messages of the queue "hello" (tutorial 1)',
-  maxArgs: 0,
+  options: { queue: "hello" },
   consumer: true,
-  options: {
-    queue: { type: "string", default: "hello", description: "queue to receive from" },
-  },
 });
-const QUEUE = values.queue;
 
-// Runs again after a reconnect, on a new channel.
-await startConsumer(url, { name: "receive", reconnect }, async (channel) => {
+// Runs again, with the next broker of the list, whenever the connection drops.
+await keepConsuming({ urls, reconnect }, async (url) => {
+  const connection = await amqp.connect(url, socketOptions(url));
+  const channel = await connection.createChannel();
+
+  const queue = values.queue;
   // Declared here too, the same way: whichever program starts first creates the queue.
-  await channel.assertQueue(QUEUE, { durable: true, arguments: { "x-queue-type": "quorum" } });
+  await channel.assertQueue(queue, { durable: true, arguments: { "x-queue-type": "quorum" } });
 
+  console.log(" [*] Waiting for messages. To exit press CTRL+C");
   // noAck: the broker forgets a message as soon as it is delivered.
-  await channel.consume(QUEUE, (msg) => {
-    if (!msg) return queueDeleted(QUEUE); // deleted while we consume
+  await channel.consume(queue, (msg) => {
+    if (!msg) return queueDeleted(queue); // the queue was deleted while we consume
     console.log(` [x] Received '${msg.content.toString()}'`);
   }, { noAck: true });
+  return connection;
 });
-console.log(" [*] Waiting for messages. To exit press CTRL+C");

@@ -7,29 +7,33 @@
  * Run:   deno task receive_logs          (and `deno task emit_log` in another terminal)
  * Needs: --allow-net, --allow-env (AMQP_URL), --allow-read (TLS files, if any)
  */
-import { parseCli } from "../lib/config.ts";
-import { queueDeleted, startConsumer } from "../lib/consumer.ts";
+import amqp from "amqplib";
+import { cli } from "../lib/cli.ts";
+import { socketOptions } from "../lib/connect.ts";
+import { keepConsuming, queueDeleted } from "../lib/consumer.ts";
 
-const { url, reconnect, values } = parseCli({
-  name: "receive_logs",
+const { urls, reconnect, values } = cli("receive_logs", {
   summary: 'Print every log message sent to the fanout exchange "logs" from now on (tutorial 3)',
-  maxArgs: 0,
+  options: { exchange: "logs" },
   consumer: true,
-  options: {
-    exchange: { type: "string", default: "logs", description: "fanout exchange to subscribe to" },
-  },
 });
-const EXCHANGE = values.exchange;
 
-// Runs again after a reconnect, on a new channel.
-await startConsumer(url, { name: "receive_logs", reconnect }, async (channel) => {
-  await channel.assertExchange(EXCHANGE, "fanout", { durable: false });
+// Runs again, with the next broker of the list, whenever the connection drops: a new
+// queue, bound again.
+await keepConsuming({ urls, reconnect }, async (url) => {
+  const connection = await amqp.connect(url, socketOptions(url));
+  const channel = await connection.createChannel();
+
+  const exchange = values.exchange;
+  await channel.assertExchange(exchange, "fanout", { durable: false });
   // Queue name "": the broker picks a unique one, like "amq.gen-JzTY20BRgKO-HjmUJj0wLg".
   const { queue } = await channel.assertQueue("", { exclusive: true });
-  await channel.bindQueue(queue, EXCHANGE, "");
+  await channel.bindQueue(queue, exchange, "");
+
+  console.log(" [*] Waiting for logs. To exit press CTRL+C");
   await channel.consume(queue, (msg) => {
-    if (!msg) return queueDeleted(queue); // deleted while we consume
+    if (!msg) return queueDeleted(queue); // the queue was deleted while we consume
     console.log(` [x] ${msg.content.toString()}`);
   }, { noAck: true });
+  return connection;
 });
-console.log(" [*] Waiting for logs. To exit press CTRL+C");

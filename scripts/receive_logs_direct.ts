@@ -6,37 +6,37 @@
  * Run:   deno task receive_logs_direct warning error   (and `deno task emit_log_direct error "Oops"`)
  * Needs: --allow-net, --allow-env (AMQP_URL), --allow-read (TLS files, if any)
  */
-import { parseCli } from "../lib/config.ts";
-import { queueDeleted, startConsumer } from "../lib/consumer.ts";
+import amqp from "amqplib";
+import { cli } from "../lib/cli.ts";
+import { socketOptions } from "../lib/connect.ts";
+import { keepConsuming, queueDeleted } from "../lib/consumer.ts";
 import { checkRoutingKey } from "../lib/routing.ts";
 
-const { url, reconnect, values, positionals } = parseCli({
-  name: "receive_logs_direct",
+const { urls, reconnect, values, positionals } = cli("receive_logs_direct", {
   summary: 'Print the log messages of the given severities from "direct_logs" (tutorial 4)',
   args: "[info] [warning] [error]",
   minArgs: 1,
-  consumer: true,
   missingArgsCode: 1, // as the tutorial's own receive_logs_direct does
-  options: {
-    exchange: {
-      type: "string",
-      default: "direct_logs",
-      description: "direct exchange to subscribe to",
-    },
-  },
+  options: { exchange: "direct_logs" },
+  consumer: true,
 });
-const EXCHANGE = values.exchange;
-const SEVERITIES = positionals.map((severity) => checkRoutingKey(severity, "severity"));
+const severities = positionals.map((severity) => checkRoutingKey(severity, "severity"));
 
-// Runs again after a reconnect, on a new channel.
-await startConsumer(url, { name: "receive_logs_direct", reconnect }, async (channel) => {
-  await channel.assertExchange(EXCHANGE, "direct", { durable: false });
+// Runs again, with the next broker of the list, whenever the connection drops.
+await keepConsuming({ urls, reconnect }, async (url) => {
+  const connection = await amqp.connect(url, socketOptions(url));
+  const channel = await connection.createChannel();
+
+  const exchange = values.exchange;
+  await channel.assertExchange(exchange, "direct", { durable: false });
   const { queue } = await channel.assertQueue("", { exclusive: true });
   // One binding per severity: a message whose routing key equals one of them lands in the queue.
-  for (const severity of SEVERITIES) await channel.bindQueue(queue, EXCHANGE, severity);
+  for (const severity of severities) await channel.bindQueue(queue, exchange, severity);
+
+  console.log(" [*] Waiting for logs. To exit press CTRL+C");
   await channel.consume(queue, (msg) => {
-    if (!msg) return queueDeleted(queue); // deleted while we consume
+    if (!msg) return queueDeleted(queue); // the queue was deleted while we consume
     console.log(` [x] '${msg.fields.routingKey}':'${msg.content.toString()}'`);
   }, { noAck: true });
+  return connection;
 });
-console.log(" [*] Waiting for logs. To exit press CTRL+C");

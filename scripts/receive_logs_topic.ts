@@ -7,37 +7,37 @@
  * Run:   deno task receive_logs_topic "kern.*" "*.critical"   (and `deno task emit_log_topic`)
  * Needs: --allow-net, --allow-env (AMQP_URL), --allow-read (TLS files, if any)
  */
-import { parseCli } from "../lib/config.ts";
-import { queueDeleted, startConsumer } from "../lib/consumer.ts";
+import amqp from "amqplib";
+import { cli } from "../lib/cli.ts";
+import { socketOptions } from "../lib/connect.ts";
+import { keepConsuming, queueDeleted } from "../lib/consumer.ts";
 import { checkRoutingKey } from "../lib/routing.ts";
 
-const { url, reconnect, values, positionals } = parseCli({
-  name: "receive_logs_topic",
+const { urls, reconnect, values, positionals } = cli("receive_logs_topic", {
   summary: 'Print the log messages of "topic_logs" that match the binding keys (tutorial 5)',
   args: "[binding_key]...",
   minArgs: 1,
-  consumer: true,
   missingArgsCode: 1, // as the tutorial's own receive_logs_topic does
-  options: {
-    exchange: {
-      type: "string",
-      default: "topic_logs",
-      description: "topic exchange to subscribe to",
-    },
-  },
+  options: { exchange: "topic_logs" },
+  consumer: true,
 });
-const EXCHANGE = values.exchange;
-const BINDING_KEYS = positionals.map((key) => checkRoutingKey(key, "binding key"));
+const bindingKeys = positionals.map((key) => checkRoutingKey(key, "binding key"));
 
-// Runs again after a reconnect, on a new channel.
-await startConsumer(url, { name: "receive_logs_topic", reconnect }, async (channel) => {
-  await channel.assertExchange(EXCHANGE, "topic", { durable: false });
+// Runs again, with the next broker of the list, whenever the connection drops.
+await keepConsuming({ urls, reconnect }, async (url) => {
+  const connection = await amqp.connect(url, socketOptions(url));
+  const channel = await connection.createChannel();
+
+  const exchange = values.exchange;
+  await channel.assertExchange(exchange, "topic", { durable: false });
   const { queue } = await channel.assertQueue("", { exclusive: true });
   // A message matching several binding keys still arrives once: it is one queue.
-  for (const key of BINDING_KEYS) await channel.bindQueue(queue, EXCHANGE, key);
+  for (const key of bindingKeys) await channel.bindQueue(queue, exchange, key);
+
+  console.log(" [*] Waiting for logs. To exit press CTRL+C");
   await channel.consume(queue, (msg) => {
-    if (!msg) return queueDeleted(queue); // deleted while we consume
+    if (!msg) return queueDeleted(queue); // the queue was deleted while we consume
     console.log(` [x] '${msg.fields.routingKey}':'${msg.content.toString()}'`);
   }, { noAck: true });
+  return connection;
 });
-console.log(" [*] Waiting for logs. To exit press CTRL+C");

@@ -8,20 +8,16 @@
  * Run:   deno task receive_posts        (and `deno task emit_post` in another terminal)
  * Needs: --allow-net, --allow-env (AMQP_URL), --allow-read (TLS files, if any)
  */
-import type { ConsumeMessage } from "amqplib";
-import { parseCli } from "../lib/config.ts";
-import { queueDeleted, startConsumer } from "../lib/consumer.ts";
+import amqp, { type ConsumeMessage } from "amqplib";
+import { cli } from "../lib/cli.ts";
+import { socketOptions } from "../lib/connect.ts";
+import { keepConsuming, queueDeleted } from "../lib/consumer.ts";
 
-const { url, reconnect, values } = parseCli({
-  name: "receive_posts",
+const { urls, reconnect, values } = cli("receive_posts", {
   summary: 'Print the JSON posts sent to the fanout exchange "reddit"',
-  maxArgs: 0,
+  options: { exchange: "reddit" },
   consumer: true,
-  options: {
-    exchange: { type: "string", default: "reddit", description: "fanout exchange to subscribe to" },
-  },
 });
-const EXCHANGE = values.exchange;
 // A date such as 2025-01-31, 2025-01-31T09:15:00.000Z or Python's 2025-01-31 09:15:00.123456.
 const ISO_8601 = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
 
@@ -52,19 +48,25 @@ function parsePost(msg: ConsumeMessage): Post | Error {
   return { name: String(data.name), date, author: String(data.author) };
 }
 
-// Runs again after a reconnect, on a new channel.
-await startConsumer(url, { name: "receive_posts", reconnect }, async (channel) => {
-  await channel.assertExchange(EXCHANGE, "fanout", { durable: false });
+// Runs again, with the next broker of the list, whenever the connection drops.
+await keepConsuming({ urls, reconnect }, async (url) => {
+  const connection = await amqp.connect(url, socketOptions(url));
+  const channel = await connection.createChannel();
+
+  const exchange = values.exchange;
+  await channel.assertExchange(exchange, "fanout", { durable: false });
   const { queue } = await channel.assertQueue("", { exclusive: true });
-  await channel.bindQueue(queue, EXCHANGE, "");
+  await channel.bindQueue(queue, exchange, "");
+
+  console.log(" [*] Waiting for posts. To exit press CTRL+C");
   await channel.consume(queue, (msg) => {
-    if (!msg) return queueDeleted(queue); // deleted while we consume
+    if (!msg) return queueDeleted(queue); // the queue was deleted while we consume
     const post = parsePost(msg);
     if (post instanceof Error) {
-      console.error(`Skipped a message from "${EXCHANGE}": ${post.message}`);
+      console.error(`Skipped a message from "${exchange}": ${post.message}`);
     } else {
       console.log(` [x] Received ${Deno.inspect(post, { breakLength: Infinity })}`);
     }
   }, { noAck: true });
+  return connection;
 });
-console.log(" [*] Waiting for posts. To exit press CTRL+C");

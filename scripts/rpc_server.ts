@@ -8,20 +8,17 @@
  * Run:   deno task rpc_server          (and `deno task rpc_client 30` in another terminal)
  * Needs: --allow-net, --allow-env (AMQP_URL), --allow-read (TLS files, if any)
  */
+import amqp from "amqplib";
 import { Buffer } from "node:buffer";
-import { parseCli } from "../lib/config.ts";
-import { queueDeleted, startConsumer } from "../lib/consumer.ts";
+import { cli } from "../lib/cli.ts";
+import { socketOptions } from "../lib/connect.ts";
+import { keepConsuming, queueDeleted } from "../lib/consumer.ts";
 
-const { url, reconnect, values } = parseCli({
-  name: "rpc_server",
+const { urls, reconnect, values } = cli("rpc_server", {
   summary: 'Answer Fibonacci requests from the queue "rpc_queue" (tutorial 6)',
-  maxArgs: 0,
+  options: { queue: "rpc_queue" },
   consumer: true,
-  options: {
-    queue: { type: "string", default: "rpc_queue", description: "queue to take requests from" },
-  },
 });
-const QUEUE = values.queue;
 const MAX_N = 10_000;
 
 /** The n-th Fibonacci number, iteratively: fib(0) = 0, fib(1) = 1. BigInt keeps it exact. */
@@ -31,33 +28,36 @@ function fib(n: number): bigint {
   return a;
 }
 
-// Runs again after a reconnect, on a new channel.
-await startConsumer(url, { name: "rpc_server", reconnect }, async (channel) => {
-  // A durable quorum queue, as in the official tutorials.
-  await channel.assertQueue(QUEUE, { durable: true, arguments: { "x-queue-type": "quorum" } });
+/** The answer to a request: fib(n), or an error for a body that is not a whole number <= MAX_N. */
+function answer(body: string): { text: string; type?: "error" } {
+  if (/^\d+$/.test(body.trim()) && Number(body) <= MAX_N) {
+    console.log(` [.] fib(${Number(body)})`);
+    return { text: String(fib(Number(body))) };
+  }
+  const text = `"${body}" is not a whole number from 0 to ${MAX_N}`;
+  console.error(`Refused a request: ${text}`);
+  return { text, type: "error" };
+}
+
+// Runs again, with the next broker of the list, whenever the connection drops.
+await keepConsuming({ urls, reconnect }, async (url) => {
+  const connection = await amqp.connect(url, socketOptions(url));
+  const channel = await connection.createChannel();
+
+  const queue = values.queue;
+  await channel.assertQueue(queue, { durable: true, arguments: { "x-queue-type": "quorum" } });
   // One request at a time: with several servers, each takes the next request when free.
   await channel.prefetch(1);
-  await channel.consume(QUEUE, (msg) => {
-    if (!msg) return queueDeleted(QUEUE); // deleted while we consume
+
+  console.log(" [x] Awaiting RPC requests");
+  await channel.consume(queue, (msg) => {
+    if (!msg) return queueDeleted(queue); // the queue was deleted while we consume
     const body = msg.content.toString();
+    const { text, type } = answer(body);
     const { replyTo, correlationId } = msg.properties;
-    let answer: string;
-    let type: string | undefined;
-    if (/^\d+$/.test(body.trim()) && Number(body) <= MAX_N) {
-      const n = Number(body);
-      console.log(` [.] fib(${n})`);
-      answer = String(fib(n));
-    } else {
-      answer = `"${body}" is not a whole number from 0 to ${MAX_N}`;
-      type = "error";
-      console.error(`Refused a request: ${answer}`);
-    }
-    if (replyTo) {
-      channel.sendToQueue(replyTo, Buffer.from(answer), { correlationId, type });
-    } else {
-      console.error(`The request "${body}" has no reply_to queue, so its answer is dropped`);
-    }
+    if (replyTo) channel.sendToQueue(replyTo, Buffer.from(text), { correlationId, type });
+    else console.error(`The request "${body}" has no reply_to queue, so its answer is dropped`);
     channel.ack(msg);
   }, { noAck: false });
+  return connection;
 });
-console.log(" [x] Awaiting RPC requests");

@@ -3,31 +3,30 @@
  * 'Hello World!') to the queue "hello" through the default exchange, then closes.
  *
  * Run:   deno task send            (and `deno task receive` in another terminal)
- * Needs: --allow-net, --allow-env (AMQP_URL)
+ * Needs: --allow-net, --allow-env (AMQP_URL), --allow-read (TLS files, if any)
  */
+import amqp from "amqplib";
 import { Buffer } from "node:buffer";
-import { parseCli } from "../lib/config.ts";
-import { connect } from "../lib/connect.ts";
+import { cli } from "../lib/cli.ts";
+import { connectFirst, socketOptions } from "../lib/connect.ts";
 
-const { url, values, positionals } = parseCli({
-  name: "send",
+const { urls, values, positionals } = cli("send", {
   summary: "Send 'Hello World!' to the queue \"hello\" (tutorial 1)",
   args: "[message...]",
-  options: {
-    queue: { type: "string", default: "hello", description: "queue to send to" },
-  },
+  options: { queue: "hello" },
 });
-const QUEUE = values.queue;
-const MESSAGE = positionals.join(" ") || "Hello World!";
 
-const connection = await connect(url, { name: "send" });
+const connection = await connectFirst(urls, (url) => amqp.connect(url, socketOptions(url)));
 const channel = await connection.createChannel();
+
+const queue = values.queue;
+const msg = positionals.join(" ") || "Hello World!";
 
 // Declaring is idempotent: the queue is created only if it does not exist yet. A durable
 // quorum queue, as in the official tutorials (RabbitMQ 4.3 refuses a non-durable shared queue).
-await channel.assertQueue(QUEUE, { durable: true, arguments: { "x-queue-type": "quorum" } });
-channel.sendToQueue(QUEUE, Buffer.from(MESSAGE));
-console.log(` [x] Sent '${MESSAGE}'`);
+await channel.assertQueue(queue, { durable: true, arguments: { "x-queue-type": "quorum" } });
+channel.sendToQueue(queue, Buffer.from(msg));
+console.log(` [x] Sent '${msg}'`);
 
 // Closing waits until the broker has the message.
 await channel.close();

@@ -7,39 +7,37 @@
  * Run:   deno task worker          (and `deno task new_task "Hello..."`)
  * Needs: --allow-net, --allow-env (AMQP_URL), --allow-read (TLS files, if any)
  */
-import { parseCli } from "../lib/config.ts";
-import { queueDeleted, startConsumer } from "../lib/consumer.ts";
-import { work } from "../lib/work.ts";
+import amqp from "amqplib";
+import { cli } from "../lib/cli.ts";
+import { socketOptions } from "../lib/connect.ts";
+import { keepConsuming, queueDeleted } from "../lib/consumer.ts";
 
-const { url, reconnect, values } = parseCli({
-  name: "worker",
+const { urls, reconnect, values } = cli("worker", {
   summary: 'Do the tasks of "task_queue" one at a time, ack each when done (tutorial 2)',
-  maxArgs: 0,
+  options: { queue: "task_queue" },
   consumer: true,
-  options: {
-    queue: { type: "string", default: "task_queue", description: "queue to take tasks from" },
-  },
 });
-const QUEUE = values.queue;
-const SLEEP_CHAR = "."; // one second of work per "."
 
-// Runs again after a reconnect, on a new channel.
-await startConsumer(url, { name: "worker", reconnect }, async (channel) => {
-  await channel.assertQueue(QUEUE, { durable: true, arguments: { "x-queue-type": "quorum" } });
+// Runs again, with the next broker of the list, whenever the connection drops.
+await keepConsuming({ urls, reconnect }, async (url) => {
+  const connection = await amqp.connect(url, socketOptions(url));
+  const channel = await connection.createChannel();
+
+  const queue = values.queue;
+  await channel.assertQueue(queue, { durable: true, arguments: { "x-queue-type": "quorum" } });
   // Fair dispatch: no new task for this worker until it has acked the last one.
   await channel.prefetch(1);
 
-  await channel.consume(QUEUE, async (msg) => {
-    if (!msg) return queueDeleted(QUEUE); // deleted while we consume
+  console.log(" [*] Waiting for messages. To exit press CTRL+C");
+  await channel.consume(queue, async (msg) => {
+    if (!msg) return queueDeleted(queue); // the queue was deleted while we consume
     const task = msg.content.toString();
-    const again = msg.fields.redelivered ? " (redelivered)" : "";
-    console.log(` [x] Received '${task}'${again}`);
-
-    await work(task, { sleepChar: SLEEP_CHAR });
-
+    const seconds = task.split(".").length - 1; // one second of work per "."
+    console.log(` [x] Received '${task}'${msg.fields.redelivered ? " (redelivered)" : ""}`);
+    if (seconds > 0) await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
     console.log(" [x] Done");
     // Ack only now: if the worker dies before this line, the broker requeues the task.
     channel.ack(msg);
   }, { noAck: false });
+  return connection;
 });
-console.log(" [*] Waiting for messages. To exit press CTRL+C");

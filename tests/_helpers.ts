@@ -4,12 +4,13 @@
  */
 import assert from "node:assert/strict";
 import amqp, { type Channel, type GetMessage } from "amqplib";
-import { brokerKind } from "../lib/broker.ts";
 import { managementRequest } from "../lib/management.ts";
 import { urlParts } from "../lib/url.ts";
-import { Program, type ProgramResult, runTask } from "../lib/program.ts";
+import { brokerKind } from "../tools/lib/broker.ts";
+import { pollUntil } from "../tools/lib/poll.ts";
+import { Program, type ProgramResult, runTask } from "../tools/lib/program.ts";
 
-export { Program, programTasks, runTask } from "../lib/program.ts";
+export { Program, programTasks, runTask } from "../tools/lib/program.ts";
 
 /** The broker the tests use: AMQP_URL (from the environment or .env), else localhost. */
 export const URL = Deno.env.get("AMQP_URL") ?? "amqp://localhost";
@@ -45,6 +46,23 @@ export async function stopThenClean(
   const codes = await Promise.all(all.map((program) => program.stop()));
   await cleanup();
   for (const code of codes) assert.equal(code, 0, "exit code after SIGINT");
+}
+
+/**
+ * A test's name, followed by why it is skipped when it is: `deno test -q`
+ * (the README's test command) shows the names of ignored tests but not what
+ * a test file prints, so the reason goes where it is seen.
+ */
+export function testName(name: string, skip?: string): string {
+  return skip === undefined ? name : `${name} [skipped: ${skip}]`;
+}
+
+/** The version of the broker at `url` (default URL), as it announces it, e.g. "3.10.8". */
+export async function brokerVersionAt(url = URL): Promise<string> {
+  const connection = await amqp.connect(url);
+  const version = String(connection.connection.serverProperties.version);
+  await connection.close();
+  return version;
 }
 
 /** The line every consumer prints once it is consuming. */
@@ -116,11 +134,29 @@ export async function eventually(
   condition: () => Promise<boolean>,
   timeoutMs = 10_000,
 ): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`Timed out waiting until ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  await pollUntil(what, condition, { timeoutMs });
+}
+
+/**
+ * Waits until the broker lists a consumer on `queue`: a program prints its
+ * ready line just before it asks to consume, as the official programs do,
+ * so a test that needs the consumer itself in place waits for this too.
+ */
+export async function waitForConsumer(queue: string): Promise<void> {
+  await eventually(`the broker lists a consumer on "${queue}"`, async () => {
+    if ((await queueState(queue)) === "exists") {
+      return await withChannel(async (channel) =>
+        (await channel.checkQueue(queue)).consumerCount > 0
+      );
+    }
+    // Another connection's exclusive queue refuses a passive declare: ask the management API,
+    // whose statistics may lag by its collection interval (5 s by default).
+    const { consumers = 0 } = await managementRequest(
+      URL,
+      `/api/queues/${VHOST_PATH}/${encodeURIComponent(queue)}`,
+    ) as { consumers?: number };
+    return consumers > 0;
+  });
 }
 
 /** Waits until the queue (at `url`, default URL) holds `count` ready messages. */
@@ -191,8 +227,11 @@ export async function closeConnectionsConsuming(queue: string): Promise<number> 
   const { consumer_details: consumers = [] } = await managementRequest(
     URL,
     `/api/queues/${VHOST_PATH}/${encodeURIComponent(queue)}`,
-  ) as { consumer_details?: { channel_details: { connection_name: string } }[] };
-  const connections = new Set(consumers.map((c) => c.channel_details.connection_name));
+  ) as { consumer_details?: { channel_details: { connection_name?: string } }[] };
+  // A consumer the statistics have not caught up with yet has no channel details: next time.
+  const connections = new Set(
+    consumers.flatMap((c) => c.channel_details.connection_name ?? []),
+  );
   for (const connection of connections) {
     await managementRequest(URL, `/api/connections/${encodeURIComponent(connection)}`, {
       method: "DELETE",

@@ -21,13 +21,23 @@ const VALID_ARGS: Record<string, string[]> = {
   "lab:variant": ["7"],
   "lab:4:receive_logs_direct": ["info"],
   "lab:5:receive_stocks": ["*.usa.*"],
+  "archive:replay": ["--since", "1h"],
 };
 for (const program of PROGRAMS) {
   if (/^lab[12]:/.test(program)) VALID_ARGS[program] = STUDENT;
 }
 
 /** Programs that do not open an AMQP connection of their own. */
-const NOT_CONNECTING = ["broker", "demo", "setup", "lab:variant"];
+const NOT_CONNECTING = ["broker", "demo", "setup", "lab:variant", "archive:query"];
+
+/** The monitor talks to the management HTTP API, not AMQP: its sentences name that API. */
+const HTTP_PROGRAMS: Record<string, { unreachable: RegExp; missingVhost: RegExp }> = {
+  monitor: {
+    unreachable:
+      /^Cannot reach the management API at "http:\/\/no-such-host\.invalid:15672": host not found/,
+    missingVhost: /^The vhost "no_such_vhost" does not exist at "[^"]+"/,
+  },
+};
 const CONNECTING = PROGRAMS.filter((program) => !NOT_CONNECTING.includes(program));
 
 /** Positional arguments past the most each program takes. */
@@ -108,6 +118,7 @@ const CLASSES: Record<string, (program: string) => Cell | undefined> = {
       "lab:4:receive_logs_direct": { args: [], code: 2, message: /^Missing arguments/ },
       "lab:5:receive_stocks": { args: [], code: 2, message: /^Missing arguments/ },
       "lab:variant": { args: [], code: 2, message: /^Missing arguments/ },
+      "archive:replay": { args: [], code: 2, message: /^Missing --since/ },
     };
     if (/^lab[12]:/.test(program)) {
       return { args: [], code: 2, message: /^Missing your group: give --group and --surname/ };
@@ -153,7 +164,8 @@ const CLASSES: Record<string, (program: string) => Cell | undefined> = {
       ? {
         args: [...(VALID_ARGS[program] ?? []), "--url", "amqp://no-such-host.invalid"],
         code: 1,
-        message: /^Cannot connect to "amqp:\/\/no-such-host\.invalid": host not found/,
+        message: HTTP_PROGRAMS[program]?.unreachable ??
+          /^Cannot connect to "amqp:\/\/no-such-host\.invalid": host not found/,
       }
       : undefined,
   "a refused login": (program) =>
@@ -180,7 +192,8 @@ const CLASSES: Record<string, (program: string) => Cell | undefined> = {
           urlWith((url) => url.pathname = "/no_such_vhost"),
         ],
         code: 1,
-        message: /refused access to vhost "no_such_vhost": it does not exist/,
+        message: HTTP_PROGRAMS[program]?.missingVhost ??
+          /refused access to vhost "no_such_vhost": it does not exist/,
       }
       : undefined,
   "a certificate path that does not exist": (program) =>

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import amqp from "amqplib";
-import { rabbitmqctl } from "../lib/broker.ts";
-import { urlParts } from "../lib/url.ts";
+import { rabbitmqctl } from "../tools/lib/broker.ts";
+import { maskUrl, urlParts } from "../lib/url.ts";
 import {
   assertOneLineError,
   cannotRestartReason,
@@ -13,9 +13,11 @@ import {
   queuesBoundTo,
   runTask,
   startReady,
+  testName,
   uniqueName,
   URL,
   urlWith,
+  waitForConsumer,
   WAITING,
   WAITING_LOGS,
   withChannel,
@@ -143,7 +145,10 @@ const noRabbitmqctl = await cannotRestartReason();
 
 for (const { task, ready, queue: named, args = [] } of CONSUMERS) {
   Deno.test({
-    name: `${task}.ts says its queue was deleted and exits 1, instead of waiting for nothing`,
+    name: testName(
+      `${task}.ts says its queue was deleted and exits 1, instead of waiting for nothing`,
+      named ? undefined : noRabbitmqctl,
+    ),
     ignore: !named && noRabbitmqctl !== undefined,
   }, async () => {
     const name = uniqueName(named ? "queue" : "exchange");
@@ -155,6 +160,7 @@ for (const { task, ready, queue: named, args = [] } of CONSUMERS) {
     let queue = name;
     try {
       if (!named) [queue] = await queuesBoundTo(name);
+      await waitForConsumer(queue);
       // Only rabbitmqctl may delete another connection's exclusive queue.
       if (named) await withChannel((channel) => channel.deleteQueue(queue));
       else await rabbitmqctl(URL, ["delete_queue", "--vhost", urlParts(URL).vhost, queue]);
@@ -222,7 +228,7 @@ Deno.test("--url wins over AMQP_URL, which wins over .env", async () => {
     assert.equal(fromFile.code, 1);
     assert.match(
       fromFile.stderr[0],
-      new RegExp(`Cannot connect to "${broken.replace(/\W/g, ".")}`),
+      new RegExp(`Cannot connect to "${maskUrl(broken).replace(/\W/g, ".")}`),
     );
 
     const fromEnv = await runTask("send", ["--queue", queue], { envFile, env: ENV });

@@ -1,11 +1,12 @@
 import assert from "node:assert/strict";
-import { brokerKind } from "../lib/broker.ts";
+import { brokerKind, rabbitmqctl } from "../tools/lib/broker.ts";
 import {
   deleteExchanges,
   ENV,
   Program,
   queueState,
   runTask,
+  testName,
   uniqueName,
   URL,
   withChannel,
@@ -111,15 +112,9 @@ Deno.test("publisher_confirms.ts without --mandatory finds confirmed messages mi
   );
 });
 
-/** rabbitmqctl on the test broker: the local node, or in the compose service. */
-async function rabbitmqctl(...args: string[]): Promise<string> {
-  const [command, prefix] = await brokerKind(URL) === "compose"
-    ? ["docker", ["compose", "exec", "-T", "rabbitmq", "rabbitmqctl"]]
-    : ["rabbitmqctl", []];
-  const result = await new Deno.Command(command, { args: [...prefix, "-q", ...args] }).output();
-  const text = new TextDecoder().decode(result.stdout).trim();
-  if (!result.success) throw new Error(`rabbitmqctl ${args.join(" ")} failed: ${text}`);
-  return text;
+/** rabbitmqctl -q on the test broker (the local node, `$RABBITMQCTL`'s, or the compose service's). */
+async function ctl(...args: string[]): Promise<string> {
+  return (await rabbitmqctl(URL, ["-q", ...args])).trim();
 }
 
 /**
@@ -133,7 +128,7 @@ function restoreArgs(reported: string): string[] {
 }
 
 const remote = await brokerKind(URL) === "remote";
-if (remote) console.log("Skipping the memory alarm test: rabbitmqctl cannot reach the broker");
+const noCtl = remote ? "rabbitmqctl cannot reach the broker of this run" : undefined;
 
 /**
  * Runs publisher_confirms with `args` while a memory alarm blocks every
@@ -142,9 +137,9 @@ if (remote) console.log("Skipping the memory alarm test: rabbitmqctl cannot reac
  */
 async function duringMemoryAlarm(prefix: string, args: string[]) {
   const watermark = restoreArgs(
-    await rabbitmqctl("eval", "vm_memory_monitor:get_vm_memory_high_watermark()."),
+    await ctl("eval", "vm_memory_monitor:get_vm_memory_high_watermark()."),
   );
-  await rabbitmqctl("set_vm_memory_high_watermark", "0.000001");
+  await ctl("set_vm_memory_high_watermark", "0.000001");
   try {
     const program = await Program.start("publisher_confirms", [...args, "--queue", prefix], {
       env: ENV,
@@ -155,13 +150,15 @@ async function duringMemoryAlarm(prefix: string, args: string[]) {
     clearTimeout(timer);
     return { code, stdout: program.stdout, stderr: program.stderr };
   } finally {
-    await rabbitmqctl("set_vm_memory_high_watermark", ...watermark);
+    await ctl("set_vm_memory_high_watermark", ...watermark);
   }
 }
 
 Deno.test({
-  name:
+  name: testName(
     "publisher_confirms.ts reports an unconfirmed message and exits 1 when the broker stops confirming (memory alarm)",
+    noCtl,
+  ),
   ignore: remote,
   async fn() {
     const prefix = uniqueName("publisher_confirms");
@@ -174,8 +171,10 @@ Deno.test({
 });
 
 Deno.test({
-  name:
+  name: testName(
     "publisher_confirms.ts --strategy async gives up after --timeout when the blocked broker stops reading (no drain)",
+    noCtl,
+  ),
   ignore: remote,
   async fn() {
     const prefix = uniqueName("publisher_confirms");

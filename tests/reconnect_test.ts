@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { restartBroker } from "../lib/broker.ts";
+import { restartBroker } from "../tools/lib/broker.ts";
 import {
   cannotRestartReason,
   closeConnectionsConsuming,
@@ -12,6 +12,7 @@ import {
   runTask,
   startReady,
   stopThenClean,
+  testName,
   uniqueName,
   URL,
   waitForDepth,
@@ -34,11 +35,12 @@ async function killConnection(queue: string) {
 }
 
 const noRestart = await cannotRestartReason();
-if (noRestart) console.log(`Skipping the broker restart tests: ${noRestart}`);
 
 Deno.test({
-  name:
+  name: testName(
     "worker.ts reconnects after a broker restart and does every task: in progress, queued, and sent after",
+    noRestart,
+  ),
   ignore: noRestart !== undefined,
   async fn() {
     const queue = uniqueName("task_queue");
@@ -79,7 +81,10 @@ Deno.test({
 });
 
 Deno.test({
-  name: "receive.ts reconnects after a broker restart and receives again from its quorum queue",
+  name: testName(
+    "receive.ts reconnects after a broker restart and receives again from its quorum queue",
+    noRestart,
+  ),
   ignore: noRestart !== undefined,
   async fn() {
     const queue = uniqueName("hello");
@@ -97,7 +102,10 @@ Deno.test({
 });
 
 Deno.test({
-  name: "receive_logs.ts re-creates its exclusive queue and binding after a broker restart",
+  name: testName(
+    "receive_logs.ts re-creates its exclusive queue and binding after a broker restart",
+    noRestart,
+  ),
   ignore: noRestart !== undefined,
   async fn() {
     const exchange = uniqueName("logs");

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import amqp, { type Channel, type ConsumeMessage } from "amqplib";
+import { pollUntil } from "../tools/lib/poll.ts";
 import {
   deleteQueues,
   ENV,
@@ -43,21 +44,12 @@ async function withReplyQueue<T>(
       if (msg) received.push(msg);
       wake();
     }, { noAck: true });
+    // Checked on each reply, and every 100 ms for the deadline.
     const until = async (count: number) => {
-      const deadline = Date.now() + 10_000;
-      while (received.length < count) {
-        if (Date.now() > deadline) {
-          throw new Error(`Timed out waiting for ${count} replies, got ${received.length}`);
-        }
-        // Wake up on the next reply, or every 100 ms to check the deadline.
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, 100);
-          wake = () => {
-            clearTimeout(timer);
-            resolve();
-          };
-        });
-      }
+      await pollUntil(`${count} replies have come`, () => received.length >= count, {
+        intervalMs: 100,
+        changed: () => new Promise<void>((resolve) => wake = resolve),
+      });
     };
     return await fn(channel, queue, { received, until });
   } finally {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { restartBroker } from "../lib/broker.ts";
+import { restartBroker } from "../tools/lib/broker.ts";
 import {
   cannotRestartReason,
   deleteQueues,
@@ -8,6 +8,7 @@ import {
   Program,
   startReady,
   stopThenClean,
+  testName,
   uniqueName,
   URL,
   waitForDepth,
@@ -102,10 +103,9 @@ Deno.test("worker.ts exits 0 on SIGTERM while idle", async () => {
 });
 
 const noRestart = await cannotRestartReason();
-if (noRestart) console.log(`Skipping the broker restart test: ${noRestart}`);
 
 Deno.test({
-  name: "task_queue and its persistent messages survive a broker restart",
+  name: testName("task_queue and its persistent messages survive a broker restart", noRestart),
   ignore: noRestart !== undefined,
   async fn() {
     const queue = uniqueName("task_queue");

@@ -1,12 +1,15 @@
 /**
- * Running this project's programs as child processes, exactly as their
- * `deno task` entries run them (same permissions), and reading their output
- * line by line: for the demo and the tests.
+ * Running this project's programs as child processes exactly as a person
+ * runs them, through `deno task NAME` in a process group of their own (as a
+ * terminal runs a command), and reading their output line by line: for the
+ * demo, the bench and the tests. Signals go to the whole group, as Ctrl+C in
+ * a terminal does: to `deno task` and to the program it started.
  *
  * @module
  */
+import { PollTimeout, pollUntil } from "./poll.ts";
 
-const PROJECT_ROOT = new URL("../", import.meta.url);
+const PROJECT_ROOT = new URL("../../", import.meta.url);
 
 /** Options for {@link Program.start} and {@link runTask}. */
 export interface ProgramOptions {
@@ -14,7 +17,11 @@ export interface ProgramOptions {
   env?: Record<string, string>;
   /** Called with every line the child prints, e.g. to echo it with a label. */
   onLine?: (line: string, stream: "stdout" | "stderr") => void;
-  /** Read this file instead of `.env` (the task's `--env-file`). */
+  /**
+   * Read this file instead of `.env` (the task's `--env-file`). The program
+   * then runs from the task's command line instead of through `deno task`,
+   * which cannot be pointed at another file.
+   */
   envFile?: string;
   /** Variables of this process's environment the child must not inherit. */
   withoutEnv?: string[];
@@ -80,20 +87,20 @@ export class Program {
   /** Resolves with the exit code once the program has exited and its output is read. */
   readonly exited: Promise<number>;
   readonly #child: Deno.ChildProcess;
-  #changed: () => void = () => {};
+  #waiters: (() => void)[] = [];
 
-  private constructor(command: string[], args: string[], options: ProgramOptions) {
-    const flags = command.slice(1).map((flag) =>
-      options.envFile && flag.startsWith("--env-file") ? `--env-file=${options.envFile}` : flag
-    );
+  private constructor(command: string[], options: ProgramOptions) {
     this.#child = new Deno.Command(command[0], {
-      args: [...flags, ...args],
+      args: command.slice(1),
       cwd: PROJECT_ROOT,
       clearEnv: true,
       env: { ...inheritedEnv(options.withoutEnv ?? []), ...options.env },
       stdin: options.stdin === undefined ? "null" : "piped",
       stdout: "piped",
       stderr: "piped",
+      // A process group of its own (a new session), as a terminal gives a command: signals
+      // sent to the group reach `deno task` and the program, as Ctrl+C does.
+      detached: true,
     }).spawn();
     if (options.stdin !== undefined) {
       const writer = this.#child.stdin.getWriter();
@@ -103,21 +110,41 @@ export class Program {
       readLines(stream, (line) => {
         this[name].push(line);
         options.onLine?.(line, name);
-        this.#changed();
+        this.#notify();
       });
     const output = Promise.all([
       read(this.#child.stdout, "stdout"),
       read(this.#child.stderr, "stderr"),
     ]);
     this.exited = Promise.all([this.#child.status, output]).then(([status]) => {
-      this.#changed();
+      this.#notify();
       return status.code;
     });
   }
 
-  /** Starts the program of `task` (a `deno run` task of deno.json) with `args`. */
+  #notify(): void {
+    for (const wake of this.#waiters.splice(0)) wake();
+  }
+
+  /** Resolves at the next line the program prints, or when it exits. */
+  #nextChange(): Promise<void> {
+    return new Promise((resolve) => this.#waiters.push(resolve));
+  }
+
+  /**
+   * Starts `deno task -q TASK ARGS` (a `deno run` task of deno.json), as a
+   * person types it; with `envFile`, the task's command line directly.
+   */
   static async start(task: string, args: string[] = [], options: ProgramOptions = {}) {
-    return new Program(await taskCommand(task), args, options);
+    if (options.envFile) {
+      const [deno, ...flags] = await taskCommand(task);
+      const withFile = flags.map((flag) =>
+        flag.startsWith("--env-file") ? `--env-file=${options.envFile}` : flag
+      );
+      return new Program([deno, ...withFile, ...args], options);
+    }
+    await taskCommand(task); // throws for a task that is not a program
+    return new Program([Deno.execPath(), "task", "-q", task, ...args], options);
   }
 
   /** The child's process id. */
@@ -138,39 +165,33 @@ export class Program {
       );
     let exited = false;
     this.exited.then(() => exited = true);
-    const deadline = Date.now() + timeoutMs;
-    while (matches().length < count) {
-      if (exited || Date.now() > deadline) {
-        throw new Error(
-          `${
-            exited ? "Program exited" : "Timed out"
-          } before ${count} line(s) matching ${pattern}; stdout: ${
-            JSON.stringify(this.stdout)
-          }; stderr: ${JSON.stringify(this.stderr)}`,
-        );
-      }
-      // Wake up on new output, or every 100 ms to check the deadline.
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(wake, 100);
-        function wake() {
-          clearTimeout(timer);
-          resolve();
-        }
-        this.#changed = wake;
-      });
+    const what = `${count} line(s) matching ${pattern}`;
+    const output = () =>
+      `stdout: ${JSON.stringify(this.stdout)}; stderr: ${JSON.stringify(this.stderr)}`;
+    try {
+      return await pollUntil(what, () => {
+        const found = matches();
+        if (found.length >= count) return found.slice(0, count);
+        if (exited) throw new Error(`Program exited before ${what}; ${output()}`);
+      }, { timeoutMs, intervalMs: 100, changed: () => this.#nextChange() });
+    } catch (error) {
+      if (error instanceof PollTimeout) throw new Error(`Timed out before ${what}; ${output()}`);
+      throw error;
     }
-    return matches().slice(0, count);
   }
 
-  /** Sends `signal` to the program. */
+  /**
+   * Sends `signal` to the program's process group: to `deno task` and the
+   * program, as a terminal does for Ctrl+C (SIGINT) or a kill of the job.
+   */
   kill(signal: Deno.Signal = "SIGINT"): void {
-    this.#child.kill(signal);
+    Deno.kill(-this.#child.pid, signal);
   }
 
   /** Sends `signal` (default SIGINT, as Ctrl+C does) and resolves with the exit code. */
   async stop(signal: Deno.Signal = "SIGINT"): Promise<number> {
     try {
-      this.#child.kill(signal);
+      this.kill(signal);
     } catch {
       // already exited
     }

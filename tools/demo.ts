@@ -6,28 +6,33 @@
  * Run:   deno task demo
  * Needs: --allow-net, --allow-env, --allow-read, --allow-run, --allow-sys=uid
  */
-import { parseCli } from "../lib/config.ts";
-import { ensureBroker } from "../lib/broker.ts";
-import { fail } from "../lib/errors.ts";
-import { Program, runTask } from "../lib/program.ts";
+import { cli } from "../lib/cli.ts";
+import { ProgramError } from "../lib/errors.ts";
+import { closeOnSignal } from "../lib/shutdown.ts";
+import { ensureBroker } from "./lib/broker.ts";
+import { PollTimeout, pollUntil } from "./lib/poll.ts";
+import { Program, runTask } from "./lib/program.ts";
 
-const { url } = parseCli({
-  name: "demo",
+const { url } = cli("demo", {
   summary: "Start a broker if needed and run the tutorials end to end, labelled",
-  maxArgs: 0,
 });
 const env = { AMQP_URL: url };
 const WAITING = "[*] Waiting for messages";
 const WAITING_LOGS = "[*] Waiting for logs";
 
-try {
-  console.log(await ensureBroker(url));
-} catch (error) {
-  fail((error as Error).message);
-}
+console.log(await ensureBroker(url));
 
 // Every line any program prints, for waiting on a line from whichever program prints it.
 const seen: string[] = [];
+// The programs running now: each in a process group of its own, so Ctrl+C (which reaches only
+// the demo's group) would leave them running; the demo stops them itself.
+const running = new Set<Program>();
+closeOnSignal({
+  async close() {
+    console.log("\nStopping the programs still running ...");
+    await Promise.all([...running].map((program) => program.stop()));
+  },
+});
 
 function labelled(label: string) {
   return {
@@ -41,27 +46,35 @@ function labelled(label: string) {
 
 async function start(task: string, label = task, args: string[] = [], ready = WAITING) {
   const program = await Program.start(task, args, labelled(label));
+  running.add(program);
   await program.waitFor(ready);
   return program;
 }
 
 async function run(task: string, args: string[] = []) {
   const { code } = await runTask(task, args, labelled(task));
-  if (code !== 0) fail(`"${task}" exited with code ${code}; see its output above`);
+  if (code !== 0) {
+    throw new ProgramError(`"${task}" exited with code ${code}; see its output above`);
+  }
 }
 
 async function until(text: string, count = 1, timeoutMs = 30_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (seen.filter((line) => line.includes(text)).length < count) {
-    if (Date.now() > deadline) fail(`The demo saw no "${text}" within ${timeoutMs / 1000} s`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  const enough = () => seen.filter((line) => line.includes(text)).length >= count;
+  await pollUntil(`"${text}" is printed`, enough, { timeoutMs }).catch((error) => {
+    if (!(error instanceof PollTimeout)) throw error;
+    throw new ProgramError(`The demo saw no "${text}" within ${timeoutMs / 1000} s`);
+  });
 }
 
 async function stop(...programs: Program[]) {
   for (const program of programs) {
     const code = await program.stop();
-    if (code !== 0) fail(`A program exited with code ${code} when stopped; see its output above`);
+    running.delete(program);
+    if (code !== 0) {
+      throw new ProgramError(
+        `A program exited with code ${code} when stopped; see its output above`,
+      );
+    }
   }
 }
 
@@ -116,5 +129,37 @@ const server = await start("rpc_server", "rpc_server", [], "[x] Awaiting RPC req
 await run("rpc_client", ["30"]);
 await until("[.] fib(30)");
 await stop(server);
+
+console.log(
+  '\n== The archive: posts published while it is stopped wait in its queue "reddit.archive" ==',
+);
+// Once started, the archive's durable queue is bound to "reddit": stopped, it misses nothing.
+const archive = await start("archive");
+await stop(archive);
+await run("emit_post", [
+  "--author",
+  "MicroJoe UTF-8 Æ¢V→−≠É–È„⋅®…",
+  "Published while the archive was stopped",
+]);
+await run("emit_post", ["Published while the archive was stopped, too"]);
+const catchingUp = await start("archive");
+await until('[x] Archived "Published while the archive was stopped, too"');
+await stop(catchingUp);
+await run("archive:query", ["--since", "2m"]);
+
+console.log(
+  "\n== The monitor: the management UI's overview (two receive_posts, a stream of posts) ==",
+);
+const WAITING_POSTS = "[*] Waiting for posts";
+const readers = [
+  await start("receive_posts", "posts 1", [], WAITING_POSTS),
+  await start("receive_posts", "posts 2", [], WAITING_POSTS),
+];
+const monitor = await start("monitor", "monitor", ["--interval", "1"], " publish ");
+for (let i = 1; i <= 10; i++) await run("emit_post", [`Post number ${i}`]);
+await until('[x] Received { name: "Post number 10"', readers.length);
+await until(" publish ", 8); // a few seconds of one line per second (not a terminal: plain lines)
+await stop(monitor, ...readers);
+await run("monitor", ["--once"]); // the screen it draws in a terminal, without colors
 
 console.log("\nDone: every program above ran against the broker and exited cleanly.");

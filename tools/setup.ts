@@ -1,27 +1,31 @@
 /**
  * Least privilege: creates a vhost and a user whose permissions are limited
  * to that vhost, through the management HTTP API, and prints the AMQP URL to
- * use instead of guest. Safe to run again: what exists is left as it is.
+ * use instead of guest. Safe to run again: what exists is left as it is,
+ * except the password of an existing user, which becomes the one given
+ * (and it says so).
  * With --remove-guest it also deletes the "guest" user, once another
  * administrator exists.
  *
  * Run:   deno task setup --vhost shop --user orders     (password: SETUP_PASSWORD, or typed)
  * Needs: --allow-net, --allow-env (AMQP_URL, SETUP_PASSWORD, RABBITMQ_MANAGEMENT_URL)
  */
-import { parseCli } from "../lib/config.ts";
-import { fail } from "../lib/errors.ts";
+import { cli } from "../lib/cli.ts";
+import { logsIn } from "../lib/connect.ts";
+import { ProgramError } from "../lib/errors.ts";
 import { managementRequest, managementUrl } from "../lib/management.ts";
-import { readPassword } from "../lib/password.ts";
 import { maskUrl } from "../lib/url.ts";
+import { readPassword } from "./lib/password.ts";
 
-const { url, values } = parseCli({
-  name: "setup",
+const { url, values } = cli("setup", {
   summary:
-    "Create a vhost and a user limited to it (management API); the password comes from SETUP_PASSWORD or is typed",
-  maxArgs: 0,
+    "Create a vhost and a user limited to it (management API); the password comes from SETUP_PASSWORD or is typed, and an existing user's password becomes the one given",
   options: {
-    vhost: { type: "string", default: "tutorials", description: "vhost to create" },
-    user: { type: "string", default: "learner", description: "user to create" },
+    vhost: { default: "tutorials", description: "vhost to create" },
+    user: {
+      default: "learner",
+      description: "user to create (if it exists: its password is set to the one given)",
+    },
     "remove-guest": { type: "boolean", description: 'delete the "guest" user afterwards' },
   },
 });
@@ -30,20 +34,28 @@ const USER = values.user;
 const PERMISSIONS = { configure: ".*", write: ".*", read: ".*" }; // everything, in VHOST only
 
 const api = (path: string, request?: Parameters<typeof managementRequest>[2]) =>
-  managementRequest(url, path, request).catch((error) => fail(error.message));
-const exists = (path: string) => managementRequest(url, path).then(() => true, () => false);
+  managementRequest(url, path, request);
 const vhostPath = encodeURIComponent(VHOST);
 const userPath = encodeURIComponent(USER);
+const exists = (path: string) => managementRequest(url, path).then(() => true, () => false);
 
 console.log(`Management API: ${managementUrl(url)}`);
 
 // Everything is checked before anything changes: a refusal leaves the broker as it was.
-const userExists = await exists(`/api/users/${userPath}`);
-const password = userExists
-  ? ""
-  : await readPassword("SETUP_PASSWORD", `Password for the new user "${USER}": `);
-if (!userExists && password.length < 8) {
-  fail("The password must have at least 8 characters; set SETUP_PASSWORD or type a longer one", 2);
+const existing = await managementRequest(url, `/api/users/${userPath}`).catch(() => undefined) as
+  | { tags: string | string[] }
+  | undefined;
+const password = await readPassword(
+  "SETUP_PASSWORD",
+  existing
+    ? `Password for "${USER}" (its new one, or its current one): `
+    : `Password for the new user "${USER}": `,
+);
+if (password.length < 8) {
+  throw new ProgramError(
+    "The password must have at least 8 characters; set SETUP_PASSWORD or type a longer one",
+    "usage",
+  );
 }
 const users = values["remove-guest"]
   ? await api("/api/users") as { name: string; tags: string | string[] }[]
@@ -51,7 +63,7 @@ const users = values["remove-guest"]
 const isAdmin = (u: { tags: string | string[] }) =>
   String(u.tags).split(",").includes("administrator");
 if (values["remove-guest"] && !users.some((u) => u.name !== "guest" && isAdmin(u))) {
-  fail(
+  throw new ProgramError(
     'Not removing "guest": no other user has the "administrator" tag, so nobody could manage the broker afterwards; create one first (rabbitmqctl add_user, set_user_tags NAME administrator)',
   );
 }
@@ -63,8 +75,18 @@ if (await exists(`/api/vhosts/${vhostPath}`)) {
   console.log(`Vhost "${VHOST}": created`);
 }
 
-if (userExists) {
-  console.log(`User "${USER}": already there, password unchanged`);
+// The user's own URL: this broker, the user's vhost.
+const userUrl = new URL(url);
+userUrl.username = encodeURIComponent(USER);
+userUrl.password = encodeURIComponent(password);
+userUrl.pathname = `/${vhostPath}`;
+if (existing && await logsIn(userUrl.href)) {
+  console.log(`User "${USER}": already there, password unchanged (the one given)`);
+} else if (existing) {
+  // The same tags as before: only the password changes.
+  const tags = [existing.tags].flat().join(",");
+  await api(`/api/users/${userPath}`, { method: "PUT", body: { password, tags } });
+  console.log(`User "${USER}": already there, password changed to the one given`);
 } else {
   await api(`/api/users/${userPath}`, { method: "PUT", body: { password, tags: "" } });
   console.log(`User "${USER}": created, no tags (cannot use the management UI)`);
@@ -95,9 +117,5 @@ if (values["remove-guest"]) {
   }
 }
 
-const newUrl = new URL(url);
-newUrl.username = encodeURIComponent(USER);
-newUrl.password = password || "PASSWORD";
-newUrl.pathname = `/${vhostPath}`;
-newUrl.search = "";
-console.log(`AMQP URL:       ${maskUrl(newUrl.href)}`);
+userUrl.search = "";
+console.log(`AMQP URL:       ${maskUrl(userUrl.href)}`);

@@ -3,10 +3,18 @@
  * tests: Docker Compose where a Docker engine answers, else a locally
  * installed `rabbitmq-server`.
  *
+ * The RabbitMQ commands are `rabbitmqctl`, `rabbitmq-server` and
+ * `rabbitmq-plugins` from `PATH`, unless `RABBITMQCTL`, `RABBITMQ_SERVER` and
+ * `RABBITMQ_PLUGINS` name others: `.ci/rabbitmq4 env` sets them to wrappers
+ * for its RabbitMQ 4.x node, so restarts and `rabbitmqctl` act on the broker
+ * the tests use.
+ *
  * @module
  */
 import amqp from "amqplib";
-import { isLocalhost, maskUrl } from "./url.ts";
+import { classifyError, ProgramError } from "../../lib/errors.ts";
+import { isLocalhost, maskUrl } from "../../lib/url.ts";
+import { PollTimeout, pollUntil } from "./poll.ts";
 
 /** How the broker at a URL is run, as far as this machine can tell. */
 export type BrokerKind = "compose" | "local" | "remote";
@@ -19,8 +27,29 @@ export interface EnsureOptions {
   timeoutMs?: number;
 }
 
-const PROJECT_ROOT = new URL("../", import.meta.url).pathname;
+const PROJECT_ROOT = new URL("../../", import.meta.url).pathname;
 const SERVICE = "rabbitmq";
+
+/**
+ * The command that runs a RabbitMQ CLI tool: `$RABBITMQCTL` (or
+ * `$RABBITMQ_SERVER`, `$RABBITMQ_PLUGINS`) when set and not empty, else the
+ * tool's name on `PATH`.
+ *
+ * @example
+ * ```ts
+ * rabbitmqCommand("rabbitmqctl"); // "/var/tmp/rabbitmq4-ci/bin/main/rabbitmqctl" after `source <(.ci/rabbitmq4 env)`
+ * ```
+ */
+export function rabbitmqCommand(
+  tool: "rabbitmqctl" | "rabbitmq-server" | "rabbitmq-plugins",
+): string {
+  const variable = {
+    "rabbitmqctl": "RABBITMQCTL",
+    "rabbitmq-server": "RABBITMQ_SERVER",
+    "rabbitmq-plugins": "RABBITMQ_PLUGINS",
+  }[tool];
+  return Deno.env.get(variable) || tool;
+}
 
 /**
  * True when a broker at `url` completes an AMQP handshake, including one
@@ -37,15 +66,31 @@ export async function brokerAnswers(url: string, timeoutMs = 3000): Promise<bool
     await connection.close();
     return true;
   } catch (error) {
-    return /Handshake terminated by server|Expected ConnectionOpenOk/.test(String(error));
+    return ["login", "vhost"].includes(classifyError(error));
   }
+}
+
+/**
+ * The broker's product and version, as it announces them when a connection
+ * opens, e.g. "RabbitMQ 4.3.6".
+ *
+ * @example
+ * ```ts
+ * console.log(await brokerVersion("amqp://localhost")); // "RabbitMQ 3.10.8"
+ * ```
+ */
+export async function brokerVersion(url: string): Promise<string> {
+  const connection = await amqp.connect(url, { timeout: 3000 });
+  const { product, version } = connection.connection.serverProperties;
+  await connection.close();
+  return `${product} ${version}`;
 }
 
 /**
  * Makes sure a broker answers at `url`: says so if one does, else starts
  * one (Docker Compose, else a local `rabbitmq-server`, installing Debian's
  * package as root when nothing else is there) and waits until it accepts
- * connections. Throws an Error whose message is one sentence with the fix.
+ * connections. Throws a ProgramError whose message is one sentence with the fix.
  *
  * @example
  * ```ts
@@ -56,7 +101,7 @@ export async function ensureBroker(url: string, options: EnsureOptions = {}): Pr
   const log = options.log ?? console.log;
   if (await brokerAnswers(url)) return `A broker answers at "${maskUrl(url)}"`;
   if (!isLocalhost(url)) {
-    throw new Error(
+    throw new ProgramError(
       `No broker answers at "${
         maskUrl(url)
       }", and it is not on this machine, so it cannot be started here; check the URL or start that broker`,
@@ -87,62 +132,72 @@ export async function restartBroker(url: string): Promise<void> {
   if (kind === "compose") {
     await run("docker", ["compose", "restart", SERVICE]);
   } else if (kind === "local") {
-    await run("rabbitmqctl", ["stop_app"]);
-    await run("rabbitmqctl", ["start_app"]);
+    await run(rabbitmqCommand("rabbitmqctl"), ["stop_app"]);
+    await run(rabbitmqCommand("rabbitmqctl"), ["start_app"]);
   } else {
-    throw new Error(`Cannot restart the broker at "${maskUrl(url)}" from this machine`);
+    throw new ProgramError(`Cannot restart the broker at "${maskUrl(url)}" from this machine`);
   }
   await waitForBroker(url, 120_000);
 }
 
 /**
- * Runs `rabbitmqctl` with `args` on the broker at `url`: inside the compose
- * service, or on the local node; throws for a broker this machine cannot reach.
+ * Runs `rabbitmqctl` with `args` on the broker at `url` and resolves with its
+ * standard output: inside the compose service, or on the local node
+ * (`$RABBITMQCTL` when set); throws for a broker this machine cannot reach.
  *
  * @example
  * ```ts
  * await rabbitmqctl(url, ["delete_queue", "amq.gen-JzTY20BRgKO-HjmUJj0wLg"]);
  * ```
  */
-export async function rabbitmqctl(url: string, args: string[]): Promise<void> {
+export async function rabbitmqctl(url: string, args: string[]): Promise<string> {
   const kind = await brokerKind(url);
   if (kind === "remote") {
-    throw new Error(`Cannot run rabbitmqctl for the broker at "${maskUrl(url)}" from this machine`);
+    throw new ProgramError(
+      `Cannot run rabbitmqctl for the broker at "${maskUrl(url)}" from this machine`,
+    );
   }
-  if (kind === "compose") await run("docker", ["compose", "exec", SERVICE, "rabbitmqctl", ...args]);
-  else await run("rabbitmqctl", args);
+  if (kind === "compose") {
+    return await run("docker", ["compose", "exec", "-T", SERVICE, "rabbitmqctl", ...args]);
+  }
+  return await run(rabbitmqCommand("rabbitmqctl"), args);
 }
 
 /**
  * How the broker at `url` runs: the compose service, a local node that
- * `rabbitmqctl` reaches, or something this machine cannot restart.
+ * `rabbitmqctl` reaches, or something this machine cannot restart. When
+ * `$RABBITMQCTL` is set, the broker is the node it reaches (not compose).
  */
 export async function brokerKind(url: string): Promise<BrokerKind> {
   if (!isLocalhost(url)) return "remote";
-  if (await dockerEngineAnswers()) {
+  if (!Deno.env.get("RABBITMQCTL") && await dockerEngineAnswers()) {
     const ids = await output("docker", ["compose", "ps", "-q", SERVICE]);
     if (ids.trim()) return "compose";
   }
-  return (await succeeds("rabbitmqctl", ["-q", "ping"])) ? "local" : "remote";
+  return (await succeeds(rabbitmqCommand("rabbitmqctl"), ["-q", "ping"])) ? "local" : "remote";
 }
 
 /** Waits until an AMQP handshake succeeds at `url`, or throws after `timeoutMs`. */
 export async function waitForBroker(url: string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await brokerAnswers(url))) {
-    if (Date.now() > deadline) {
-      throw new Error(
-        `The broker at "${maskUrl(url)}" did not accept connections within ${
-          timeoutMs / 1000
-        } s; see its log (docker compose logs, or /var/log/rabbitmq)`,
-      );
-    }
-    await new Promise((resolve) => setTimeout(resolve, 500));
+  try {
+    await pollUntil("the broker answers", () => brokerAnswers(url), {
+      timeoutMs,
+      intervalMs: 500,
+    });
+  } catch (error) {
+    if (!(error instanceof PollTimeout)) throw error;
+    throw new ProgramError(
+      `The broker at "${maskUrl(url)}" did not accept connections within ${
+        timeoutMs / 1000
+      } s; see its log (docker compose logs, or /var/log/rabbitmq)`,
+    );
   }
 }
 
 async function startLocalServer(log: (line: string) => void): Promise<void> {
-  if (!(await succeeds("which", ["rabbitmq-server"]))) {
+  const server = rabbitmqCommand("rabbitmq-server");
+  const ctl = rabbitmqCommand("rabbitmqctl");
+  if (server === "rabbitmq-server" && !(await succeeds("which", ["rabbitmq-server"]))) {
     if (Deno.uid() === 0 && (await succeeds("which", ["apt-get"]))) {
       log("Installing Debian's rabbitmq-server (apt-get install -y rabbitmq-server) ...");
       await run("apt-get", ["update", "-qq"]);
@@ -150,23 +205,23 @@ async function startLocalServer(log: (line: string) => void): Promise<void> {
         DEBIAN_FRONTEND: "noninteractive",
       });
     } else {
-      throw new Error(
+      throw new ProgramError(
         'No broker answers and neither Docker nor rabbitmq-server is available; install Docker and run "deno task broker" again, or install RabbitMQ (https://www.rabbitmq.com/docs/download)',
       );
     }
   }
   if (Deno.uid() !== 0) {
-    throw new Error(
+    throw new ProgramError(
       'No broker answers; start the installed one as root with "sudo rabbitmq-plugins enable rabbitmq_management && sudo rabbitmq-server -detached"',
     );
   }
   log("Starting the local rabbitmq-server (detached, management plugin enabled) ...");
-  await run("rabbitmq-plugins", ["enable", "--offline", "rabbitmq_management"]);
+  await run(rabbitmqCommand("rabbitmq-plugins"), ["enable", "--offline", "rabbitmq_management"]);
   // A node that is up but whose app was stopped (rabbitmqctl stop_app) only needs start_app.
-  if (await succeeds("rabbitmqctl", ["-q", "ping"])) {
-    await run("rabbitmqctl", ["start_app"]);
+  if (await succeeds(ctl, ["-q", "ping"])) {
+    await run(ctl, ["start_app"]);
   } else {
-    await run("rabbitmq-server", ["-detached"]);
+    await run(server, ["-detached"]);
   }
 }
 
@@ -192,10 +247,11 @@ async function output(command: string, args: string[]): Promise<string> {
   return new TextDecoder().decode(result.stdout);
 }
 
-async function run(command: string, args: string[], env?: Record<string, string>): Promise<void> {
+async function run(command: string, args: string[], env?: Record<string, string>): Promise<string> {
   const result = await spawn(command, args, env);
   if (!result.success) {
     const stderr = new TextDecoder().decode(result.stderr).trim().split("\n").slice(-3).join(" ");
-    throw new Error(`"${command} ${args.join(" ")}" failed: ${stderr}`);
+    throw new ProgramError(`"${command} ${args.join(" ")}" failed: ${stderr}`);
   }
+  return new TextDecoder().decode(result.stdout);
 }
