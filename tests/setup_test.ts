@@ -58,26 +58,42 @@ Deno.test("setup.ts creates a vhost and a user confined to it, idempotently, nev
       ),
     );
 
-    const second = await setup(["--vhost", vhost, "--user", user], {
-      password: "another-password",
-    });
-    assert.equal(second.code, 0);
+    // Run again with the same password: nothing changes.
+    const again = await setup(["--vhost", vhost, "--user", user], { password });
+    assert.equal(again.code, 0, again.stderr.join("\n"));
     assert.deepEqual(
-      second.stdout.filter((line) => /created|set \(|deleted/.test(line)),
+      again.stdout.filter((line) => /created|set \(|deleted|\bchanged/.test(line)),
       [],
-      "a second run changes nothing",
+      "a second run with the same password changes nothing",
     );
-    const stillWorks = await runTask("send", [
+    assert.ok(
+      again.stdout.includes(`User "${user}": already there, password unchanged (the one given)`),
+    );
+
+    // Run again with another password: the user's password becomes that one, and it says so.
+    const newPassword = `pw-${crypto.randomUUID()}`;
+    const second = await setup(["--vhost", vhost, "--user", user], { password: newPassword });
+    assert.equal(second.code, 0, second.stderr.join("\n"));
+    assert.ok(
+      second.stdout.includes(`User "${user}": already there, password changed to the one given`),
+      second.stdout.join("\n"),
+    );
+    const withNew = await runTask("send", [
       "--url",
-      urlFor(user, password, vhost),
+      urlFor(user, newPassword, vhost),
       "--queue",
       "q",
     ]);
-    assert.equal(stillWorks.code, 0, "the password is unchanged");
+    assert.equal(withNew.code, 0, withNew.stderr.join("\n"));
+    const withOld = await runTask("send", ["--url", urlFor(user, password, vhost), "--queue", "q"]);
+    assert.equal(withOld.code, 1, "the old password no longer logs in");
+    assert.match(withOld.stderr[0], /refused the login/);
 
-    for (const output of [first, second, inside, outside]) {
+    for (const output of [first, again, second, inside, outside, withNew, withOld]) {
       assert.ok(
-        ![...output.stdout, ...output.stderr].some((line) => line.includes(password)),
+        ![...output.stdout, ...output.stderr].some((line) =>
+          line.includes(password) || line.includes(newPassword)
+        ),
         "no output contains the password",
       );
     }

@@ -1,0 +1,111 @@
+/**
+ * A TCP proxy between a program and the broker, for tests that must see
+ * what goes over the wire: whether the program closed its AMQP connection
+ * cleanly (sent Connection.Close) before its socket went, and a broker that
+ * stops answering (the proxy stops forwarding).
+ */
+import { urlParts } from "../lib/url.ts";
+
+/** A running proxy. */
+export interface Proxy {
+  /** The broker URL with the proxy's port instead of the broker's. */
+  url: string;
+  /** How many AMQP Connection.Close frames clients sent through the proxy. */
+  connectionCloses(): number;
+  /** How many client connections the proxy accepted. */
+  connections(): number;
+  /** Stop forwarding in both directions: the broker seems to hang. */
+  freeze(): void;
+  /** Closes the proxy and every connection through it. */
+  close(): void;
+}
+
+/**
+ * An AMQP method frame on channel 0 carrying Connection.Close (class 10,
+ * method 50): frame type 1, channel 0, a 4-byte size, then class and method.
+ */
+function hasConnectionClose(bytes: Uint8Array): boolean {
+  for (let i = 0; i + 11 <= bytes.length; i++) {
+    if (
+      bytes[i] === 1 && bytes[i + 1] === 0 && bytes[i + 2] === 0 &&
+      bytes[i + 7] === 0 && bytes[i + 8] === 10 && bytes[i + 9] === 0 && bytes[i + 10] === 50
+    ) return true;
+  }
+  return false;
+}
+
+/** Starts a proxy on a free local port in front of the broker at `brokerUrl`. */
+export function startProxy(brokerUrl: string): Proxy {
+  const { host, port } = urlParts(brokerUrl);
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const sockets = new Set<Deno.Conn>();
+  let closes = 0;
+  let accepted = 0;
+  let frozen = false;
+
+  const pipe = async (from: Deno.Conn, to: Deno.Conn, fromClient: boolean) => {
+    const buffer = new Uint8Array(64 * 1024);
+    let tail = new Uint8Array(0); // a frame header split over two reads
+    try {
+      while (true) {
+        const n = await from.read(buffer);
+        if (n === null) break;
+        if (frozen) continue;
+        const chunk = buffer.subarray(0, n);
+        if (fromClient) {
+          const joined = new Uint8Array(tail.length + n);
+          joined.set(tail);
+          joined.set(chunk, tail.length);
+          if (hasConnectionClose(joined)) closes++;
+          tail = joined.slice(-10);
+        }
+        let written = 0;
+        while (written < n) written += await to.write(chunk.subarray(written));
+      }
+    } catch {
+      // one side went away
+    }
+    for (const socket of [from, to]) {
+      try {
+        socket.close();
+      } catch {
+        // closed already
+      }
+      sockets.delete(socket);
+    }
+  };
+
+  (async () => {
+    try {
+      for await (const client of listener) {
+        accepted++;
+        const broker = await Deno.connect({ hostname: host, port });
+        sockets.add(client).add(broker);
+        pipe(client, broker, true);
+        pipe(broker, client, false);
+      }
+    } catch {
+      // listener closed
+    }
+  })();
+
+  const url = new URL(brokerUrl);
+  url.hostname = "127.0.0.1";
+  url.port = String((listener.addr as Deno.NetAddr).port);
+  return {
+    url: url.href,
+    connectionCloses: () => closes,
+    connections: () => accepted,
+    freeze: () => frozen = true,
+    close() {
+      listener.close();
+      for (const socket of sockets) {
+        try {
+          socket.close();
+        } catch {
+          // closed already
+        }
+      }
+    },
+  };
+}
