@@ -1,9 +1,25 @@
 /**
  * TLS: a throwaway CA, server and client certificates made with openssl, and
- * a second local RabbitMQ node that listens for AMQP over TLS only.
+ * a second local RabbitMQ node that listens for AMQP over TLS only. The node
+ * comes from the same install as the test broker: `$RABBITMQ_SERVER` and
+ * `$RABBITMQCTL` when set (`.ci/rabbitmq4 env` points them into its RabbitMQ
+ * 4.x chroot, and `$RABBITMQ_TMPDIR` to a directory that chroot sees under the
+ * same path), else `rabbitmq-server` and `rabbitmqctl` from `PATH`.
  */
 import assert from "node:assert/strict";
-import { eventually, freePort, Program, runTask, uniqueName, WAITING } from "./_helpers.ts";
+import { rabbitmqCommand } from "../tools/lib/broker.ts";
+import {
+  eventually,
+  freePort,
+  Program,
+  runTask,
+  testName,
+  uniqueName,
+  WAITING,
+} from "./_helpers.ts";
+
+const SERVER = rabbitmqCommand("rabbitmq-server");
+const CTL = rabbitmqCommand("rabbitmqctl");
 
 const CLIENT_USER = "tls-learner";
 
@@ -96,7 +112,7 @@ async function startTlsNode(dir: string) {
   );
   await Deno.writeTextFile(`${dir}/enabled_plugins`, "[rabbitmq_auth_mechanism_ssl].\n");
   await sh("chown", ["-R", "rabbitmq:rabbitmq", dir]);
-  await sh("rabbitmq-server", ["-detached"], {
+  await sh(SERVER, ["-detached"], {
     RABBITMQ_NODENAME: node,
     RABBITMQ_DIST_PORT: String(freePort()),
     RABBITMQ_CONFIG_FILE: `${dir}/rabbitmq.conf`,
@@ -105,7 +121,7 @@ async function startTlsNode(dir: string) {
     RABBITMQ_LOG_BASE: `${dir}/log`,
     RABBITMQ_PID_FILE: `${dir}/pid`,
   });
-  const ctl = (...args: string[]) => sh("rabbitmqctl", ["-q", "-n", node, ...args]);
+  const ctl = (...args: string[]) => sh(CTL, ["-q", "-n", node, ...args]);
   // -detached returns before the node is registered; await_startup fails until it is.
   await eventually(
     `the TLS test node has started (see ${dir}/log)`,
@@ -121,17 +137,22 @@ async function startTlsNode(dir: string) {
 
 const missing = [];
 if (Deno.uid() !== 0) missing.push("root (to start a second rabbitmq-server node)");
-for (const command of ["openssl", "rabbitmq-server", "rabbitmqctl"]) {
+for (const command of ["openssl", SERVER, CTL]) {
   if (!(await available(command))) missing.push(command);
 }
-if (missing.length) console.log(`Skipping the TLS tests: they need ${missing.join(", ")}`);
+const skip = missing.length ? `it needs ${missing.join(", ")}` : undefined;
 
 Deno.test({
-  name:
+  name: testName(
     "TLS: programs connect over amqps:// with a password or a client certificate, and refuse an untrusted broker",
-  ignore: missing.length > 0,
+    skip,
+  ),
+  ignore: skip !== undefined,
   async fn(t) {
-    const dir = await Deno.makeTempDir({ prefix: "tls-test-" });
+    const dir = await Deno.makeTempDir({
+      prefix: "tls-test-",
+      dir: Deno.env.get("RABBITMQ_TMPDIR") || undefined,
+    });
     await makeCertificates(dir);
     const broker = await startTlsNode(dir);
     const tls = `amqps://localhost:${broker.port}`;
