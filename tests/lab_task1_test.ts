@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { restartBroker } from "../lib/broker.ts";
+import { restartBroker } from "../tools/lib/broker.ts";
 import {
   cannotRestartReason,
   deleteQueues,
@@ -7,10 +7,20 @@ import {
   eventually,
   type Program,
   runTask,
+  stopThenClean,
+  testName,
   URL,
   waitForDepth,
 } from "./_helpers.ts";
-import { queueState, runLab, startLab, uniqueStudent, WAITING } from "./_lab_helpers.ts";
+import {
+  deleteStudentObjects,
+  queueState,
+  runLab,
+  startLab,
+  uniqueStudent,
+  waitForConsumers,
+  WAITING,
+} from "./_lab_helpers.ts";
 
 Deno.test("lab1:exclusive: the queue exists while the consumer runs, refuses a second consumer, and goes with the consumer", async () => {
   const student = uniqueStudent();
@@ -31,6 +41,9 @@ Deno.test("lab1:exclusive: the queue exists while the consumer runs, refuses a s
       second.stderr[0],
       new RegExp(`^The queue "${student.name}" is exclusive to another connection`),
     );
+    // The running-owner cause, not the leftover one: nothing to delete, a program to stop.
+    assert.match(second.stderr[0], /a program that declared it is still running/);
+    assert.doesNotMatch(second.stderr[0], /lab:reset|not exclusive/);
     assert.ok(!second.stdout.includes(WAITING));
   } finally {
     assert.equal(await consumer.stop(), 0);
@@ -61,10 +74,12 @@ Deno.test("lab1:exclusive:send with no consumer reports the returned message and
 });
 
 const noRestart = await cannotRestartReason();
-if (noRestart) console.log(`Skipping the lab's broker restart tests: ${noRestart}`);
 
 Deno.test({
-  name: "lab1:durable: the queue and a persistent message survive a broker restart, then arrive",
+  name: testName(
+    "lab1:durable: the queue and a persistent message survive a broker restart, then arrive",
+    noRestart,
+  ),
   ignore: noRestart !== undefined,
   async fn() {
     const student = uniqueStudent();
@@ -80,8 +95,8 @@ Deno.test({
       const consumer = await startLab("lab1:durable:receive", student.args);
       await consumer.waitFor("RECEIVED: Survivor");
       assert.equal(await consumer.stop(), 0);
-      // Already queued, the message may arrive before the ready line.
-      assert.deepEqual(consumer.stdout.toSorted(), ["RECEIVED: Survivor", WAITING].toSorted());
+      // Already queued, the message still comes after the ready line.
+      assert.deepEqual(consumer.stdout, [WAITING, "RECEIVED: Survivor"]);
     } finally {
       await deleteQueues(student.name);
     }
@@ -117,6 +132,8 @@ Deno.test("lab1:autodelete: a message sent before the consumer starts waits; the
     first = await startLab("lab1:autodelete:receive", student.args);
     second = await startLab("lab1:autodelete:receive", student.args);
     await first.waitFor("RECEIVED: Waiting for you");
+    // Both consume before the first stops (their ready lines come before they consume).
+    await waitForConsumers(student.name, 2);
 
     // One consumer left: the queue stays.
     assert.equal(await first.stop(), 0);
@@ -133,5 +150,46 @@ Deno.test("lab1:autodelete: a message sent before the consumer starts waits; the
     await first?.stop();
     await second?.stop();
     await deleteQueues(student.name);
+  }
+});
+
+Deno.test("lab1:exclusive:receive tells a leftover queue of another variant from a running owner, and the reset it advises frees the name", async () => {
+  const student = uniqueStudent();
+  try {
+    // A leftover: the auto-delete variant's queue, which never had a consumer, is kept.
+    await runLab("lab1:autodelete:send", [...student.args, "Left over"]);
+    const refused = await runTask("lab1:exclusive:receive", student.args, { env: ENV });
+    assert.equal(refused.code, 1);
+    assert.deepEqual(refused.stdout, []);
+    const [group, surname] = student.name.split("_");
+    assert.deepEqual(refused.stderr, [
+      `The queue "${student.name}" already exists and is not exclusive (1 message): it is left over from another task 1 variant, not another program's exclusive queue; delete your lab queues and exchanges with "deno task lab:reset --group ${group} --surname ${surname}" and run again`,
+    ]);
+
+    await runLab("lab:reset", ["--group", group, "--surname", surname]);
+    const consumer = await startLab("lab1:exclusive:receive", student.args);
+    assert.equal(await queueState(student.name), "exclusive");
+    assert.equal(await consumer.stop(), 0);
+  } finally {
+    await deleteStudentObjects(student);
+  }
+});
+
+Deno.test("lab1:exclusive:receive says to stop the program consuming a leftover queue before the reset", async () => {
+  const student = uniqueStudent();
+  const durable = await startLab("lab1:durable:receive", student.args);
+  try {
+    await waitForConsumers(student.name, 1);
+    const refused = await runTask("lab1:exclusive:receive", student.args, { env: ENV });
+    assert.equal(refused.code, 1);
+    assert.equal(refused.stderr.length, 1, JSON.stringify(refused.stderr));
+    assert.match(
+      refused.stderr[0],
+      new RegExp(
+        `^The queue "${student.name}" already exists and is not exclusive \\(0 messages, 1 consumer\\): it is left over from another task 1 variant, not another program's exclusive queue; stop the program consuming it \\(lab1:durable:receive or lab1:autodelete:receive with your name\\?\\), then delete your lab queues and exchanges with "deno task lab:reset --group [^"]+" and run again$`,
+      ),
+    );
+  } finally {
+    await stopThenClean(durable, () => deleteStudentObjects(student));
   }
 });

@@ -1,24 +1,31 @@
 import assert from "node:assert/strict";
-import { task2Names, WALKTHROUGH_EXCHANGES, WALKTHROUGH_QUEUES } from "../lib/lab.ts";
-import { TASK1_VARIANTS, TASK2_VARIANTS } from "../lib/lab_variants.ts";
+import { task2Names, WALKTHROUGH_EXCHANGES, WALKTHROUGH_QUEUES } from "../lib/lab/names.ts";
+import { TASK1_VARIANTS, TASK2_VARIANTS } from "../lib/lab/variants.ts";
 import { maskUrl } from "../lib/url.ts";
-import { workSeconds } from "../lib/work.ts";
-import { ENV, runTask, stopThenClean, URL, waitForDepth, withVhost } from "./_helpers.ts";
 import {
-  deleteStudentObjects,
+  ENV,
+  type Program,
+  runTask,
+  stopThenClean,
+  waitForDepth,
+  WAITING_LOGS,
+  withVhost,
+} from "./_helpers.ts";
+import {
   exchangeExists,
   queueState,
   runLab,
   startLab,
+  startWith,
   uniqueStudent,
+  waitForConsumers,
 } from "./_lab_helpers.ts";
 
 const EXPECTED_FORM =
-  'expected <group>_<surname>: a lowercase Latin group code with its number, an underscore, a lowercase Latin surname, e.g. "inbo-04_laptev"';
+  `expected <group>_<surname>: a lowercase Latin group code, a hyphen and the group's number, an underscore, a lowercase Latin surname, e.g. "inbo-04_laptev"`;
 
 const BAD_NAMES = [
   "Inbo-04_laptev", // upper case
-  "inbo04_laptev", // no "-" before the group's number
   "inbo_laptev", // no group number
   "inbo-04_Laptev",
   "inbo-04-laptev", // no underscore
@@ -29,37 +36,80 @@ const BAD_NAMES = [
   "inbo-04_lap tev",
 ];
 
-/** The same mistakes made with --group and --surname. */
+const GROUP_FORM =
+  `expected lowercase Latin letters, a hyphen and the group's number, e.g. "inbo-04"`;
+const SURNAME_FORM =
+  `expected lowercase Latin letters (a hyphen only between the parts of a double-barrelled surname), e.g. "laptev"`;
+
+/** The same mistakes made with --group and --surname: the message names the part that is wrong. */
 const BAD_PARTS = [
-  ["Inbo-04", "laptev"],
-  ["inbo04", "laptev"],
-  ["inbo-04", "Laptev"],
-  ["inbo-04", "лаптев"],
-  ["inbo-04", "laptev2"],
-  ["04", "laptev"],
-  ["inbo-04", "lap tev"],
+  ["Inbo-04", "laptev", `Invalid group "Inbo-04": ${GROUP_FORM}`],
+  [
+    "inbo04",
+    "laptev",
+    `Invalid group "inbo04": the hyphen before the number is required, as in "inbo-04"`,
+  ],
+  ["inbo-04", "Laptev", `Invalid surname "Laptev": ${SURNAME_FORM}`],
+  ["inbo-04", "лаптев", `Invalid surname "лаптев": ${SURNAME_FORM}`],
+  ["inbo-04", "laptev2", `Invalid surname "laptev2": ${SURNAME_FORM}`],
+  ["04", "laptev", `Invalid group "04": ${GROUP_FORM}`],
+  ["inbo-04", "lap tev", `Invalid surname "lap tev": ${SURNAME_FORM}`],
 ];
 
-async function assertRefused(task: string, args: string[], shown: string) {
-  const result = await runTask(task, args, { env: ENV });
-  assert.equal(result.code, 2, `${shown}: ${result.stderr.join("\n")}`);
-  assert.deepEqual(result.stderr, [`Invalid queue name "${shown}": ${EXPECTED_FORM}`]);
+async function assertRefused(
+  task: string,
+  args: string[],
+  message: string,
+  env: Record<string, string> = {},
+) {
+  const result = await runTask(task, args, { env: { ...ENV, ...env } });
+  assert.equal(result.code, 2, `${args.join(" ")}: ${result.stderr.join("\n")}`);
+  assert.deepEqual(result.stderr, [message]);
   assert.deepEqual(result.stdout, []);
 }
 
-for (const task of ["lab1:durable:send", "lab1:exclusive:receive"]) {
+// Every program that takes your name takes it the same ways: task 1's, task 2's, lab:reset.
+for (
+  const task of ["lab1:durable:send", "lab1:exclusive:receive", "lab2:topic:worker", "lab:reset"]
+) {
   Deno.test(`${task} --queue refuses a name not of the form <group>_<surname>, showing the form and an example`, async () => {
-    for (const name of BAD_NAMES) await assertRefused(task, ["--queue", name], name);
+    for (const name of BAD_NAMES) {
+      await assertRefused(
+        task,
+        ["--queue", name],
+        `Invalid queue name "${name}": ${EXPECTED_FORM}`,
+      );
+    }
+    await assertRefused(
+      task,
+      ["--queue", "inbo04_laptev"],
+      `Invalid queue name "inbo04_laptev": the hyphen before the group's number is required, as in "inbo-04_laptev"`,
+    );
   });
 }
 
 for (const task of ["lab1:autodelete:receive", "lab2:fanout:new_task", "lab2:direct:worker"]) {
-  Deno.test(`${task} --group --surname refuses a name not of the form <group>_<surname>`, async () => {
-    for (const [group, surname] of BAD_PARTS) {
-      await assertRefused(task, ["--group", group, "--surname", surname], `${group}_${surname}`);
+  Deno.test(`${task} --group --surname refuses a part not of the form, naming the part`, async () => {
+    for (const [group, surname, message] of BAD_PARTS) {
+      await assertRefused(task, ["--group", group, "--surname", surname], message);
     }
   });
 }
+
+Deno.test("lab programs say when a bad part of the name came from LAB_GROUP or LAB_SURNAME", async () => {
+  await assertRefused(
+    "lab1:durable:send",
+    [],
+    `Invalid group "inbo04" (from LAB_GROUP): the hyphen before the number is required, as in "inbo-04"`,
+    { LAB_GROUP: "inbo04", LAB_SURNAME: "laptev" },
+  );
+  await assertRefused(
+    "lab2:fanout:worker",
+    [],
+    `Invalid surname "Laptev" (from LAB_SURNAME): ${SURNAME_FORM}`,
+    { LAB_GROUP: "inbo-04", LAB_SURNAME: "Laptev" },
+  );
+});
 
 Deno.test("lab programs accept <group>_<surname> names from --queue, --group/--surname and LAB_GROUP/LAB_SURNAME", async () => {
   // The exclusive producer declares nothing: with no consumer it reports the name it used.
@@ -85,6 +135,11 @@ Deno.test("lab programs accept <group>_<surname> names from --queue, --group/--s
     assert.equal(result.code, 1, result.stderr.join("\n"));
     assert.match(result.stderr[0], new RegExp(`^No queue "${name}" to deliver to`));
   }
+  // Task 2's programs take --queue too, meaning the same: task 2's queue is <name>_tasks.
+  await withVhost(async (url) => {
+    await runLab("lab2:fanout:new_task", ["--queue", a.name, "by --queue"], { AMQP_URL: url });
+    await waitForDepth(task2Names(a.name, "fanout").queue, 1, url);
+  });
 });
 
 Deno.test("lab programs without a name say which part is missing and how to give it", async () => {
@@ -104,7 +159,12 @@ for (let digit = 0; digit <= 9; digit++) {
   const ticket = `70${digit}`; // 700 mod 3 = 1: only the last digit gives the variant
   const expected = digit % 3 === 0 ? 3 : digit % 3;
   Deno.test(`lab:variant ${ticket} gives variant ${expected} of each task`, async () => {
-    const stdout = await runLab("lab:variant", [ticket]);
+    const { code, stdout, stderr } = await runTask("lab:variant", [ticket], {
+      env: ENV,
+      withoutEnv: ["LAB_GROUP", "LAB_SURNAME"],
+    });
+    assert.equal(code, 0, stderr.join("\n"));
+    assert.deepEqual(stderr, []);
     const rule = `last digit ${digit}, ${digit} mod 3 = ${digit % 3}${
       digit % 3 === 0 ? ", which means the last variant" : ""
     }`;
@@ -123,6 +183,36 @@ for (let digit = 0; digit <= 9; digit++) {
     ]);
   });
 }
+
+Deno.test("lab:variant shows your name in the commands when LAB_GROUP and LAB_SURNAME or the flags give it", async () => {
+  const fromEnv = await runLab("lab:variant", ["27"], {
+    ...ENV,
+    LAB_GROUP: "inbo-04",
+    LAB_SURNAME: "laptev",
+  });
+  assert.deepEqual(fromEnv.filter((line) => line.includes("deno task")), [
+    "  deno task lab1:exclusive:receive --group inbo-04 --surname laptev",
+    "  deno task lab1:exclusive:send --group inbo-04 --surname laptev [message...]",
+    "  deno task lab2:fanout:worker --group inbo-04 --surname laptev",
+    "  deno task lab2:fanout:new_task --group inbo-04 --surname laptev [message...]",
+  ]);
+  const partly = await runTask("lab:variant", ["27", "--group", "inbo-05"], {
+    env: ENV,
+    withoutEnv: ["LAB_GROUP", "LAB_SURNAME"],
+  });
+  assert.equal(partly.code, 0, partly.stderr.join("\n"));
+  assert.ok(
+    partly.stdout.includes(
+      "  deno task lab1:exclusive:receive --group inbo-05 --surname <surname>",
+    ),
+    partly.stdout.join("\n"),
+  );
+  await assertRefused(
+    "lab:variant",
+    ["27", "--group", "inbo05"],
+    `Invalid group "inbo05": the hyphen before the number is required, as in "inbo-05"`,
+  );
+});
 
 Deno.test("lab:variant names the variants' own programs: task 1 1-2-3 = exclusive, durable, auto-delete; task 2 = #/fanout, */direct, -/topic", () => {
   assert.deepEqual(TASK1_VARIANTS.map((v) => v.consumer), [
@@ -156,12 +246,17 @@ Deno.test("lab:variant refuses a ticket that is not digits only, with the usage"
   }
 });
 
-Deno.test("lab:reset deletes the walk-through's and the student's queues and exchanges, then finds nothing to delete", async () => {
-  // lab:reset deletes fixed names (task_queue, logs, ...): in a vhost of its own, a user's are safe.
+/** Starts tutorial 3's subscriber in the vhost of `url`. */
+function startReceiveLogs(url: string): Promise<Program> {
+  return startWith("receive_logs", [], WAITING_LOGS, { AMQP_URL: url });
+}
+
+Deno.test("lab:reset --walkthrough with your name deletes the walk-through's and your queues and exchanges, leaves tutorial 2's, then finds nothing to delete", async () => {
+  // lab:reset deletes fixed names (lab_task_queue, logs, ...): in a vhost of its own, a user's are safe.
   await withVhost(async (url) => {
     const env = { AMQP_URL: url };
     const student = uniqueStudent();
-    // Every object the lab's programs declare by name.
+    // Every object the lab's programs declare by name, and tutorial 2's queue with a task.
     await runLab("lab:1:send", [], env);
     await runLab("lab:2:new_task", ["queued."], env);
     await runLab("lab:3:emit_log", [], env);
@@ -171,16 +266,18 @@ Deno.test("lab:reset deletes the walk-through's and the student's queues and exc
     for (const variant of TASK2_VARIANTS.filter((v) => v.durable)) {
       await runLab(variant.producer, student.args, env);
     }
+    const tutorial = await runTask("new_task", ["tutorial task."], { env });
+    assert.equal(tutorial.code, 0, tutorial.stderr.join("\n"));
     const tasks = task2Names(student.name, "fanout").queue;
     const exchanges = TASK2_VARIANTS.filter((v) => v.durable).map((v) =>
       task2Names(student.name, v.exchangeType).exchange
     );
     await waitForDepth(tasks, 2, url);
 
-    const stdout = await runLab("lab:reset", student.args, env);
+    const stdout = await runLab("lab:reset", [...student.args, "--walkthrough"], env);
     assert.deepEqual(stdout, [
       `Deleted queue "awesome_queue" (1 message)`,
-      `Deleted queue "task_queue" (1 message)`,
+      `Deleted queue "lab_task_queue" (1 message)`,
       `Deleted queue "${student.name}" (1 message)`,
       `Deleted queue "${tasks}" (2 messages)`,
       `Deleted exchange "logs"`,
@@ -195,21 +292,26 @@ Deno.test("lab:reset deletes the walk-through's and the student's queues and exc
     for (const exchange of [...WALKTHROUGH_EXCHANGES, ...exchanges]) {
       assert.equal(await exchangeExists(exchange, url), false, exchange);
     }
+    // Tutorial 2's queue is not the lab's: it keeps its task.
+    await waitForDepth("task_queue", 1, url);
 
-    assert.deepEqual(await runLab("lab:reset", student.args, env), [
+    assert.deepEqual(await runLab("lab:reset", [...student.args, "--walkthrough"], env), [
       `Nothing to delete: none of the lab's queues and exchanges exist at "${maskUrl(url)}"`,
     ]);
   });
 });
 
-Deno.test("lab:reset without a name deletes only the walk-through's objects and says how to add yours", async () => {
+Deno.test("lab:reset --walkthrough without a name deletes only the walk-through's objects and says how to add yours", async () => {
   await withVhost(async (url) => {
     const env = { AMQP_URL: url };
     const student = uniqueStudent();
     await runLab("lab:1:send", [], env);
     await runLab("lab:3:emit_log", [], env);
     await runLab("lab1:durable:send", student.args, env);
-    const reset = await runTask("lab:reset", [], { env, withoutEnv: ["LAB_GROUP", "LAB_SURNAME"] });
+    const reset = await runTask("lab:reset", ["--walkthrough"], {
+      env,
+      withoutEnv: ["LAB_GROUP", "LAB_SURNAME"],
+    });
     assert.equal(reset.code, 0, reset.stderr.join("\n"));
     assert.deepEqual(reset.stdout, [
       `Deleted queue "awesome_queue" (1 message)`,
@@ -223,45 +325,186 @@ Deno.test("lab:reset without a name deletes only the walk-through's objects and 
   });
 });
 
+Deno.test("lab:reset without --walkthrough deletes only your own objects and names the walk-through's it kept", async () => {
+  await withVhost(async (url) => {
+    const env = { AMQP_URL: url };
+    const student = uniqueStudent();
+    await runLab("lab:1:send", [], env);
+    await runLab("lab:4:emit_log_direct", [], env);
+    await runLab("lab1:durable:send", student.args, env);
+    assert.deepEqual(await runLab("lab:reset", student.args, env), [
+      `Deleted queue "${student.name}" (1 message)`,
+      `Kept the walk-through's "awesome_queue", "direct_logs": shared with others on this broker; add --walkthrough to delete those no program uses`,
+      `Deleted 1 of the lab's queues and exchanges at "${maskUrl(url)}"`,
+    ]);
+    await waitForDepth("awesome_queue", 1, url);
+    assert.ok(await exchangeExists("direct_logs", url));
+
+    // With no name, it deletes nothing at all.
+    const bare = await runTask("lab:reset", [], { env, withoutEnv: ["LAB_GROUP", "LAB_SURNAME"] });
+    assert.equal(bare.code, 0, bare.stderr.join("\n"));
+    assert.deepEqual(bare.stdout, [
+      `Kept the walk-through's "awesome_queue", "direct_logs": shared with others on this broker; add --walkthrough to delete those no program uses`,
+      "To delete your own task 1 and task 2 queues and exchanges, give --group and --surname (or LAB_GROUP and LAB_SURNAME in .env)",
+    ]);
+  });
+});
+
+Deno.test("a running tutorial-3 receive_logs and a running lab:3:receive_logs still receive after lab:reset, which lists what it left", async () => {
+  await withVhost(async (url) => {
+    const env = { AMQP_URL: url };
+    const student = uniqueStudent();
+    const subscribers = [
+      await startReceiveLogs(url),
+      await startLab("lab:3:receive_logs", [], env),
+    ];
+    try {
+      // The default form: your objects only; the shared exchange is named as kept.
+      assert.deepEqual(await runLab("lab:reset", student.args, env), [
+        `Kept the walk-through's "logs": shared with others on this broker; add --walkthrough to delete those no program uses`,
+        `Nothing to delete: none of your lab queues and exchanges exist at "${maskUrl(url)}"`,
+      ]);
+      // --walkthrough: "logs" is bound to the subscribers' queues, so it stays, and says why.
+      const walkthrough = await runTask("lab:reset", [...student.args, "--walkthrough"], { env });
+      assert.equal(walkthrough.code, 1, walkthrough.stderr.join("\n"));
+      assert.deepEqual(walkthrough.stdout, [
+        `Not deleted: exchange "logs" is still bound to queues this reset does not delete (a running program's, or one left above); it goes once they are gone`,
+      ]);
+
+      await runLab("lab:3:emit_log", ["after the reset"], env);
+      await subscribers[0].waitFor(" [x] after the reset");
+      await subscribers[1].waitFor("RECEIVED: after the reset");
+    } finally {
+      await stopThenClean(subscribers, () => Promise.resolve());
+    }
+  });
+});
+
+Deno.test("lab:reset leaves a queue that a program consumes from, and the exchange bound to it, says why, and exits 1", async () => {
+  await withVhost(async (url) => {
+    const env = { AMQP_URL: url };
+    const student = uniqueStudent();
+    const { queue, exchange } = task2Names(student.name, "topic");
+    const worker = await startLab("lab2:topic:worker", student.args, env);
+    try {
+      await waitForConsumers(queue, 1, url);
+      const result = await runTask("lab:reset", student.args, { env });
+      assert.equal(result.code, 1, result.stderr.join("\n"));
+      assert.deepEqual(result.stdout, [
+        `Not deleted: queue "${queue}" has 1 consumer: a running program uses it; stop that program and run lab:reset again`,
+        `Not deleted: exchange "${exchange}" is still bound to queues this reset does not delete (a running program's, or one left above); it goes once they are gone`,
+      ]);
+      assert.equal(await queueState(queue, url), "exists");
+    } finally {
+      await stopThenClean(worker, () => Promise.resolve());
+    }
+    // Once the worker has stopped, the same reset deletes both.
+    assert.deepEqual(await runLab("lab:reset", student.args, env), [
+      `Deleted queue "${queue}" (0 messages)`,
+      `Deleted exchange "${exchange}"`,
+      `Deleted 2 of the lab's queues and exchanges at "${maskUrl(url)}"`,
+    ]);
+  });
+});
+
 Deno.test("lab:reset lets a student switch task 1 variants: the next variant's queue was refused before", async () => {
-  const student = uniqueStudent();
-  try {
-    await runLab("lab1:durable:send", student.args);
-    const refused = await runTask("lab1:autodelete:send", student.args, { env: ENV });
+  await withVhost(async (url) => {
+    const env = { AMQP_URL: url };
+    const student = uniqueStudent();
+    await runLab("lab1:durable:send", student.args, env);
+    const refused = await runTask("lab1:autodelete:send", student.args, { env });
     assert.equal(refused.code, 1);
     assert.match(
       refused.stderr[0],
       new RegExp(`^The queue "${student.name}" already exists with auto_delete "false"`),
     );
-    // The way out it names works on a shared broker too (no rabbitmqctl there).
-    assert.match(
+    // The way out it names works on a shared broker too (no rabbitmqctl there), and is safe there.
+    assert.ok(
+      refused.stderr[0].endsWith(
+        `; delete your lab queues and exchanges with "deno task lab:reset ${
+          student.args.join(" ")
+        }" and run again`,
+      ),
       refused.stderr[0],
-      /; delete the lab's queues and exchanges with "deno task lab:reset" \(with your --group and --surname\) and run again$/,
     );
     assert.equal(refused.stderr.length, 1);
 
-    assert.deepEqual(await runLab("lab:reset", [...student.args, "--mine-only"]), [
+    assert.deepEqual(await runLab("lab:reset", student.args, env), [
       `Deleted queue "${student.name}" (1 message)`,
-      `Deleted 1 of the lab's queues and exchanges at "${maskUrl(URL)}"`,
+      `Deleted 1 of the lab's queues and exchanges at "${maskUrl(url)}"`,
     ]);
-    await runLab("lab1:autodelete:send", student.args);
-  } finally {
-    await deleteStudentObjects(student);
-  }
+    await runLab("lab1:autodelete:send", student.args, env);
+  });
+});
+
+Deno.test("a walk-through program refused for a queue of other settings advises lab:reset --walkthrough", async () => {
+  await withVhost(async (url) => {
+    const env = { AMQP_URL: url };
+    await runLab("lab1:durable:send", ["--queue", "inbo-04_laptev"], env);
+    const refused = await runTask("lab:1:send", ["--queue", "inbo-04_laptev"], { env });
+    assert.equal(refused.code, 1);
+    assert.deepEqual(refused.stderr, [
+      `The queue "inbo-04_laptev" already exists with durable "true", but this program declares it with durable "false"; delete the walk-through's queues and exchanges that no program is using with "deno task lab:reset --walkthrough" and run again`,
+    ]);
+  });
 });
 
 Deno.test("lab:reset leaves an exclusive queue in use, says why, and exits 1", async () => {
-  const student = uniqueStudent();
-  const consumer = await startLab("lab1:exclusive:receive", student.args);
-  try {
-    const result = await runTask("lab:reset", [...student.args, "--mine-only"], { env: ENV });
-    assert.equal(result.code, 1);
-    assert.deepEqual(result.stdout, [
-      `Not deleted: queue "${student.name}" is exclusive to a running program; stop that program and the queue goes with it`,
-    ]);
-    assert.equal(await queueState(student.name), "exclusive");
-  } finally {
-    await stopThenClean(consumer, () => deleteStudentObjects(student));
+  await withVhost(async (url) => {
+    const env = { AMQP_URL: url };
+    const student = uniqueStudent();
+    const consumer = await startLab("lab1:exclusive:receive", student.args, env);
+    try {
+      const result = await runTask("lab:reset", student.args, { env });
+      assert.equal(result.code, 1);
+      assert.deepEqual(result.stdout, [
+        `Not deleted: queue "${student.name}" is exclusive to a running program; stop that program and the queue goes with it`,
+      ]);
+      assert.equal(await queueState(student.name, url), "exclusive");
+    } finally {
+      await stopThenClean(consumer, () => Promise.resolve());
+    }
+  });
+});
+
+Deno.test("tutorials and the lab share a broker: each pair of programs runs in either order", async () => {
+  // Tutorial 2's task_queue (quorum) and the lab's lab_task_queue (classic) are two queues; logs
+  // and direct_logs are declared alike by tutorials 3 and 4 and the lab's parts 3 and 4.
+  const pairs: [string, string][] = [
+    ["new_task", "lab:2:new_task"],
+    ["worker", "lab:2:worker"],
+    ["emit_log", "lab:3:emit_log"],
+    ["receive_logs", "lab:3:receive_logs"],
+    ["emit_log_direct", "lab:4:emit_log_direct"],
+    ["receive_logs_direct", "lab:4:receive_logs_direct"],
+  ];
+  const args: Record<string, string[]> = {
+    receive_logs_direct: ["info"],
+    "lab:4:receive_logs_direct": ["info"],
+  };
+  const ready: Record<string, string> = {
+    worker: " [*] Waiting for messages. To exit press CTRL+C",
+    receive_logs: WAITING_LOGS,
+    receive_logs_direct: WAITING_LOGS,
+  };
+  /** Runs a producer to completion, or starts a consumer and stops it once it is ready. */
+  async function run(task: string, url: string) {
+    if (task in ready || task.startsWith("lab:") && /receive|worker/.test(task)) {
+      const program = await startWith(task, args[task] ?? [], ready[task] ?? "INFO: Waiting", {
+        AMQP_URL: url,
+      });
+      assert.equal(await program.stop(), 0, `${task} after SIGINT`);
+    } else {
+      const result = await runTask(task, args[task] ?? [], { env: { AMQP_URL: url } });
+      assert.equal(result.code, 0, `${task}: ${result.stderr.join("\n")}`);
+    }
+  }
+  for (const [tutorial, lab] of pairs) {
+    for (const order of [[tutorial, lab], [lab, tutorial]]) {
+      await withVhost(async (url) => {
+        for (const task of order) await run(task, url);
+      });
+    }
   }
 });
 
@@ -281,10 +524,3 @@ for (
     assert.ok(result.stdout.some((line) => line.includes("--url URL")));
   });
 }
-
-Deno.test("workSeconds counts only the sleep character, one second each", () => {
-  assert.equal(workSeconds("Hello..."), 3);
-  assert.equal(workSeconds("a#b.c#*-", { sleepChar: "#" }), 2);
-  assert.equal(workSeconds("no work", { sleepChar: "*" }), 0);
-  assert.equal(workSeconds("--", { sleepChar: "-", secondsPerChar: 0.5 }), 1);
-});

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { fail } from "./errors.ts";
+import { ProgramError } from "../program_error.ts";
 
 /** One variant of a task: what sets it apart, and the tasks that run it. */
 export interface Variant {
@@ -19,7 +19,7 @@ export interface Variant {
   producer: string;
 }
 
-/** A variant of task 2, with the settings its programs have at their top. */
+/** A variant of task 2, with the settings its programs declare. */
 export interface Task2Variant extends Variant {
   /** The character that stands for one second of work. */
   sleepChar: string;
@@ -98,7 +98,7 @@ export const TASK2_EXCHANGE_TYPES = TASK2_VARIANTS.map((variant) => variant.exch
 
 /**
  * The variant number for a ticket: the last digit modulo `count`, where
- * remainder 0 means the last variant. Exits with a usage error (code 2)
+ * remainder 0 means the last variant. Throws a usage {@link ProgramError}
  * unless the ticket is digits only.
  *
  * @example
@@ -110,9 +110,9 @@ export const TASK2_EXCHANGE_TYPES = TASK2_VARIANTS.map((variant) => variant.exch
  */
 export function variantNumber(ticket: string, count: number): number {
   if (!/^[0-9]+$/.test(ticket)) {
-    fail(
+    throw new ProgramError(
       `Invalid ticket number "${ticket}": expected digits only, e.g. "deno task lab:variant 17"`,
-      2,
+      "usage",
     );
   }
   const remainder = Number(ticket.at(-1)) % count;

@@ -1,98 +1,145 @@
 /**
- * Lab 5: deletes the queues and exchanges the lab's programs declare, and
- * says which it deleted: the walk-through's (awesome_queue, task_queue,
- * logs, direct_logs, stocks) and, given your name, your own (task 1's queue
- * <group>_<surname>, task 2's queue <group>_<surname>_tasks and exchanges
- * <group>_<surname>_fanout/_direct/_topic). Run it before switching variants:
- * a queue declared by one variant is refused by the next, whose settings differ.
+ * Lab 5: starting over. Deletes your own queues and exchanges (task 1's
+ * queue <group>_<surname>, task 2's queue <group>_<surname>_tasks and
+ * exchanges <group>_<surname>_fanout/_direct/_topic) and, only with
+ * --walkthrough, the walk-through's shared ones (awesome_queue,
+ * lab_task_queue, logs, direct_logs, stocks). Safe on a shared broker: it
+ * never deletes a queue that a program consumes from, nor an exchange still
+ * bound to a queue it does not delete (a running subscriber's); it names
+ * each object it left and why, and then exits 1.
  *
- * Run:   deno task lab:reset --group inbo-04 --surname laptev
+ * Run:   deno task lab:reset --group inbo-04 --surname laptev   (add --walkthrough for the rest)
  * Needs: --allow-net, --allow-env (AMQP_URL, LAB_GROUP, LAB_SURNAME), --allow-read (TLS files, if any)
  */
-import type { Channel } from "amqplib";
-import { parseCli } from "../../lib/config.ts";
-import { connect } from "../../lib/connect.ts";
+import amqp, { type Channel } from "amqplib";
+import { socketOptions } from "../../lib/connect.ts";
+import { labCli } from "../../lib/lab/cli.ts";
 import {
-  QUEUE_OPTION,
   STUDENT_OPTIONS,
   studentName,
-  task2Names,
-  task2Queue,
+  studentObjects,
   WALKTHROUGH_EXCHANGES,
   WALKTHROUGH_QUEUES,
-} from "../../lib/lab.ts";
-import { TASK2_EXCHANGE_TYPES } from "../../lib/lab_variants.ts";
+} from "../../lib/lab/names.ts";
 import { maskUrl } from "../../lib/url.ts";
 
-const { url, values } = parseCli({
-  name: "lab:reset",
+const { url, values } = labCli("lab:reset", {
   summary:
-    "Delete the queues and exchanges the lab's programs declared (yours too, given your name)",
-  maxArgs: 0,
+    "Delete your lab queues and exchanges (and the walk-through's with --walkthrough), except those in use",
   options: {
     ...STUDENT_OPTIONS,
-    ...QUEUE_OPTION,
-    "mine-only": {
+    walkthrough: {
       type: "boolean",
-      description: "keep the walk-through's objects (others use them on a shared broker)",
+      description:
+        "also delete the walk-through's shared queues and exchanges (those no program uses)",
     },
   },
 });
-const STUDENT = studentName(values, { required: false });
-const QUEUES = values["mine-only"] ? [] : [...WALKTHROUGH_QUEUES];
-const EXCHANGES = values["mine-only"] ? [] : [...WALKTHROUGH_EXCHANGES];
-if (STUDENT) {
-  QUEUES.push(STUDENT, task2Queue(STUDENT));
-  EXCHANGES.push(...TASK2_EXCHANGE_TYPES.map((type) => task2Names(STUDENT, type).exchange));
-}
+const student = studentName(values, undefined, { required: false });
+const mine = student ? studentObjects(student) : { queues: [], exchanges: [] };
+const shared = { queues: [...WALKTHROUGH_QUEUES], exchanges: [...WALKTHROUGH_EXCHANGES] };
+const walkthrough = values.walkthrough;
+const queues = [...(walkthrough ? shared.queues : []), ...mine.queues];
+const exchanges = [...(walkthrough ? shared.exchanges : []), ...mine.exchanges];
 
-const connection = await connect(url, { name: "lab:reset" });
+const connection = await amqp.connect(url, socketOptions(url));
 let deleted = 0;
-let inUse = 0;
+let left = 0;
 
-/** Runs `action` on a channel of its own, since a failed check closes the channel. */
-async function remove(action: (channel: Channel) => Promise<string>, name: string) {
+/**
+ * Runs `action` on a channel of its own (a failed check closes its channel): resolves with
+ * what it returns, or with the AMQP reply code of a refusal (404 not found, 405 exclusive to
+ * another connection, 406 in use).
+ */
+async function attempt<T>(action: (channel: Channel) => Promise<T>): Promise<T | number> {
   const channel = await connection.createChannel();
-  channel.on("error", () => {}); // a failed check also rejects its promise, handled below
+  channel.on("error", () => {}); // a refusal also rejects the action's promise, handled below
   try {
-    console.log(await action(channel));
-    deleted++;
+    const result = await action(channel);
     await channel.close();
+    return result;
   } catch (error) {
     const code = (error as { code?: number }).code;
-    if (code === 404) return; // does not exist: nothing to delete
-    if (code !== 405) throw error;
-    inUse++;
-    console.log(
-      `Not deleted: queue "${name}" is exclusive to a running program; stop that program and the queue goes with it`,
-    );
+    if (code === 404 || code === 405 || code === 406) return code;
+    throw error;
   }
 }
 
-for (const queue of QUEUES) {
-  await remove(async (channel) => {
-    await channel.checkQueue(queue);
-    const { messageCount } = await channel.deleteQueue(queue);
-    return `Deleted queue "${queue}" (${messageCount} message${messageCount === 1 ? "" : "s"})`;
-  }, queue);
+function leave(why: string) {
+  left++;
+  console.log(`Not deleted: ${why}`);
 }
-for (const exchange of EXCHANGES) {
-  await remove(async (channel) => {
-    await channel.checkExchange(exchange);
-    await channel.deleteExchange(exchange);
-    return `Deleted exchange "${exchange}"`;
-  }, exchange);
+
+for (const queue of queues) {
+  const found = await attempt((channel) => channel.checkQueue(queue));
+  if (found === 404) continue; // does not exist: nothing to delete
+  if (typeof found === "number") {
+    leave(
+      `queue "${queue}" is exclusive to a running program; stop that program and the queue goes with it`,
+    );
+    continue;
+  }
+  // ifUnused: the broker refuses if a consumer is there, even one that came after the check.
+  const result = found.consumerCount > 0
+    ? 406
+    : await attempt((channel) => channel.deleteQueue(queue, { ifUnused: true }));
+  if (typeof result === "number") {
+    const consumers = Math.max(found.consumerCount, 1);
+    leave(
+      `queue "${queue}" has ${consumers} consumer${
+        consumers === 1 ? "" : "s"
+      }: a running program uses it; stop that program and run lab:reset again`,
+    );
+    continue;
+  }
+  deleted++;
+  const { messageCount } = result;
+  console.log(`Deleted queue "${queue}" (${messageCount} message${messageCount === 1 ? "" : "s"})`);
+}
+
+for (const exchange of exchanges) {
+  if (await attempt((channel) => channel.checkExchange(exchange)) === 404) continue;
+  // ifUnused: the broker refuses while a queue is still bound to the exchange.
+  if (await attempt((channel) => channel.deleteExchange(exchange, { ifUnused: true })) === 406) {
+    leave(
+      `exchange "${exchange}" is still bound to queues this reset does not delete (a running program's, or one left above); it goes once they are gone`,
+    );
+    continue;
+  }
+  deleted++;
+  console.log(`Deleted exchange "${exchange}"`);
+}
+
+// Without --walkthrough: the shared objects that exist, named, so nobody wonders why they stay.
+if (!walkthrough) {
+  const kept = [];
+  for (const queue of shared.queues) {
+    if (await attempt((channel) => channel.checkQueue(queue)) !== 404) kept.push(queue);
+  }
+  for (const exchange of shared.exchanges) {
+    if (await attempt((channel) => channel.checkExchange(exchange)) !== 404) kept.push(exchange);
+  }
+  if (kept.length > 0) {
+    console.log(
+      `Kept the walk-through's ${
+        kept.map((name) => `"${name}"`).join(", ")
+      }: shared with others on this broker; add --walkthrough to delete those no program uses`,
+    );
+  }
 }
 await connection.close();
 
 const where = `"${maskUrl(url)}"`;
 if (deleted > 0) console.log(`Deleted ${deleted} of the lab's queues and exchanges at ${where}`);
-else if (inUse === 0) {
-  console.log(`Nothing to delete: none of the lab's queues and exchanges exist at ${where}`);
+else if (left === 0 && (student || walkthrough)) {
+  const whose = walkthrough ? "the lab's" : "your lab";
+  console.log(`Nothing to delete: none of ${whose} queues and exchanges exist at ${where}`);
 }
-if (!STUDENT) {
+if (!student) {
   console.log(
-    "To delete your own task 1 and task 2 queues and exchanges too, give --group and --surname (or LAB_GROUP and LAB_SURNAME in .env)",
+    `To delete your own task 1 and task 2 queues and exchanges${
+      walkthrough ? " too" : ""
+    }, give --group and --surname (or LAB_GROUP and LAB_SURNAME in .env)`,
   );
 }
-if (inUse > 0) Deno.exit(1);
+if (left > 0) Deno.exit(1);

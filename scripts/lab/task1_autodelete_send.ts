@@ -7,32 +7,28 @@
  * Run:   deno task lab1:autodelete:send --group inbo-04 --surname laptev "Hello"
  * Needs: --allow-net, --allow-env (AMQP_URL, LAB_GROUP, LAB_SURNAME), --allow-read (TLS files, if any)
  */
+import amqp from "amqplib";
 import { Buffer } from "node:buffer";
-import { parseCli } from "../../lib/config.ts";
-import { connect } from "../../lib/connect.ts";
-import { printSent, QUEUE_OPTION, STUDENT_OPTIONS, studentName } from "../../lib/lab.ts";
+import { connectFirst, socketOptions } from "../../lib/connect.ts";
+import { studentCli } from "../../lib/lab/cli.ts";
 
-// What makes this variant: autoDelete, declared exactly as the consumer declares it
-// (durable only because RabbitMQ 4.3 refuses non-durable non-exclusive queues by default).
-const QUEUE_SETTINGS = { autoDelete: true, durable: true };
-
-const { url, values, positionals } = parseCli({
-  name: "lab1:autodelete:send",
+const { urls, positionals, student } = studentCli("lab1:autodelete:send", {
   summary: "Send a message to your auto-delete queue <group>_<surname> (lab 5, task 1, variant 3)",
   args: "[message...]",
-  options: { ...STUDENT_OPTIONS, ...QUEUE_OPTION },
 });
-const QUEUE = studentName(values);
-const MESSAGE = positionals.join(" ") || "My first message";
+const queue = student; // <group>_<surname>
+const msg = positionals.join(" ") || "My first message";
 
-const connection = await connect(url, { name: "lab1:autodelete:send" });
+const connection = await connectFirst(urls, (url) => amqp.connect(url, socketOptions(url)));
 // A confirm channel: the broker says when it has the message.
 const channel = await connection.createConfirmChannel();
 
-await channel.assertQueue(QUEUE, QUEUE_SETTINGS);
-channel.sendToQueue(QUEUE, Buffer.from(MESSAGE));
+// Variant 3: declared exactly as the consumer declares it (pika: auto_delete=True; durable
+// only because RabbitMQ 4.3 refuses non-durable queues that are not exclusive by default).
+await channel.assertQueue(queue, { autoDelete: true, durable: true });
+channel.sendToQueue(queue, Buffer.from(msg));
 await channel.waitForConfirms();
-printSent(MESSAGE);
+console.log(`SENT: ${msg}`);
 
 await channel.close();
 await connection.close();

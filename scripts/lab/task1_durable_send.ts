@@ -7,32 +7,28 @@
  * Run:   deno task lab1:durable:send --group inbo-04 --surname laptev "Hello"
  * Needs: --allow-net, --allow-env (AMQP_URL, LAB_GROUP, LAB_SURNAME), --allow-read (TLS files, if any)
  */
+import amqp from "amqplib";
 import { Buffer } from "node:buffer";
-import { parseCli } from "../../lib/config.ts";
-import { connect } from "../../lib/connect.ts";
-import { printSent, QUEUE_OPTION, STUDENT_OPTIONS, studentName } from "../../lib/lab.ts";
+import { connectFirst, socketOptions } from "../../lib/connect.ts";
+import { studentCli } from "../../lib/lab/cli.ts";
 
-// What makes this variant: a durable queue (as the consumer declares it) and persistent messages.
-const QUEUE_SETTINGS = { durable: true };
-const PUBLISH_SETTINGS = { persistent: true };
-
-const { url, values, positionals } = parseCli({
-  name: "lab1:durable:send",
+const { urls, positionals, student } = studentCli("lab1:durable:send", {
   summary: "Send a message to your durable queue <group>_<surname> (lab 5, task 1, variant 2)",
   args: "[message...]",
-  options: { ...STUDENT_OPTIONS, ...QUEUE_OPTION },
 });
-const QUEUE = studentName(values);
-const MESSAGE = positionals.join(" ") || "My first message";
+const queue = student; // <group>_<surname>
+const msg = positionals.join(" ") || "My first message";
 
-const connection = await connect(url, { name: "lab1:durable:send" });
-// A confirm channel: the broker says when it has stored the message (on disk, as it is persistent).
+const connection = await connectFirst(urls, (url) => amqp.connect(url, socketOptions(url)));
+// A confirm channel: the broker says when it has stored the message (on disk: it is persistent).
 const channel = await connection.createConfirmChannel();
 
-await channel.assertQueue(QUEUE, QUEUE_SETTINGS);
-channel.sendToQueue(QUEUE, Buffer.from(MESSAGE), PUBLISH_SETTINGS);
+// Variant 2: a durable queue (pika: durable=True), as the consumer declares it, and a
+// persistent message (pika: delivery_mode=2): both survive a broker restart.
+await channel.assertQueue(queue, { durable: true });
+channel.sendToQueue(queue, Buffer.from(msg), { persistent: true });
 await channel.waitForConfirms();
-printSent(MESSAGE);
+console.log(`SENT: ${msg}`);
 
 await channel.close();
 await connection.close();

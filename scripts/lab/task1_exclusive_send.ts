@@ -9,38 +9,35 @@
  *        (with `deno task lab1:exclusive:receive --group inbo-04 --surname laptev` running)
  * Needs: --allow-net, --allow-env (AMQP_URL, LAB_GROUP, LAB_SURNAME), --allow-read (TLS files, if any)
  */
+import amqp from "amqplib";
 import { Buffer } from "node:buffer";
-import { parseCli } from "../../lib/config.ts";
-import { connect } from "../../lib/connect.ts";
-import { fail } from "../../lib/errors.ts";
-import { printSent, QUEUE_OPTION, STUDENT_OPTIONS, studentName } from "../../lib/lab.ts";
+import { connectFirst, socketOptions } from "../../lib/connect.ts";
+import { ProgramError } from "../../lib/errors.ts";
+import { studentCli } from "../../lib/lab/cli.ts";
 
-// What makes this variant: return the message if no queue of that name exists.
-const PUBLISH_SETTINGS = { mandatory: true };
-
-const { url, values, positionals } = parseCli({
-  name: "lab1:exclusive:send",
+const { urls, positionals, student } = studentCli("lab1:exclusive:send", {
   summary: "Send a message to your exclusive queue <group>_<surname> (lab 5, task 1, variant 1)",
   args: "[message...]",
-  options: { ...STUDENT_OPTIONS, ...QUEUE_OPTION },
 });
-const QUEUE = studentName(values);
-const MESSAGE = positionals.join(" ") || "My first message";
+const queue = student; // <group>_<surname>
+const msg = positionals.join(" ") || "My first message";
 
-const connection = await connect(url, { name: "lab1:exclusive:send" });
+const connection = await connectFirst(urls, (url) => amqp.connect(url, socketOptions(url)));
 // A confirm channel: once the broker confirms, a returned message has already arrived.
 const channel = await connection.createConfirmChannel();
 let returned = false;
 channel.on("return", () => returned = true);
 
-channel.sendToQueue(QUEUE, Buffer.from(MESSAGE), PUBLISH_SETTINGS);
+// Variant 1: no assertQueue here (only the consumer's connection may declare it). mandatory:
+// if no queue of that name exists, the broker returns the message instead of dropping it.
+channel.sendToQueue(queue, Buffer.from(msg), { mandatory: true });
 await channel.waitForConfirms();
 await channel.close();
 await connection.close();
 
 if (returned) {
-  fail(
-    `No queue "${QUEUE}" to deliver to, so the broker returned the message: an exclusive queue exists only while its consumer runs; start "deno task lab1:exclusive:receive" with the same name first, then send again`,
+  throw new ProgramError(
+    `No queue "${queue}" to deliver to, so the broker returned the message: an exclusive queue exists only while its consumer runs; start "deno task lab1:exclusive:receive" with the same name first, then send again`,
   );
 }
-printSent(MESSAGE);
+console.log(`SENT: ${msg}`);

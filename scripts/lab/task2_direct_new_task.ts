@@ -1,48 +1,42 @@
 /**
- * Lab 5, task 2, variant 2: the producer. Publishes the task given on the
- * command line to the direct exchange <group>_<surname>_direct, in front of the
- * work queue <group>_<surname>_tasks; each "*" in the task is one second
- * of work for a worker. The exchange and the queue are transient and the
- * tasks not persistent: a broker restart loses the queued tasks (on RabbitMQ
- * 4.3 the broker must permit transient non-exclusive queues, as this
- * project's compose.yaml does).
+ * Lab 5, task 2, variant 2: the producer. Publishes the task given on the command line to
+ * your direct exchange <group>_<surname>_direct, in front of your work queue
+ * <group>_<surname>_tasks; each "*" in the task is one second of work for a worker.
+ * Transient: a broker restart loses the queued tasks (RabbitMQ 4.3 must permit
+ * transient non-exclusive queues, as this project's compose.yaml does).
+ * Quote the task: the shell drops an unquoted word that starts with "#" and expands "*".
  *
  * Run:   deno task lab2:direct:new_task --group inbo-04 --surname laptev "Resize photo***"
  * Needs: --allow-net, --allow-env (AMQP_URL, LAB_GROUP, LAB_SURNAME), --allow-read (TLS files, if any)
  */
+import amqp from "amqplib";
 import { Buffer } from "node:buffer";
-import { parseCli } from "../../lib/config.ts";
-import { connect } from "../../lib/connect.ts";
-import { printSent, STUDENT_OPTIONS, studentName, task2Names } from "../../lib/lab.ts";
+import { connectFirst, socketOptions } from "../../lib/connect.ts";
+import { studentCli } from "../../lib/lab/cli.ts";
+import { task2Names } from "../../lib/lab/names.ts";
 
-// What makes variant 2: the exchange type and whether tasks survive a broker shutdown.
-const EXCHANGE_TYPE = "direct";
-// Transient: a broker restart loses the exchange, the queue and the tasks in it.
-const DURABLE = false;
-const ROUTING_KEY = "task"; // the worker's queue is bound with exactly this key
-const BINDING_KEY = "task"; // as the worker binds its queue
-
-const { url, values, positionals } = parseCli({
-  name: "lab2:direct:new_task",
-  summary: 'Queue a task; each "*" is one second of work (lab 5, task 2, variant 2)',
+const { urls, positionals, student } = studentCli("lab2:direct:new_task", {
+  summary:
+    'Queue a task; each "*" is one second of work (lab 5, task 2, variant 2: transient direct)',
   args: "[task...]",
-  options: STUDENT_OPTIONS,
 });
-const { queue: QUEUE, exchange: EXCHANGE } = task2Names(studentName(values), EXCHANGE_TYPE);
-const MESSAGE = positionals.join(" ") || "Resize photo***";
+const { queue, exchange } = task2Names(student, "direct"); // <group>_<surname>_tasks, _direct
+const msg = positionals.join(" ") || "Resize photo***";
 
-const connection = await connect(url, { name: "lab2:direct:new_task" });
+const connection = await connectFirst(urls, (url) => amqp.connect(url, socketOptions(url)));
 // A confirm channel: the broker says when it has stored the task.
 const channel = await connection.createConfirmChannel();
 
-// The queue and its binding are declared here too, as the worker declares them: a task sent
-// before any worker ran then waits in the queue instead of being dropped by the exchange.
-await channel.assertExchange(EXCHANGE, EXCHANGE_TYPE, { durable: DURABLE });
-await channel.assertQueue(QUEUE, { durable: DURABLE });
-await channel.bindQueue(QUEUE, EXCHANGE, BINDING_KEY);
-channel.publish(EXCHANGE, ROUTING_KEY, Buffer.from(MESSAGE), { persistent: DURABLE });
+// Variant 2: transient exchange and queue, tasks not persistent: a broker restart loses the
+// queued tasks. Direct: the task goes to the queues bound with exactly its key, "task".
+await channel.assertExchange(exchange, "direct", { durable: false });
+// The queue and its binding too, as the worker declares them: a task sent before any worker
+// ran then waits in the queue instead of being dropped by the exchange.
+await channel.assertQueue(queue, { durable: false });
+await channel.bindQueue(queue, exchange, "task");
+channel.publish(exchange, "task", Buffer.from(msg), { persistent: false });
 await channel.waitForConfirms();
-printSent(MESSAGE);
+console.log(`SENT: ${msg}`);
 
 await channel.close();
 await connection.close();

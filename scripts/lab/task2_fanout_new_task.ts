@@ -1,46 +1,41 @@
 /**
- * Lab 5, task 2, variant 1: the producer. Publishes the task given on the
- * command line to the fanout exchange <group>_<surname>_fanout, in front of the
- * work queue <group>_<surname>_tasks; each "#" in the task is one second
- * of work for a worker. The exchange and the queue are durable and the
- * tasks persistent: queued tasks survive a broker restart.
+ * Lab 5, task 2, variant 1: the producer. Publishes the task given on the command line to
+ * your fanout exchange <group>_<surname>_fanout, in front of your work queue
+ * <group>_<surname>_tasks; each "#" in the task is one second of work for a worker.
+ * Durable, and the tasks persistent: queued tasks survive a broker restart.
+ * Quote the task: the shell drops an unquoted word that starts with "#" and expands "*".
  *
  * Run:   deno task lab2:fanout:new_task --group inbo-04 --surname laptev "Resize photo###"
  * Needs: --allow-net, --allow-env (AMQP_URL, LAB_GROUP, LAB_SURNAME), --allow-read (TLS files, if any)
  */
+import amqp from "amqplib";
 import { Buffer } from "node:buffer";
-import { parseCli } from "../../lib/config.ts";
-import { connect } from "../../lib/connect.ts";
-import { printSent, STUDENT_OPTIONS, studentName, task2Names } from "../../lib/lab.ts";
+import { connectFirst, socketOptions } from "../../lib/connect.ts";
+import { studentCli } from "../../lib/lab/cli.ts";
+import { task2Names } from "../../lib/lab/names.ts";
 
-// What makes variant 1: the exchange type and whether tasks survive a broker shutdown.
-const EXCHANGE_TYPE = "fanout";
-// Exchange and queue survive a broker restart, and so do the tasks (sent persistent).
-const DURABLE = true;
-const ROUTING_KEY = ""; // a fanout exchange ignores routing keys
-const BINDING_KEY = ""; // as the worker binds its queue
-
-const { url, values, positionals } = parseCli({
-  name: "lab2:fanout:new_task",
-  summary: 'Queue a task; each "#" is one second of work (lab 5, task 2, variant 1)',
+const { urls, positionals, student } = studentCli("lab2:fanout:new_task", {
+  summary:
+    'Queue a task; each "#" is one second of work (lab 5, task 2, variant 1: durable fanout)',
   args: "[task...]",
-  options: STUDENT_OPTIONS,
 });
-const { queue: QUEUE, exchange: EXCHANGE } = task2Names(studentName(values), EXCHANGE_TYPE);
-const MESSAGE = positionals.join(" ") || "Resize photo###";
+const { queue, exchange } = task2Names(student, "fanout"); // <group>_<surname>_tasks, _fanout
+const msg = positionals.join(" ") || "Resize photo###";
 
-const connection = await connect(url, { name: "lab2:fanout:new_task" });
+const connection = await connectFirst(urls, (url) => amqp.connect(url, socketOptions(url)));
 // A confirm channel: the broker says when it has stored the task.
 const channel = await connection.createConfirmChannel();
 
-// The queue and its binding are declared here too, as the worker declares them: a task sent
-// before any worker ran then waits in the queue instead of being dropped by the exchange.
-await channel.assertExchange(EXCHANGE, EXCHANGE_TYPE, { durable: DURABLE });
-await channel.assertQueue(QUEUE, { durable: DURABLE });
-await channel.bindQueue(QUEUE, EXCHANGE, BINDING_KEY);
-channel.publish(EXCHANGE, ROUTING_KEY, Buffer.from(MESSAGE), { persistent: DURABLE });
+// Variant 1: durable exchange and queue, persistent tasks (pika: durable=True, delivery_mode=2):
+// queued tasks survive a broker restart. Fanout ignores the routing key.
+await channel.assertExchange(exchange, "fanout", { durable: true });
+// The queue and its binding too, as the worker declares them: a task sent before any worker
+// ran then waits in the queue instead of being dropped by the exchange.
+await channel.assertQueue(queue, { durable: true });
+await channel.bindQueue(queue, exchange, "");
+channel.publish(exchange, "", Buffer.from(msg), { persistent: true });
 await channel.waitForConfirms();
-printSent(MESSAGE);
+console.log(`SENT: ${msg}`);
 
 await channel.close();
 await connection.close();

@@ -1,34 +1,34 @@
 /**
- * Lab 5, walk-through part 1: the producer. Sends "My first message" to the
- * queue "awesome_queue" through the default exchange, then closes.
+ * Lab 5, walk-through part 1: the producer. Sends "My first message" (or
+ * the words given) to the queue "awesome_queue" through the default
+ * exchange, then closes. pika: `queue_declare(queue="awesome_queue")`,
+ * `basic_publish(exchange="", routing_key="awesome_queue", body=...)`.
  *
  * Run:   deno task lab:1:send      (with `deno task lab:1:receive` in another terminal)
  * Needs: --allow-net, --allow-env (AMQP_URL), --allow-read (TLS files, if any)
  */
+import amqp from "amqplib";
 import { Buffer } from "node:buffer";
-import { parseCli } from "../../lib/config.ts";
-import { connect } from "../../lib/connect.ts";
-import { AWESOME_QUEUE, printSent } from "../../lib/lab.ts";
+import { connectFirst, socketOptions } from "../../lib/connect.ts";
+import { labCli } from "../../lib/lab/cli.ts";
 
-const { url, values, positionals } = parseCli({
-  name: "lab:1:send",
-  summary: `Send "My first message" to the queue "${AWESOME_QUEUE}" (lab 5, part 1)`,
+const { urls, values, positionals } = labCli("lab:1:send", {
+  summary: 'Send "My first message" to the queue "awesome_queue" (lab 5, part 1)',
   args: "[message...]",
-  options: {
-    queue: { type: "string", default: AWESOME_QUEUE, description: "queue to send to" },
-  },
+  options: { queue: "awesome_queue" },
 });
-const QUEUE = values.queue;
-const MESSAGE = positionals.join(" ") || "My first message";
 
-const connection = await connect(url, { name: "lab:1:send" });
+const connection = await connectFirst(urls, (url) => amqp.connect(url, socketOptions(url)));
 const channel = await connection.createChannel();
 
-// Declared by both programs: whichever starts first creates it.
-await channel.assertQueue(QUEUE, { durable: false });
+const queue = values.queue;
+const msg = positionals.join(" ") || "My first message";
+
+// Declared by both programs, the same way: whichever starts first creates it.
+await channel.assertQueue(queue, { durable: false });
 // sendToQueue publishes to the default exchange "", which routes by queue name.
-channel.sendToQueue(QUEUE, Buffer.from(MESSAGE));
-printSent(MESSAGE);
+channel.sendToQueue(queue, Buffer.from(msg));
+console.log(`SENT: ${msg}`);
 
 // Closing waits until the broker has the message.
 await channel.close();

@@ -1,36 +1,37 @@
 /**
  * Lab 5, walk-through part 2: the producer of the work queue. Queues the
- * task given on the command line on the durable queue "task_queue" as a
- * persistent message; each "." in it is one second of work for a worker.
+ * task given on the command line on the durable queue "lab_task_queue" as
+ * a persistent message; each "." in it is one second of work for a worker.
+ * (Not tutorial 2's "task_queue": that one is a quorum queue, this one the
+ * lab's classic queue, and one broker cannot hold both under one name.)
  *
  * Run:   deno task lab:2:new_task "A task..."   (with `deno task lab:2:worker` running)
  * Needs: --allow-net, --allow-env (AMQP_URL), --allow-read (TLS files, if any)
  */
+import amqp from "amqplib";
 import { Buffer } from "node:buffer";
-import { parseCli } from "../../lib/config.ts";
-import { connect } from "../../lib/connect.ts";
-import { printSent, TASK_QUEUE } from "../../lib/lab.ts";
+import { connectFirst, socketOptions } from "../../lib/connect.ts";
+import { labCli } from "../../lib/lab/cli.ts";
 
-const { url, values, positionals } = parseCli({
-  name: "lab:2:new_task",
-  summary: `Queue a task on "${TASK_QUEUE}"; each '.' is one second of work (lab 5, part 2)`,
+const { urls, values, positionals } = labCli("lab:2:new_task", {
+  summary: `Queue a task on "lab_task_queue"; each '.' is one second of work (lab 5, part 2)`,
   args: "[message...]",
-  options: {
-    queue: { type: "string", default: TASK_QUEUE, description: "queue to send the task to" },
-  },
+  options: { queue: "lab_task_queue" },
 });
-const QUEUE = values.queue;
-const MESSAGE = positionals.join(" ") || "Hello World!";
 
-const connection = await connect(url, { name: "lab:2:new_task" });
+const connection = await connectFirst(urls, (url) => amqp.connect(url, socketOptions(url)));
 // A confirm channel: the broker says when it has stored the message.
 const channel = await connection.createConfirmChannel();
 
-// durable: the queue survives a broker restart; persistent: so do its messages.
-await channel.assertQueue(QUEUE, { durable: true });
-channel.sendToQueue(QUEUE, Buffer.from(MESSAGE), { persistent: true });
+const queue = values.queue;
+const msg = positionals.join(" ") || "Hello World!";
+
+// durable (pika: durable=True): the queue survives a broker restart;
+// persistent (pika: delivery_mode=2): so do the messages in it.
+await channel.assertQueue(queue, { durable: true });
+channel.sendToQueue(queue, Buffer.from(msg), { persistent: true });
 await channel.waitForConfirms();
-printSent(MESSAGE);
+console.log(`SENT: ${msg}`);
 
 await channel.close();
 await connection.close();

@@ -7,28 +7,35 @@
  * Run:   deno task lab:3:receive_logs   (and `deno task lab:3:emit_log` in another terminal)
  * Needs: --allow-net, --allow-env (AMQP_URL), --allow-read (TLS files, if any)
  */
-import { parseCli } from "../../lib/config.ts";
-import { startConsumer } from "../../lib/consumer.ts";
-import { LOGS_EXCHANGE, printMessages, WAITING } from "../../lib/lab.ts";
+import amqp from "amqplib";
+import { socketOptions } from "../../lib/connect.ts";
+import { keepConsuming, queueDeleted } from "../../lib/consumer.ts";
+import { labCli } from "../../lib/lab/cli.ts";
 
-const { url, reconnect, values } = parseCli({
-  name: "lab:3:receive_logs",
-  summary:
-    `Print every message sent to the fanout exchange "${LOGS_EXCHANGE}" from now on (lab 5, part 3)`,
-  maxArgs: 0,
+const { urls, reconnect, values } = labCli("lab:3:receive_logs", {
+  summary: 'Print every message sent to the fanout exchange "logs" from now on (lab 5, part 3)',
+  options: { exchange: "logs" },
   consumer: true,
-  options: {
-    exchange: { type: "string", default: LOGS_EXCHANGE, description: "fanout exchange" },
-  },
 });
-const EXCHANGE = values.exchange;
 
-// Runs again after a reconnect, on a new channel (and so with a new queue).
-await startConsumer(url, { name: "lab:3:receive_logs", reconnect }, async (channel) => {
-  await channel.assertExchange(EXCHANGE, "fanout", { durable: false });
-  // Queue name "": the broker picks a unique one, like "amq.gen-JzTY20BRgKO-HjmUJj0wLg".
+// Runs again, with the next broker of the list, whenever the connection drops: a new
+// queue, bound again.
+await keepConsuming({ urls, reconnect }, async (url) => {
+  const connection = await amqp.connect(url, socketOptions(url));
+  const channel = await connection.createChannel();
+
+  const exchange = values.exchange;
+  await channel.assertExchange(exchange, "fanout", { durable: false });
+  // Queue name "" (pika: queue_declare(queue="", exclusive=True)): the broker picks a unique
+  // name, like "amq.gen-JzTY20BRgKO-HjmUJj0wLg".
   const { queue } = await channel.assertQueue("", { exclusive: true });
-  await channel.bindQueue(queue, EXCHANGE, "");
-  await channel.consume(queue, printMessages(queue), { noAck: true });
+  // The binding: without it the exchange sends this queue nothing. Fanout ignores its key.
+  await channel.bindQueue(queue, exchange, "");
+
+  console.log("INFO: Waiting for messages. To exit press CTRL+C");
+  await channel.consume(queue, (msg) => {
+    if (!msg) return queueDeleted(queue); // the queue was deleted while we consume
+    console.log(`RECEIVED: ${msg.content.toString()}`);
+  }, { noAck: true });
+  return connection;
 });
-console.log(WAITING);

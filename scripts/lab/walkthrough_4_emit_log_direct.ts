@@ -7,31 +7,28 @@
  * Run:   deno task lab:4:emit_log_direct error "Disk full"   (with lab:4:receive_logs_direct)
  * Needs: --allow-net, --allow-env (AMQP_URL), --allow-read (TLS files, if any)
  */
+import amqp from "amqplib";
 import { Buffer } from "node:buffer";
-import { parseCli } from "../../lib/config.ts";
-import { connect } from "../../lib/connect.ts";
-import { DIRECT_EXCHANGE, printSent } from "../../lib/lab.ts";
+import { connectFirst, socketOptions } from "../../lib/connect.ts";
+import { labCli } from "../../lib/lab/cli.ts";
 import { checkRoutingKey } from "../../lib/routing.ts";
 
-const { url, values, positionals } = parseCli({
-  name: "lab:4:emit_log_direct",
-  summary:
-    `Send a message with a severity to the direct exchange "${DIRECT_EXCHANGE}" (lab 5, part 4)`,
+const { urls, values, positionals } = labCli("lab:4:emit_log_direct", {
+  summary: 'Send a message with a severity to the direct exchange "direct_logs" (lab 5, part 4)',
   args: "[severity] [message...]",
-  options: {
-    exchange: { type: "string", default: DIRECT_EXCHANGE, description: "direct exchange" },
-  },
+  options: { exchange: "direct_logs" },
 });
-const EXCHANGE = values.exchange;
-const SEVERITY = checkRoutingKey(positionals[0] ?? "info");
-const MESSAGE = positionals.slice(1).join(" ") || "Hello World!";
+const severity = checkRoutingKey(positionals[0] ?? "info");
+const msg = positionals.slice(1).join(" ") || "Hello World!";
 
-const connection = await connect(url, { name: "lab:4:emit_log_direct" });
+const connection = await connectFirst(urls, (url) => amqp.connect(url, socketOptions(url)));
 const channel = await connection.createChannel();
 
-await channel.assertExchange(EXCHANGE, "direct", { durable: false });
-channel.publish(EXCHANGE, SEVERITY, Buffer.from(MESSAGE));
-printSent(MESSAGE, SEVERITY);
+const exchange = values.exchange;
+// As tutorial 4 declares it.
+await channel.assertExchange(exchange, "direct", { durable: false });
+channel.publish(exchange, severity, Buffer.from(msg));
+console.log(`SENT: [${severity}] ${msg}`);
 
 await channel.close();
 await connection.close();

@@ -6,30 +6,37 @@
  * Run:   deno task lab:4:receive_logs_direct warning error   (and lab:4:emit_log_direct)
  * Needs: --allow-net, --allow-env (AMQP_URL), --allow-read (TLS files, if any)
  */
-import { parseCli } from "../../lib/config.ts";
-import { startConsumer } from "../../lib/consumer.ts";
-import { DIRECT_EXCHANGE, printMessages, WAITING } from "../../lib/lab.ts";
+import amqp from "amqplib";
+import { socketOptions } from "../../lib/connect.ts";
+import { keepConsuming, queueDeleted } from "../../lib/consumer.ts";
+import { labCli } from "../../lib/lab/cli.ts";
 import { checkRoutingKey } from "../../lib/routing.ts";
 
-const { url, reconnect, values, positionals } = parseCli({
-  name: "lab:4:receive_logs_direct",
-  summary: `Print the messages of "${DIRECT_EXCHANGE}" with the given severities (lab 5, part 4)`,
+const { urls, reconnect, values, positionals } = labCli("lab:4:receive_logs_direct", {
+  summary: 'Print the messages of "direct_logs" with the given severities (lab 5, part 4)',
   args: "[info] [warning] [error]",
   minArgs: 1,
+  options: { exchange: "direct_logs" },
   consumer: true,
-  options: {
-    exchange: { type: "string", default: DIRECT_EXCHANGE, description: "direct exchange" },
-  },
 });
-const EXCHANGE = values.exchange;
-const SEVERITIES = positionals.map((key) => checkRoutingKey(key, "severity"));
+const severities = positionals.map((key) => checkRoutingKey(key, "severity"));
 
-// Runs again after a reconnect, on a new channel (and so with a new queue).
-await startConsumer(url, { name: "lab:4:receive_logs_direct", reconnect }, async (channel) => {
-  await channel.assertExchange(EXCHANGE, "direct", { durable: false });
+// Runs again, with the next broker of the list, whenever the connection drops: a new
+// queue, bound again.
+await keepConsuming({ urls, reconnect }, async (url) => {
+  const connection = await amqp.connect(url, socketOptions(url));
+  const channel = await connection.createChannel();
+
+  const exchange = values.exchange;
+  await channel.assertExchange(exchange, "direct", { durable: false });
   const { queue } = await channel.assertQueue("", { exclusive: true });
   // One binding per severity: a direct exchange matches the routing key exactly.
-  for (const severity of SEVERITIES) await channel.bindQueue(queue, EXCHANGE, severity);
-  await channel.consume(queue, printMessages(queue, { withKey: true }), { noAck: true });
+  for (const severity of severities) await channel.bindQueue(queue, exchange, severity);
+
+  console.log("INFO: Waiting for messages. To exit press CTRL+C");
+  await channel.consume(queue, (msg) => {
+    if (!msg) return queueDeleted(queue); // the queue was deleted while we consume
+    console.log(`RECEIVED: [${msg.fields.routingKey}] ${msg.content.toString()}`);
+  }, { noAck: true });
+  return connection;
 });
-console.log(WAITING);

@@ -7,39 +7,35 @@
  * Run:   deno task lab:5:emit_stock stock.usa.usd "AAPL 189.98"   (with lab:5:receive_stocks)
  * Needs: --allow-net, --allow-env (AMQP_URL), --allow-read (TLS files, if any)
  */
+import amqp from "amqplib";
 import { Buffer } from "node:buffer";
-import { parseCli } from "../../lib/config.ts";
-import { connect } from "../../lib/connect.ts";
-import { fail } from "../../lib/errors.ts";
-import { printSent, STOCKS_EXCHANGE } from "../../lib/lab.ts";
+import { connectFirst, socketOptions } from "../../lib/connect.ts";
+import { ProgramError } from "../../lib/errors.ts";
+import { labCli } from "../../lib/lab/cli.ts";
 import { checkRoutingKey } from "../../lib/routing.ts";
 
-const { url, values, positionals } = parseCli({
-  name: "lab:5:emit_stock",
+const { urls, values, positionals } = labCli("lab:5:emit_stock", {
   summary:
-    `Send a quote with a key <class>.<market>.<currency> to the topic exchange "${STOCKS_EXCHANGE}" (lab 5, part 5)`,
+    'Send a quote with a key <class>.<market>.<currency> to the topic exchange "stocks" (lab 5, part 5)',
   args: "[class.market.currency] [message...]",
-  options: {
-    exchange: { type: "string", default: STOCKS_EXCHANGE, description: "topic exchange" },
-  },
+  options: { exchange: "stocks" },
 });
-const EXCHANGE = values.exchange;
-const ROUTING_KEY = checkRoutingKey(positionals[0] ?? "stock.usa.usd");
-const MESSAGE = positionals.slice(1).join(" ") || "AAPL 189.98";
-
-if (!/^[^.*#]+\.[^.*#]+\.[^.*#]+$/.test(ROUTING_KEY)) {
-  fail(
-    `Invalid routing key "${ROUTING_KEY}": expected three words <class>.<market>.<currency>, e.g. "stock.usa.usd"`,
-    2,
+const routingKey = checkRoutingKey(positionals[0] ?? "stock.usa.usd");
+const msg = positionals.slice(1).join(" ") || "AAPL 189.98";
+if (!/^[^.*#]+\.[^.*#]+\.[^.*#]+$/.test(routingKey)) {
+  throw new ProgramError(
+    `Invalid routing key "${routingKey}": expected three words <class>.<market>.<currency>, e.g. "stock.usa.usd"`,
+    "usage",
   );
 }
 
-const connection = await connect(url, { name: "lab:5:emit_stock" });
+const connection = await connectFirst(urls, (url) => amqp.connect(url, socketOptions(url)));
 const channel = await connection.createChannel();
 
-await channel.assertExchange(EXCHANGE, "topic", { durable: false });
-channel.publish(EXCHANGE, ROUTING_KEY, Buffer.from(MESSAGE));
-printSent(MESSAGE, ROUTING_KEY);
+const exchange = values.exchange;
+await channel.assertExchange(exchange, "topic", { durable: false });
+channel.publish(exchange, routingKey, Buffer.from(msg));
+console.log(`SENT: [${routingKey}] ${msg}`);
 
 await channel.close();
 await connection.close();

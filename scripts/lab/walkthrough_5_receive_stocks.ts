@@ -5,33 +5,40 @@
  * one word, "#" for zero or more. The lab's bindings: "*.usa.*" (everything
  * on the US market), "*.*.rub" (everything in roubles), "stock.#" (all stocks).
  *
- * Run:   deno task lab:5:receive_stocks "*.usa.*"   (and `deno task lab:5:emit_stock`)
+ * Run:   deno task lab:5:receive_stocks "*.usa.*"   (quoted; and `deno task lab:5:emit_stock`)
  * Needs: --allow-net, --allow-env (AMQP_URL), --allow-read (TLS files, if any)
  */
-import { parseCli } from "../../lib/config.ts";
-import { startConsumer } from "../../lib/consumer.ts";
-import { printMessages, STOCKS_EXCHANGE, WAITING } from "../../lib/lab.ts";
+import amqp from "amqplib";
+import { socketOptions } from "../../lib/connect.ts";
+import { keepConsuming, queueDeleted } from "../../lib/consumer.ts";
+import { labCli } from "../../lib/lab/cli.ts";
 import { checkRoutingKey } from "../../lib/routing.ts";
 
-const { url, reconnect, values, positionals } = parseCli({
-  name: "lab:5:receive_stocks",
-  summary: `Print the quotes of "${STOCKS_EXCHANGE}" whose key matches a pattern (lab 5, part 5)`,
+const { urls, reconnect, values, positionals } = labCli("lab:5:receive_stocks", {
+  summary: 'Print the quotes of "stocks" whose key matches a pattern (lab 5, part 5)',
   args: "[pattern...]",
   minArgs: 1,
+  options: { exchange: "stocks" },
   consumer: true,
-  options: {
-    exchange: { type: "string", default: STOCKS_EXCHANGE, description: "topic exchange" },
-  },
 });
-const EXCHANGE = values.exchange;
-const PATTERNS = positionals.map((key) => checkRoutingKey(key, "binding key"));
+const patterns = positionals.map((key) => checkRoutingKey(key, "binding key"));
 
-// Runs again after a reconnect, on a new channel (and so with a new queue).
-await startConsumer(url, { name: "lab:5:receive_stocks", reconnect }, async (channel) => {
-  await channel.assertExchange(EXCHANGE, "topic", { durable: false });
+// Runs again, with the next broker of the list, whenever the connection drops: a new
+// queue, bound again.
+await keepConsuming({ urls, reconnect }, async (url) => {
+  const connection = await amqp.connect(url, socketOptions(url));
+  const channel = await connection.createChannel();
+
+  const exchange = values.exchange;
+  await channel.assertExchange(exchange, "topic", { durable: false });
   const { queue } = await channel.assertQueue("", { exclusive: true });
   // A quote matching several patterns still arrives once: it is one queue.
-  for (const pattern of PATTERNS) await channel.bindQueue(queue, EXCHANGE, pattern);
-  await channel.consume(queue, printMessages(queue, { withKey: true }), { noAck: true });
+  for (const pattern of patterns) await channel.bindQueue(queue, exchange, pattern);
+
+  console.log("INFO: Waiting for messages. To exit press CTRL+C");
+  await channel.consume(queue, (msg) => {
+    if (!msg) return queueDeleted(queue); // the queue was deleted while we consume
+    console.log(`RECEIVED: [${msg.fields.routingKey}] ${msg.content.toString()}`);
+  }, { noAck: true });
+  return connection;
 });
-console.log(WAITING);
