@@ -1,0 +1,75 @@
+/**
+ * Reading the archive: prints the messages `deno task archive` stored in
+ * archive.db, the oldest first, with filters on their timestamp and their
+ * author; `--json` prints them as a JSON array (the body as text, or as
+ * base64 when it is not UTF-8), for scripts.
+ *
+ * Run:   deno task archive:query --since 7d --author MicroJoe
+ * Needs: --allow-read and --allow-write (the database, and SQLite's -wal and -shm files beside it),
+ *        --allow-env (AMQP_URL, which every program reads)
+ */
+import { Buffer } from "node:buffer";
+import { ArchiveDb, type ArchivedMessage } from "../lib/archive_db.ts";
+import { cli, wholeNumber } from "../lib/cli.ts";
+import { parseTime } from "../lib/duration.ts";
+import { ProgramError } from "../lib/errors.ts";
+
+const { values } = cli("archive:query", {
+  summary: "Print the archived messages, the oldest first",
+  options: {
+    since: { description: "from this time: a date (2026-11-01, UTC), or a while ago (1h, 7d)" },
+    until: { description: "before this time, written as for --since" },
+    author: { description: "only the posts of this author" },
+    limit: { description: "at most this many messages" },
+    json: { type: "boolean", description: "print a JSON array" },
+    db: { default: "archive.db", description: "the SQLite database file" },
+  },
+});
+
+const filter = {
+  since: values.since === undefined ? undefined : parseTime("since", values.since),
+  until: values.until === undefined ? undefined : parseTime("until", values.until),
+  author: values.author,
+  limit: values.limit === undefined ? undefined : wholeNumber("limit", values.limit, 1),
+};
+// An archive that is not there is a mistake (a typo, another folder), not an empty archive.
+try {
+  await Deno.stat(values.db);
+} catch {
+  throw new ProgramError(
+    `No archive at "${values.db}": run "deno task archive" first, or check --db`,
+  );
+}
+const db = ArchiveDb.open(values.db);
+const found = db.query(filter);
+db.close();
+
+/** A message as one line: its time, where it was published, and what it holds. */
+function line(msg: ArchivedMessage): string {
+  const time = msg.timestamp.toISOString().replace(".000Z", "Z");
+  const where = msg.routingKey ? `${msg.exchange} ${msg.routingKey}` : msg.exchange;
+  let what: string;
+  if (msg.author !== null || msg.name !== null) {
+    what = `"${msg.name}" by ${msg.author}${msg.date ? ` (${msg.date})` : ""}`;
+  } else if (typeof msg.body === "string") {
+    const kind = msg.json ? "JSON" : `not JSON${msg.contentType ? `, ${msg.contentType}` : ""}`;
+    what = `${kind}: ${
+      JSON.stringify(msg.body.length > 80 ? `${msg.body.slice(0, 80)}…` : msg.body)
+    }`;
+  } else {
+    what = `${msg.body.length} bytes, not UTF-8${msg.contentType ? `, ${msg.contentType}` : ""}`;
+  }
+  return `${time}  ${where}  ${what}`;
+}
+
+if (values.json) {
+  const rows = found.map(({ body, ...msg }) =>
+    typeof body === "string"
+      ? { ...msg, body }
+      : { ...msg, bodyBase64: Buffer.from(body).toString("base64") }
+  );
+  console.log(JSON.stringify(rows, null, 2));
+} else {
+  for (const msg of found) console.log(line(msg));
+  console.log(`${found.length} message(s) in ${values.db}`);
+}
