@@ -1,0 +1,724 @@
+/**
+ * Local RabbitMQ nodes beside the machine's broker, run from its
+ * `rabbitmq-server` install: a cluster of three (`rabbit-1@localhost` to
+ * `rabbit-3@localhost`, AMQP on 5681-5683, management on 15681-15683) for
+ * learners, the failover bench and the tests, and a standalone node
+ * (`rabbit-solo@localhost` on 5690) that tests may `kill -9` without
+ * touching anyone's broker. Their data, logs and Erlang cookie live under
+ * {@link CLUSTER_DIR}; nothing of the machine's broker (its node, ports,
+ * data or cookie) is used or changed.
+ *
+ * Each node's Erlang process carries the argument `-tutorials_node NAME`,
+ * so that `stop` and `kill` find it, and only it, by its process id.
+ *
+ * @module
+ */
+import amqp from "amqplib";
+import { Buffer } from "node:buffer";
+import { type Cli, type Option, parseCli, type ProgramSpec } from "../../lib/cli.ts";
+import { ProgramError, reportUncaught } from "../../lib/errors.ts";
+import { urlParts } from "../../lib/url.ts";
+import { PollTimeout, pollUntil } from "./poll.ts";
+
+/** One local node. */
+export interface LocalNode {
+  /** Short name, e.g. `rabbit-1`. */
+  name: string;
+  /** Erlang node name, e.g. `rabbit-1@localhost`. */
+  node: string;
+  /** Its AMQP URL, e.g. `amqp://localhost:5681`. */
+  url: string;
+  /** AMQP port (listening on 127.0.0.1 only). */
+  amqpPort: number;
+  /** Management UI and API port (the AMQP port + 10,000), if the node runs the plugin. */
+  managementPort?: number;
+  /** Erlang distribution port (the AMQP port + 20,000, on 127.0.0.1 only). */
+  distPort: number;
+}
+
+/** Where the nodes keep their data, logs and Erlang cookie. */
+export const CLUSTER_DIR = "/var/tmp/tutorials-cluster";
+
+function localNode(name: string, amqpPort: number, management: boolean): LocalNode {
+  return {
+    name,
+    node: `${name}@localhost`,
+    url: `amqp://localhost:${amqpPort}`,
+    amqpPort,
+    managementPort: management ? amqpPort + 10_000 : undefined,
+    distPort: amqpPort + 20_000,
+  };
+}
+
+/** The three nodes of `deno task cluster`. */
+export const CLUSTER_NODES: LocalNode[] = [1, 2, 3].map((i) =>
+  localNode(`rabbit-${i}`, 5680 + i, true)
+);
+
+/** The cluster's AMQP URLs, in the order programs try them. */
+export const CLUSTER_URLS: string[] = CLUSTER_NODES.map((node) => node.url);
+
+/** A standalone node, without the management plugin, for tests that kill their broker. */
+export const SOLO_NODE: LocalNode = localNode("rabbit-solo", 5690, false);
+
+const ALL_NODES = [...CLUSTER_NODES, SOLO_NODE];
+const MARKER = "-tutorials_node";
+const START_TIMEOUT_MS = 120_000;
+const STOP_TIMEOUT_MS = 60_000;
+
+/** The local RabbitMQ install the nodes run from. */
+export interface LocalInstall {
+  /** The folder of the real `rabbitmq-server` and `rabbitmqctl` scripts. */
+  bin: string;
+  /** Its version, e.g. `3.10.8`. */
+  version: string;
+}
+
+let install: Promise<LocalInstall | undefined> | undefined;
+
+/**
+ * The local RabbitMQ install, or `undefined` if there is none. On Debian and
+ * RPM systems the scripts of `/usr/lib/rabbitmq/bin` are used, not the
+ * `/usr/sbin` wrappers, which would run the node as the `rabbitmq` user with
+ * the machine broker's cookie and startup log.
+ *
+ * @example
+ * ```ts
+ * const found = await localInstall(); // { bin: "/usr/lib/rabbitmq/bin", version: "3.10.8" }
+ * ```
+ */
+export function localInstall(): Promise<LocalInstall | undefined> {
+  install ??= findInstall();
+  return install;
+}
+
+async function findInstall(): Promise<LocalInstall | undefined> {
+  const path = (Deno.env.get("PATH") ?? "").split(":").filter(Boolean);
+  for (const bin of ["/usr/lib/rabbitmq/bin", ...path]) {
+    let script: string;
+    try {
+      script = await Deno.realPath(`${bin}/rabbitmq-server`);
+    } catch {
+      continue;
+    }
+    if (script.endsWith("rabbitmq-script-wrapper")) continue; // Debian's /usr/sbin wrapper
+    const fromPath = script.match(/rabbitmq_server-(\d+\.\d+\.\d+)/)?.[1];
+    const version = fromPath ?? (await run(`${bin}/rabbitmqctl`, ["version"], ctlEnv())).trim();
+    return { bin, version };
+  }
+  return undefined;
+}
+
+/** The local install, or a ProgramError saying how to get one. */
+export async function requireInstall(): Promise<LocalInstall> {
+  const found = await localInstall();
+  if (found) return found;
+  throw new ProgramError(
+    'No local rabbitmq-server to run the nodes from; install RabbitMQ (https://www.rabbitmq.com/docs/download), or with Docker run "docker compose -f compose.cluster.yaml up -d --wait"',
+  );
+}
+
+/** The Erlang processes of the local nodes that run now: short name to process id. */
+export async function nodeProcesses(): Promise<Map<string, number>> {
+  const ps = await run("ps", ["-eww", "-o", "pid=,args="]);
+  const found = new Map<string, number>();
+  for (const line of ps.split("\n")) {
+    const match = line.match(new RegExp(`^\\s*(\\d+)\\s.*\\s${MARKER}\\s+(\\S+)`));
+    if (match && ALL_NODES.some((node) => node.name === match[2])) {
+      found.set(match[2], Number(match[1]));
+    }
+  }
+  return found;
+}
+
+/** True when the node completes an AMQP handshake. */
+export async function nodeAnswers(node: LocalNode): Promise<boolean> {
+  try {
+    const connection = await amqp.connect(node.url, { timeout: 3000 });
+    await connection.close();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function nodeDir(node: LocalNode): string {
+  return `${CLUSTER_DIR}/${node.name}`;
+}
+
+/** The node's log file, for when it fails. */
+export function nodeLog(node: LocalNode): string {
+  return `${nodeDir(node)}/log/${node.node}.log`;
+}
+
+/** Whether the node has data from an earlier start (it then rejoins its cluster by itself). */
+export async function hasData(node: LocalNode): Promise<boolean> {
+  try {
+    await Deno.stat(`${nodeDir(node)}/mnesia/${node.node}`);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function writeFiles(node: LocalNode): Promise<void> {
+  const dir = nodeDir(node);
+  await Deno.mkdir(`${dir}/log`, { recursive: true });
+  await Deno.mkdir(`${dir}/mnesia`, { recursive: true });
+  const cookie = `${CLUSTER_DIR}/.erlang.cookie`;
+  try {
+    await Deno.stat(cookie);
+  } catch {
+    // One cookie for all the nodes and for rabbitmqctl: nodes started together must not each
+    // make up their own. Erlang insists that only its owner can read it.
+    const secret = Array.from(crypto.getRandomValues(new Uint8Array(20)))
+      .map((byte) => "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[byte % 26]).join("");
+    await Deno.writeTextFile(cookie, secret, { mode: 0o600 });
+    await Deno.chmod(cookie, 0o600);
+  }
+  // The machine's rabbitmq-env.conf may name a node or a port: an empty one instead.
+  await Deno.writeTextFile(`${CLUSTER_DIR}/rabbitmq-env.conf`, "");
+  const conf = [
+    `listeners.tcp.1 = 127.0.0.1:${node.amqpPort}`,
+    ...(node.managementPort
+      ? [`management.tcp.ip = 127.0.0.1`, `management.tcp.port = ${node.managementPort}`]
+      : []),
+    // Fresher queue and node figures in the management API (default: every 5 s).
+    "collect_statistics_interval = 1000",
+  ];
+  await Deno.writeTextFile(`${dir}/rabbitmq.conf`, conf.join("\n") + "\n");
+  const plugins = node.managementPort ? "rabbitmq_management" : "";
+  await Deno.writeTextFile(`${dir}/enabled_plugins`, `[${plugins}].\n`);
+}
+
+/** The environment of a node: its own name, ports, files, and nothing of the machine's broker. */
+function serverEnv(node: LocalNode): Record<string, string> {
+  const dir = nodeDir(node);
+  return {
+    ...ctlEnv(),
+    RABBITMQ_NODENAME: node.node,
+    RABBITMQ_NODE_PORT: String(node.amqpPort),
+    RABBITMQ_DIST_PORT: String(node.distPort),
+    RABBITMQ_MNESIA_BASE: `${dir}/mnesia`,
+    RABBITMQ_LOG_BASE: `${dir}/log`,
+    RABBITMQ_CONFIG_FILE: `${dir}/rabbitmq.conf`,
+    RABBITMQ_ADVANCED_CONFIG_FILE: `${dir}/advanced.config`,
+    RABBITMQ_ENABLED_PLUGINS_FILE: `${dir}/enabled_plugins`,
+    // Distribution on 127.0.0.1 only, and the marker that finds the process again.
+    RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS:
+      `-kernel inet_dist_use_interface {127,0,0,1} ${MARKER} ${node.name}`,
+  };
+}
+
+/** The environment of rabbitmqctl and of the nodes: the cluster's cookie (in HOME). */
+function ctlEnv(): Record<string, string> {
+  return {
+    PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
+    LANG: Deno.env.get("LANG") ?? "C.UTF-8",
+    HOME: CLUSTER_DIR,
+    RABBITMQ_CONF_ENV_FILE: `${CLUSTER_DIR}/rabbitmq-env.conf`,
+  };
+}
+
+/** Options for {@link startNode} and {@link startCluster}. */
+export interface StartOptions {
+  /** Where progress lines go (default: nowhere). */
+  log?: (line: string) => void;
+}
+
+/**
+ * Starts the node unless it runs already, and waits until it accepts AMQP
+ * connections. A node with data from before (one that was killed) starts
+ * on it: a cluster node rejoins its cluster, a standalone node finds its
+ * durable queues and persistent messages again.
+ *
+ * @example
+ * ```ts
+ * await startNode(SOLO_NODE); // "started", or "running" if it already was
+ * ```
+ */
+export async function startNode(
+  node: LocalNode,
+  options: StartOptions = {},
+): Promise<"started" | "running"> {
+  const { bin } = await requireInstall();
+  if ((await nodeProcesses()).has(node.name)) {
+    await waitUntilAnswers(node, undefined);
+    return "running";
+  }
+  await Deno.mkdir(CLUSTER_DIR, { recursive: true });
+  await writeFiles(node);
+  options.log?.(`Starting ${node.node} (AMQP port ${node.amqpPort}) ...`);
+  const child = new Deno.Command(`${bin}/rabbitmq-server`, {
+    cwd: CLUSTER_DIR,
+    clearEnv: true,
+    env: serverEnv(node),
+    stdin: "null",
+    stdout: "null",
+    stderr: "null",
+    detached: true, // a session of its own: it outlives this process, and Ctrl+C here
+  }).spawn();
+  child.unref();
+  let exited = false;
+  child.status.then(() => exited = true);
+  await waitUntilAnswers(node, () => exited);
+  return "started";
+}
+
+async function waitUntilAnswers(node: LocalNode, exited: (() => boolean) | undefined) {
+  try {
+    await pollUntil(`${node.node} accepts connections`, async () => {
+      if (exited?.()) throw new ProgramError(await bootFailure(node));
+      return await nodeAnswers(node);
+    }, { timeoutMs: START_TIMEOUT_MS, intervalMs: 250 });
+  } catch (error) {
+    if (!(error instanceof PollTimeout)) throw error;
+    throw new ProgramError(
+      `${node.node} did not accept connections within ${START_TIMEOUT_MS / 1000} s; see its log ${
+        nodeLog(node)
+      }`,
+    );
+  }
+}
+
+/** Why a node stopped while it booted, from its log. */
+async function bootFailure(node: LocalNode): Promise<string> {
+  let reason = "it stopped while starting";
+  try {
+    const log = await Deno.readTextFile(nodeLog(node));
+    const error = log.split("\n").reverse().find((line) => /\bERROR: /.test(line));
+    if (error) reason = error.replace(/^.*?ERROR: /, "");
+  } catch {
+    // no log written
+  }
+  return `${node.node} did not start: ${reason}; see ${nodeLog(node)}`;
+}
+
+/**
+ * Runs `rabbitmqctl` against one of the local nodes (with the cluster's
+ * cookie) and returns its standard output; throws a ProgramError with its
+ * last lines of error output when it fails.
+ */
+export async function rabbitmqctl(node: LocalNode, args: string[]): Promise<string> {
+  const { bin } = await requireInstall();
+  return await run(`${bin}/rabbitmqctl`, ["-n", node.node, ...args], ctlEnv());
+}
+
+/** What {@link startCluster} did. */
+export interface ClusterStart {
+  /** The nodes it started (none when the whole cluster already ran). */
+  started: LocalNode[];
+  /** The nodes it joined to the cluster (the fresh ones but the first). */
+  joined: LocalNode[];
+  /** The RabbitMQ version the nodes run. */
+  version: string;
+}
+
+/**
+ * Starts the three nodes of the cluster (those that are not running), joins
+ * the fresh ones to the first (`rabbitmqctl stop_app`, `join_cluster`,
+ * `start_app`), and waits until the management API lists all three as
+ * running. A node that was killed restarts on its data and rejoins by
+ * itself. Running it again while the cluster runs changes nothing.
+ *
+ * @example
+ * ```ts
+ * const { started } = await startCluster({ log: console.log });
+ * ```
+ */
+export async function startCluster(options: StartOptions = {}): Promise<ClusterStart> {
+  const { version } = await requireInstall();
+  const running = await nodeProcesses();
+  const fresh = new Set<LocalNode>();
+  for (const node of CLUSTER_NODES) if (!(await hasData(node))) fresh.add(node);
+  const toStart = CLUSTER_NODES.filter((node) => !running.has(node.name));
+  // Several at once: a node that was part of the cluster waits for its peers while it boots.
+  await Promise.all(toStart.map((node) => startNode(node, options)));
+
+  // The first node with data is the seed, else rabbit-1; the other fresh nodes join it.
+  const seed = CLUSTER_NODES.find((node) => !fresh.has(node)) ?? CLUSTER_NODES[0];
+  // Both at once (about 10 s each here: stop_app alone takes 6 s); the seed serialises them.
+  const joined = CLUSTER_NODES.filter((node) => node !== seed && fresh.has(node));
+  await Promise.all(joined.map(async (node) => {
+    options.log?.(`Joining ${node.node} to the cluster of ${seed.node} ...`);
+    await rabbitmqctl(node, ["stop_app"]);
+    await rabbitmqctl(node, ["join_cluster", seed.node]);
+    await rabbitmqctl(node, ["start_app"]);
+    await waitUntilAnswers(node, undefined);
+  }));
+  await waitForRunningNodes(CLUSTER_NODES.length);
+  // A node that comes back restarts its quorum queue replicas, which catch up with their leader.
+  if (toStart.length > 0 && joined.length === 0) {
+    await pollUntil("every quorum queue has all its replicas online", async () => {
+      const queues = await quorumQueues().catch(() => undefined);
+      return queues?.every((queue) => queue.online.length === queue.members.length);
+    }, { timeoutMs: 30_000, intervalMs: 250 }).catch(() => {}); // status will tell
+  }
+  return { started: toStart, joined, version };
+}
+
+/** Waits until the management API of a running node lists `count` running cluster nodes. */
+export async function waitForRunningNodes(count: number, timeoutMs = 60_000): Promise<void> {
+  try {
+    await pollUntil(`${count} cluster nodes run`, async () => {
+      const nodes = await clusterNodes().catch(() => []);
+      return nodes.filter((node) => node.running).length === count;
+    }, { timeoutMs, intervalMs: 250 });
+  } catch (error) {
+    if (!(error instanceof PollTimeout)) throw error;
+    throw new ProgramError(
+      `The cluster did not have ${count} running nodes within ${
+        timeoutMs / 1000
+      } s; see the logs under ${CLUSTER_DIR}, or start afresh with "deno task cluster stop" then "deno task cluster start"`,
+    );
+  }
+}
+
+/**
+ * Stops the nodes (SIGTERM, which a node takes as a clean shutdown; SIGKILL
+ * for one still running after a minute), waits until their processes are
+ * gone, and deletes their data and logs; with nothing left running, the
+ * whole of {@link CLUSTER_DIR}.
+ *
+ * @example
+ * ```ts
+ * await stopNodes(CLUSTER_NODES);
+ * ```
+ */
+export async function stopNodes(
+  nodes: LocalNode[],
+  options: StartOptions = {},
+): Promise<LocalNode[]> {
+  const running = await nodeProcesses();
+  const stopping = nodes.filter((node) => running.has(node.name));
+  for (const node of stopping) {
+    options.log?.(`Stopping ${node.node} (process ${running.get(node.name)}) ...`);
+    signal(running.get(node.name)!, "SIGTERM");
+  }
+  const gone = async () => {
+    const now = await nodeProcesses();
+    return stopping.every((node) => now.get(node.name) !== running.get(node.name));
+  };
+  try {
+    await pollUntil("the nodes stopped", gone, { timeoutMs: STOP_TIMEOUT_MS, intervalMs: 200 });
+  } catch (error) {
+    if (!(error instanceof PollTimeout)) throw error;
+    for (const node of stopping) signal(running.get(node.name)!, "SIGKILL");
+    await pollUntil("the nodes stopped", gone, { timeoutMs: 10_000, intervalMs: 200 });
+  }
+  for (const node of nodes) await Deno.remove(nodeDir(node), { recursive: true }).catch(() => {});
+  if ((await nodeProcesses()).size === 0) {
+    await Deno.remove(CLUSTER_DIR, { recursive: true }).catch(() => {});
+  }
+  return stopping;
+}
+
+/** What {@link killNode} did. */
+export interface Killed {
+  /** The process id of the node's Erlang VM. */
+  pid: number;
+  /** When the signal went, in `performance.now()` time. */
+  at: number;
+}
+
+/**
+ * Kills the node's Erlang process with SIGKILL (`kill -9`), as a crash or a
+ * power cut would: no clean shutdown, no goodbye to clients or peers. Waits
+ * until the process is gone. `beforeSignal` runs just before the signal
+ * goes, e.g. to note how far a publisher got.
+ *
+ * @example
+ * ```ts
+ * const { pid } = await killNode(CLUSTER_NODES[0]);
+ * ```
+ */
+export async function killNode(
+  node: LocalNode,
+  options: { beforeSignal?: () => void } = {},
+): Promise<Killed> {
+  const pid = (await nodeProcesses()).get(node.name);
+  if (pid === undefined) throw new ProgramError(`${node.node} is not running`);
+  options.beforeSignal?.();
+  const at = performance.now();
+  signal(pid, "SIGKILL");
+  await pollUntil(
+    `process ${pid} of ${node.node} is gone`,
+    async () => (await nodeProcesses()).get(node.name) !== pid,
+    { intervalMs: 50 },
+  );
+  return { pid, at };
+}
+
+function signal(pid: number, name: Deno.Signal) {
+  try {
+    Deno.kill(pid, name);
+  } catch {
+    // exited meanwhile
+  }
+}
+
+/** The ports a node listens on now, of its AMQP, management and distribution ports. */
+export async function openPorts(node: LocalNode): Promise<number[]> {
+  const ports = [node.amqpPort, node.managementPort, node.distPort].filter((p) => p !== undefined);
+  const open: number[] = [];
+  for (const port of ports) {
+    try {
+      (await Deno.connect({ hostname: "127.0.0.1", port })).close();
+      open.push(port);
+    } catch {
+      // closed
+    }
+  }
+  return open;
+}
+
+/** The local node of a node name such as `rabbit-2@localhost`, or of a short name `rabbit-2`. */
+export function localNodeNamed(name: string): LocalNode | undefined {
+  return ALL_NODES.find((node) => node.node === name || node.name === name);
+}
+
+/** A cluster node as the management API lists it. */
+export interface NodeState {
+  /** Erlang node name. */
+  name: string;
+  running: boolean;
+}
+
+/** A quorum queue as the management API lists it. */
+export interface QuorumQueueState {
+  name: string;
+  vhost: string;
+  /** The node of its leader replica, if one is elected. */
+  leader?: string;
+  /** The nodes of its replicas. */
+  members: string[];
+  /** The nodes whose replica runs. */
+  online: string[];
+  /** Messages ready and unacknowledged. */
+  messages?: number;
+}
+
+/** Options for the management API calls: which brokers to ask (default: the cluster's nodes). */
+export interface ManagementOptions {
+  /** AMQP URLs; each one's management API is on its host at the AMQP port + 10,000. */
+  urls?: string[];
+}
+
+/**
+ * Calls the management API of the first broker of `urls` whose API answers
+ * (the one of `amqp://host:5681` is `http://host:15681`, with the URL's
+ * user and password, else guest).
+ */
+export async function managementGet<T>(path: string, options: ManagementOptions = {}): Promise<T> {
+  let last: unknown;
+  for (const url of options.urls ?? CLUSTER_URLS) {
+    const { host, port } = urlParts(url);
+    const parsed = new URL(url);
+    const user = decodeURIComponent(parsed.username) || "guest";
+    const password = decodeURIComponent(parsed.password) || "guest";
+    const base = `http://${host.includes(":") ? `[${host}]` : host}:${port + 10_000}`;
+    try {
+      const response = await fetch(`${base}${path}`, {
+        headers: {
+          authorization: `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`,
+        },
+        signal: AbortSignal.timeout(5000),
+      });
+      if (!response.ok) {
+        await response.body?.cancel();
+        throw new Error(`${base}${path} answered ${response.status}`);
+      }
+      return await response.json() as T;
+    } catch (error) {
+      last = error;
+    }
+  }
+  throw new ProgramError(
+    `No management API answered (${(last as Error)?.message}); is the cluster running?`,
+  );
+}
+
+/** The cluster's nodes and whether each runs, as a running node sees them. */
+export async function clusterNodes(options: ManagementOptions = {}): Promise<NodeState[]> {
+  const nodes = await managementGet<{ name: string; running: boolean }[]>(
+    "/api/nodes?columns=name,running",
+    options,
+  );
+  return nodes.map(({ name, running }) => ({ name, running }))
+    .sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** The quorum queues of the cluster with their leader and replicas. */
+export async function quorumQueues(options: ManagementOptions = {}): Promise<QuorumQueueState[]> {
+  const queues = await managementGet<Record<string, unknown>[]>(
+    "/api/queues?columns=name,vhost,type,leader,node,members,online,messages",
+    options,
+  );
+  return queues.filter((queue) => queue.type === "quorum").map((queue) => ({
+    name: queue.name as string,
+    vhost: queue.vhost as string,
+    leader: (queue.leader ?? queue.node) as string | undefined,
+    members: ((queue.members ?? []) as string[]).toSorted(),
+    online: ((queue.online ?? []) as string[]).toSorted(),
+    messages: queue.messages as number | undefined,
+  }));
+}
+
+/**
+ * The node that leads the quorum queue now, as the management API says
+ * (`leader`), or `undefined` while its replicas elect one.
+ *
+ * @example
+ * ```ts
+ * await queueLeader("task_queue"); // "rabbit-1@localhost"
+ * ```
+ */
+export async function queueLeader(
+  queue: string,
+  options: ManagementOptions & { vhost?: string } = {},
+): Promise<string | undefined> {
+  const queues = await quorumQueues(options);
+  const vhost = options.vhost ?? "/";
+  return queues.find((q) => q.name === queue && q.vhost === vhost)?.leader;
+}
+
+/**
+ * Waits until the quorum queue has a leader on a running node other than
+ * `not`, and returns that node.
+ */
+export async function waitForLeader(
+  queue: string,
+  options: ManagementOptions & { not?: string; vhost?: string; timeoutMs?: number } = {},
+): Promise<string> {
+  return await pollUntil(`"${queue}" has a leader other than ${options.not}`, async () => {
+    const leader = await queueLeader(queue, options).catch(() => undefined);
+    return leader !== undefined && leader !== options.not && leader;
+  }, { timeoutMs: options.timeoutMs ?? 60_000, intervalMs: 100 });
+}
+
+async function run(command: string, args: string[], env?: Record<string, string>) {
+  const result = await new Deno.Command(command, {
+    args,
+    ...(env ? { env, clearEnv: true } : {}),
+    cwd: env ? workingDir() : undefined,
+    stdin: "null",
+  }).output();
+  const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
+  if (!result.success) {
+    const stderr = decode(result.stderr).trim() || decode(result.stdout).trim();
+    const last = stderr.split("\n").filter(Boolean).slice(-3).join(" ");
+    throw new ProgramError(`"${command.split("/").pop()} ${args.join(" ")}" failed: ${last}`);
+  }
+  return decode(result.stdout);
+}
+
+/** The cluster's folder if it exists, else "/": somewhere rabbitmqctl may start from. */
+function workingDir(): string {
+  try {
+    Deno.statSync(CLUSTER_DIR);
+    return CLUSTER_DIR;
+  } catch {
+    return "/";
+  }
+}
+
+/**
+ * Why tests cannot run local nodes for the test run against the broker at
+ * `brokerUrl`, or `undefined` when they can: there is no local install, or
+ * the broker under test runs another version than the local install (the
+ * nodes would run that install's version, so the run against it tests them).
+ *
+ * @example
+ * ```ts
+ * const skip = await localNodesSkipReason(URL);
+ * if (skip) console.log(`Skipping the cluster tests: ${skip}`);
+ * ```
+ */
+export async function localNodesSkipReason(brokerUrl: string): Promise<string | undefined> {
+  const found = await localInstall();
+  if (!found) {
+    return "there is no local rabbitmq-server to run the nodes from (with Docker, compose.cluster.yaml runs the cluster by hand)";
+  }
+  let version: string | undefined;
+  try {
+    const connection = await amqp.connect(brokerUrl, { timeout: 3000 });
+    version = String(connection.connection.serverProperties.version);
+    await connection.close();
+  } catch {
+    return undefined; // the other tests say what is wrong with the broker
+  }
+  if (version === found.version) return undefined;
+  return `the broker under test is RabbitMQ ${version}, but these tests run nodes of this machine's rabbitmq-server ${found.version} (a single ${version} node, such as the CI's in a chroot, can neither host a cluster nor be killed under the other tests), so they run in the run against ${found.version}`;
+}
+
+/**
+ * Waits until the local node has written its replica of the new quorum
+ * queue to its Ra name registry (`names.dets`), and says whether it did.
+ * RabbitMQ 3.10 writes it about a second after the queue is declared; a
+ * `kill -9` before then leaves that replica empty and leaderless after the
+ * restart (the node starts it afresh, under a new id), so a test that means
+ * to show what survives a crash lets the queue get that far first, as any
+ * queue that has existed for more than a moment has. Resolves `false` after
+ * `timeoutMs` if the node keeps its registry elsewhere (another version).
+ */
+export async function queueOnDisk(
+  node: LocalNode,
+  queue: string,
+  options: { vhost?: string; timeoutMs?: number } = {},
+): Promise<boolean> {
+  const file = `${nodeDir(node)}/mnesia/${node.node}/quorum/${node.node}/names.dets`;
+  const name = `${encodeURIComponent(options.vhost ?? "/")}_${queue}`;
+  const written = async () => {
+    try {
+      return new TextDecoder("latin1").decode(await Deno.readFile(file)).includes(name);
+    } catch {
+      return false;
+    }
+  };
+  try {
+    return await pollUntil(`${node.node} has written "${queue}" to disk`, written, {
+      timeoutMs: options.timeoutMs ?? 10_000,
+      intervalMs: 100,
+    });
+  } catch (error) {
+    if (error instanceof PollTimeout) return false;
+    throw error;
+  }
+}
+
+/**
+ * `cli()` for the cluster's tools (`deno task cluster`, `deno task
+ * bench:failover`): the same flags, help and usage errors, except that
+ * without `--url` the brokers are the cluster's three nodes, whatever
+ * AMQP_URL says. `check` may throw a usage ProgramError about the
+ * positional arguments.
+ */
+export function clusterCli<O extends Record<string, Option>>(
+  name: string,
+  spec: ProgramSpec<O>,
+  check: (positionals: string[]) => void = () => {},
+): Cli<O> {
+  reportUncaught({ url: CLUSTER_URLS[0] });
+  let parsed: Cli<O>;
+  try {
+    parsed = parseCli(
+      name,
+      spec,
+      Deno.args,
+      (variable) => variable === "AMQP_URL" ? CLUSTER_URLS.join(",") : Deno.env.get(variable),
+    );
+    if (parsed.help === undefined) check(parsed.positionals);
+  } catch (error) {
+    console.error((error as Error).message);
+    Deno.exit(error instanceof ProgramError ? error.exitCode : 2);
+  }
+  if (parsed.help !== undefined) {
+    console.log(parsed.help.replace(
+      "(default: $AMQP_URL, .env, amqp://localhost)",
+      "(default: the cluster's three nodes, amqp://localhost:5681 to :5683)",
+    ));
+    Deno.exit(0);
+  }
+  reportUncaught({ url: parsed.url });
+  return parsed;
+}
