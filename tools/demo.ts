@@ -9,6 +9,7 @@
 import { cli } from "../lib/cli.ts";
 import { ProgramError } from "../lib/errors.ts";
 import { closeOnSignal } from "../lib/shutdown.ts";
+import { streamPort, streamsUnavailable } from "../lib/stream.ts";
 import { ensureBroker } from "./lib/broker.ts";
 import { PollTimeout, pollUntil } from "./lib/poll.ts";
 import { Program, runTask } from "./lib/program.ts";
@@ -161,5 +162,22 @@ await until('[x] Received { name: "Post number 10"', readers.length);
 await until(" publish ", 8); // a few seconds of one line per second (not a terminal: plain lines)
 await stop(monitor, ...readers);
 await run("monitor", ["--once"]); // the screen it draws in a terminal, without colors
+
+console.log('\n== Stream tutorials 1 and 2: "Hello World!" and offset tracking (stream port) ==');
+const noStreams = await streamsUnavailable(url, streamPort(url, undefined));
+if (noStreams) {
+  console.log(`Skipped: ${noStreams}`);
+} else {
+  // A stream keeps what it has been sent: a receiver started after the sender still reads it.
+  await run("stream:send");
+  const streamReader = await start("stream:receive");
+  await until("Received message Test message");
+  await stop(streamReader);
+  // Each receive reads up to the next marker, resuming after the offset it stored last time.
+  for (let round = 1; round <= 2; round++) {
+    await run("stream:offset_tracking_send");
+    await run("stream:offset_tracking_receive");
+  }
+}
 
 console.log("\nDone: every program above ran against the broker and exited cleanly.");

@@ -212,11 +212,17 @@ async function startLocalServer(log: (line: string) => void): Promise<void> {
   }
   if (Deno.uid() !== 0) {
     throw new ProgramError(
-      'No broker answers; start the installed one as root with "sudo rabbitmq-plugins enable rabbitmq_management && sudo rabbitmq-server -detached"',
+      'No broker answers; start the installed one as root with "sudo rabbitmq-plugins enable rabbitmq_management rabbitmq_stream && sudo rabbitmq-server -detached"',
     );
   }
-  log("Starting the local rabbitmq-server (detached, management plugin enabled) ...");
-  await run(rabbitmqCommand("rabbitmq-plugins"), ["enable", "--offline", "rabbitmq_management"]);
+  log("Starting the local rabbitmq-server (detached, management and stream plugins enabled) ...");
+  // The stream plugin serves the stream tutorials (port 5552); it needs RabbitMQ 3.11+ to be of use.
+  await run(rabbitmqCommand("rabbitmq-plugins"), [
+    "enable",
+    "--offline",
+    "rabbitmq_management",
+    "rabbitmq_stream",
+  ]);
   // A node that is up but whose app was stopped (rabbitmqctl stop_app) only needs start_app.
   if (await succeeds(ctl, ["-q", "ping"])) {
     await run(ctl, ["start_app"]);
