@@ -1,6 +1,7 @@
 /**
  * Where the time goes, for `deno task bench`: the CPU time the bench process
- * and a broker on the same machine spend during a timed run, per message.
+ * (or the program it measures) and a broker on the same machine spend during
+ * a timed run, per message.
  * The broker's is read from Linux's /proc/PID/stat, which Deno lets only a
  * program with --allow-all read; elsewhere, or for a broker on another
  * machine (or in a container), that figure is left out.
@@ -8,8 +9,9 @@
  * @module
  */
 import process from "node:process";
-import { managementRequest } from "./management.ts";
-import { isLocalhost, urlParts } from "./url.ts";
+import { managementRequest } from "../lib/management.ts";
+import { isLocalhost, urlParts } from "../lib/url.ts";
+import { processTree } from "./child.ts";
 
 /** Clock ticks per second in /proc/PID/stat (USER_HZ: 100 on Linux). */
 const TICKS_PER_SECOND = 100;
@@ -77,8 +79,25 @@ export interface ClockReading {
 }
 
 /**
- * Starts timing a run: wall time, this process's CPU time and, if
- * `brokerPid` is given, the broker's.
+ * The user + system CPU time of process `pid` and its descendants (a
+ * program under `deno task`: both), in milliseconds; undefined where /proc
+ * cannot be read.
+ *
+ * @example
+ * ```ts
+ * const ms = treeCpuMs(program.pid);
+ * ```
+ */
+export function treeCpuMs(pid: number): number | undefined {
+  const times = processTree(pid).map((id) => cpuMs(String(id)));
+  if (times.some((ms) => ms === undefined)) return undefined;
+  return times.reduce((sum: number, ms) => sum + ms!, 0);
+}
+
+/**
+ * Starts timing a run: wall time, the client's CPU time (this process's,
+ * unless `clientCpuMs` reads another's) and, if `brokerPid` is given, the
+ * broker's.
  *
  * @example
  * ```ts
@@ -87,10 +106,13 @@ export interface ClockReading {
  * const { rate, clientCpuUs, brokerCpuUs } = clock.stop(50_000);
  * ```
  */
-export function startClock(brokerPid?: string) {
+export function startClock(
+  brokerPid?: string,
+  clientCpuMs: () => number | undefined = ownCpuMs,
+) {
   const brokerCpuMs = () => brokerPid === undefined ? undefined : cpuMs(brokerPid);
   const start = performance.now();
-  const client = ownCpuMs();
+  const client = clientCpuMs();
   const broker = brokerCpuMs();
   return {
     start,
@@ -99,7 +121,10 @@ export function startClock(brokerPid?: string) {
       const seconds = (performance.now() - start) / 1000;
       const reading: ClockReading = { rate: count / seconds };
       if (count === 0) return reading;
-      reading.clientCpuUs = (ownCpuMs() - client) * 1000 / count;
+      const clientNow = clientCpuMs();
+      if (client !== undefined && clientNow !== undefined) {
+        reading.clientCpuUs = (clientNow - client) * 1000 / count;
+      }
       const brokerNow = brokerCpuMs();
       if (broker !== undefined && brokerNow !== undefined) {
         reading.brokerCpuUs = (brokerNow - broker) * 1000 / count;

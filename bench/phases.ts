@@ -1,5 +1,5 @@
 /**
- * The phases of `deno task bench` (scripts/bench.ts): each opens its own
+ * The AMQP phases of `deno task bench` (bench/bench.ts): each opens its own
  * connection(s) and a fresh exclusive queue, runs until it has moved
  * `count` messages (or `calls` RPC calls) or `seconds` have passed, checks
  * that nothing was lost, closes, and returns its figures.
@@ -7,9 +7,9 @@
  * @module
  */
 import { Buffer } from "node:buffer";
-import type { Channel, ChannelModel, ConfirmChannel } from "amqplib";
-import { connect } from "./connect.ts";
-import { startClock } from "./_bench_cpu.ts";
+import amqp, { type Channel, type ChannelModel, type ConfirmChannel } from "amqplib";
+import { socketOptions } from "../lib/connect.ts";
+import { startClock } from "./cpu.ts";
 
 /** What every phase is given. */
 export interface PhaseSettings {
@@ -272,7 +272,10 @@ async function withConnection(
   fn: (connection: ChannelModel) => Promise<Sample>,
   options: { noDelay?: boolean } = {},
 ): Promise<Sample> {
-  const connection = await connect(s.url, { name: `bench: ${name}`, noDelay: options.noDelay });
+  const connection = await amqp.connect(
+    s.url,
+    socketOptions(s.url, { name: `bench: ${name}`, noDelay: options.noDelay }),
+  );
   try {
     return await within(fn(connection), name, HARD_TIMEOUT_MS);
   } finally {

@@ -86,7 +86,10 @@ export async function withChannel<T>(
     const channel = await connection.createChannel();
     // A failed operation rejects its promise; the channel's error event needs a listener too.
     channel.on("error", () => {});
-    return await fn(channel);
+    const result = await fn(channel);
+    // Closing the channel first sends what amqplib still buffers (a publish, say).
+    await channel.close().catch(() => {});
+    return result;
   } finally {
     await connection.close().catch(() => {});
   }

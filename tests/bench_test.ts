@@ -1,6 +1,30 @@
 import assert from "node:assert/strict";
-import { isLocalhost } from "../lib/url.ts";
-import { ENV, runTask, URL } from "./_helpers.ts";
+import { Buffer } from "node:buffer";
+import { managementRequest } from "../lib/management.ts";
+import { supportsStreams } from "../lib/stream.ts";
+import { isLocalhost, urlParts } from "../lib/url.ts";
+import type { Running } from "../bench/child.ts";
+import {
+  findNode,
+  findPython,
+  type JobResult,
+  type Names,
+  type Runners,
+  startVariant,
+  type Variant,
+} from "../bench/programs.ts";
+import {
+  deleteExchanges,
+  deleteQueues,
+  ENV,
+  eventually,
+  queuesBoundTo,
+  queueState,
+  runTask,
+  uniqueName,
+  URL,
+  withChannel,
+} from "./_helpers.ts";
 
 const PHASES = [
   "publish",
@@ -15,6 +39,28 @@ const PHASES = [
   "rpc_nagle",
 ];
 
+/** The stream phases, on a broker that has streams (RabbitMQ 3.11+, stream plugin on). */
+const STREAM_PHASES = [
+  "stream_publish",
+  "stream_consume",
+  "stream_publish_amqp",
+  "stream_consume_amqp",
+];
+
+const JOBS = [
+  "worker",
+  "receive",
+  "receive_logs",
+  "rpc_server",
+  "publisher_confirms_individually",
+  "publisher_confirms_batch",
+  "publisher_confirms_async",
+  "send",
+  "new_task",
+  "emit_log",
+  "rpc_client",
+];
+
 interface Phase {
   id: string;
   label: string;
@@ -22,15 +68,19 @@ interface Phase {
   median: Record<string, number>;
 }
 
-Deno.test("bench.ts --quick --json measures every phase and writes the figures with their context", async () => {
+Deno.test("bench.ts --quick --amqp --json measures every AMQP phase and writes the figures with their context", async () => {
   const dir = await Deno.makeTempDir();
   const file = `${dir}/bench.json`;
   try {
-    const result = await runTask("bench", ["--quick", "--json", file], { env: ENV });
+    const result = await runTask("bench", ["--quick", "--amqp", "--json", file], { env: ENV });
     assert.equal(result.code, 0, result.stderr.join("\n"));
     const report = JSON.parse(await Deno.readTextFile(file));
 
-    assert.deepEqual(report.phases.map((phase: Phase) => phase.id), PHASES);
+    // The stream phases run on a broker that has streams; on another, one line says why not.
+    const streams = supportsStreams(report.context.broker.version);
+    const phases = streams ? [...PHASES, ...STREAM_PHASES] : PHASES;
+    assert.deepEqual(report.phases.map((phase: Phase) => phase.id), phases);
+    assert.equal(report.programs, undefined, "--amqp runs the AMQP phases only");
     for (const phase of report.phases as Phase[]) {
       assert.equal(phase.runs.length, 1, phase.id);
       assert.ok(phase.median.rate > 0 && Number.isFinite(phase.median.rate), phase.id);
@@ -53,6 +103,10 @@ Deno.test("bench.ts --quick --json measures every phase and writes the figures w
     // delayed TCP ack (40 ms on Linux). Load only adds to that, so it is a safe lower bound.
     assert.ok(rpc("rpc_nagle").p50Ms >= 20, JSON.stringify(rpc("rpc_nagle")));
     assert.ok(rpc("rpc_nagle").p50Ms > rpc("rpc").p50Ms);
+    // The ratios of batches and async confirms to publishing without confirms are retired.
+    for (const id of ["confirm_batch", "confirm_async"]) {
+      assert.equal(report.phases.find((phase: Phase) => phase.id === id).target, undefined, id);
+    }
 
     const { context, settings } = report;
     assert.equal(context.cpus, navigator.hardwareConcurrency);
@@ -64,11 +118,83 @@ Deno.test("bench.ts --quick --json measures every phase and writes the figures w
 
     // The table on stdout is the one in the JSON, one row per phase.
     const table = result.stdout.filter((line) => line.startsWith("|"));
-    assert.equal(table.length, 2 + PHASES.length);
+    assert.equal(table.length, 2 + phases.length);
     assert.equal(table.join("\n"), report.table);
     // Progress goes to stderr, one line per run when stderr is not a terminal.
-    assert.equal(result.stderr.length, PHASES.length);
-    assert.match(result.stderr[0], /^\[1\/10\] Publish, no confirms, run 1 of 1 \.\.\.$/);
+    const progress = result.stderr.filter((line) => !line.startsWith("No stream phases: "));
+    assert.equal(result.stderr.length - progress.length, streams ? 0 : 1, result.stderr[0]);
+    assert.equal(progress.length, phases.length);
+    assert.match(
+      progress[0],
+      new RegExp(`^\\[1/${phases.length}\\] Publish, no confirms, run 1 of 1 \\.\\.\\.$`),
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("bench.ts --quick --programs --json runs every program beside its peers and gives both ratios, or why a column is missing", async () => {
+  const dir = await Deno.makeTempDir();
+  const file = `${dir}/bench.json`;
+  try {
+    const started = performance.now();
+    const result = await runTask("bench", ["--quick", "--programs", "--json", file], { env: ENV });
+    assert.equal(result.code, 0, result.stderr.join("\n"));
+    const seconds = (performance.now() - started) / 1000;
+    const report = JSON.parse(await Deno.readTextFile(file));
+    assert.equal(report.phases, undefined, "--programs runs the program phases only");
+    const { jobs, rss, sendSteps, tables } = report.programs;
+
+    assert.deepEqual(jobs.map((job: JobResult) => job.id), JOBS);
+    for (const job of jobs as JobResult[]) {
+      const figure = job.unit === "ms" ? "ms" : "rate";
+      for (const variant of ["program", "bare"] as const) {
+        assert.equal(job.variants[variant]?.runs.length, 1, `${job.id} ${variant}`);
+        assert.ok(job.variants[variant]!.median[figure] > 0, `${job.id} ${variant}`);
+      }
+      // Both ratios, each a number, or the sentence that says why the column is missing.
+      const peers: Exclude<Variant, "program">[] = job.id.startsWith("publisher_confirms")
+        ? ["bare", "node", "pika"]
+        : ["bare", "pika"];
+      for (const peer of peers) {
+        const ratio = job.ratios[peer];
+        const why = job.missing[peer];
+        assert.ok(
+          (ratio !== undefined && ratio > 0 && Number.isFinite(ratio) && why === undefined) ||
+            (ratio === undefined && typeof why === "string" && why.length > 10),
+          `${job.id}: ${peer} ratio ${ratio}, missing ${why}`,
+        );
+      }
+      assert.ok(job.target && typeof job.target.met === "boolean", job.id);
+    }
+    // No official Python tutorial 7: its pika column is always missing, and says so.
+    const confirms = jobs.filter((job: JobResult) => job.id.startsWith("publisher_confirms"));
+    for (const job of confirms) {
+      assert.match(job.missing.pika, /no Python/);
+      assert.ok(job.reference.ms > 0, "the Java tutorial's published figure");
+    }
+    // The RPC server's latencies, from the caller's side.
+    const rpc = jobs.find((job: JobResult) => job.id === "rpc_server").variants.program.median;
+    assert.ok(rpc.p50Ms > 0 && rpc.p99Ms >= rpc.p50Ms, JSON.stringify(rpc));
+    // Peak memory of worker and receive, read from their deno process.
+    assert.deepEqual(rss.map((r: { id: string }) => r.id), ["worker", "receive"]);
+    for (const r of rss) assert.ok(r.peakBytes > 10 * 2 ** 20, JSON.stringify(r));
+    // Where send's milliseconds go: every step measured.
+    for (const step of ["task", "run", "start", "loaded", "connected", "closed", "exit"]) {
+      assert.ok(sendSteps.deno[step] >= 0, `deno ${step}: ${JSON.stringify(sendSteps)}`);
+    }
+
+    // The tables on stdout are those in the JSON.
+    const stdout = result.stdout.join("\n");
+    for (const [name, table] of Object.entries(tables as Record<string, string>)) {
+      assert.ok(stdout.includes(table), `the ${name} table is printed`);
+    }
+    // One progress line per step on stderr, numbered.
+    const steps = result.stderr.filter((line) => /^\[\d+\/\d+\] /.test(line));
+    assert.match(steps[0], /^\[1\/(\d+)\] worker, run 1 of 1: the program \.\.\.$/);
+    assert.equal(steps.length, Number(steps[0].match(/\/(\d+)\]/)![1]));
+    // About 20 s on an idle 2-core machine; this only catches counts grown by mistake.
+    assert.ok(seconds < 90, `took ${seconds.toFixed(0)} s`);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -82,3 +208,350 @@ Deno.test("bench.ts refuses a --json file it cannot write, before measuring anyt
   assert.equal(result.stderr.length, 1, JSON.stringify(result.stderr));
   assert.match(result.stderr[0], /^Cannot write the --json file "\/nonexistent-dir\/bench.json": /);
 });
+
+// The peers are honest: each pika peer and each bare loop does the same AMQP work as our
+// program, checked from the broker's side (management API) and by the messages at the end.
+
+const VHOST = encodeURIComponent(urlParts(URL).vhost);
+
+interface QueueInfo {
+  durable: boolean;
+  exclusive: boolean;
+  auto_delete: boolean;
+  arguments: Record<string, unknown>;
+  consumer_details: { prefetch_count: number; ack_required: boolean }[];
+}
+
+async function queueInfo(queue: string): Promise<QueueInfo> {
+  return await managementRequest(
+    URL,
+    `/api/queues/${VHOST}/${encodeURIComponent(queue)}`,
+  ) as QueueInfo;
+}
+
+/** The queue's declaration and its consumer, once the statistics list the consumer. */
+async function declaredAndConsumed(queue: string) {
+  let info: QueueInfo | undefined;
+  await eventually(`the broker lists the consumer of "${queue}"`, async () => {
+    info = await queueInfo(queue);
+    return info.consumer_details.length > 0;
+  }, 20_000);
+  const { durable, exclusive, auto_delete, arguments: args, consumer_details: [consumer] } = info!;
+  return {
+    queue: { durable, exclusive, auto_delete, arguments: args },
+    consumer: { prefetch: consumer.prefetch_count, ack: consumer.ack_required },
+  };
+}
+
+async function runners(): Promise<{ runners: Runners; variants: Variant[] }> {
+  const { python, why } = await findPython(() => {});
+  if (why) console.log(`No pika peers to check: ${why}`);
+  return {
+    runners: { url: URL, python },
+    variants: python ? ["program", "bare", "pika"] : ["program", "bare"],
+  };
+}
+
+/** Starts every variant at once, each on its own names, and waits for their ready lines. */
+async function startAll(
+  r: Runners,
+  variants: Variant[],
+  task: string,
+  names: (variant: Variant) => Names,
+  ready: RegExp,
+): Promise<Map<Variant, Running>> {
+  const running = new Map<Variant, Running>();
+  for (const variant of variants) {
+    running.set(
+      variant,
+      await startVariant(r, variant, task, names(variant), { longRunning: true }),
+    );
+  }
+  for (const [variant, program] of running) {
+    await program.waitFor(ready).catch((error) => {
+      throw new Error(`${variant}: ${error.message}`);
+    });
+  }
+  return running;
+}
+
+async function stopAll(running: Map<Variant, Running>) {
+  for (const program of running.values()) await program.stop("SIGINT");
+}
+
+const QUORUM_QUEUE = {
+  durable: true,
+  exclusive: false,
+  auto_delete: false,
+  arguments: { "x-queue-type": "quorum" },
+};
+
+Deno.test("bench peers: the worker loops declare the durable quorum queue, prefetch 1, ack every task", async () => {
+  const { runners: r, variants } = await runners();
+  const queues = Object.fromEntries(variants.map((v) => [v, uniqueName(`task_queue.${v}`)]));
+  const running = await startAll(r, variants, "worker", (v) => ({ queue: queues[v] }), /Waiting/);
+  try {
+    for (const variant of variants) {
+      const seen = await declaredAndConsumed(queues[variant]);
+      assert.deepEqual(
+        seen,
+        { queue: QUORUM_QUEUE, consumer: { prefetch: 1, ack: true } },
+        variant,
+      );
+      await withChannel(async (channel) => {
+        for (let i = 1; i <= 5; i++) {
+          channel.sendToQueue(queues[variant], Buffer.from(`task ${i}`), { persistent: true });
+        }
+        await channel.close();
+      });
+      await running.get(variant)!.waitFor("[x] Done", { count: 5 });
+    }
+    await stopAll(running);
+    // Every task acked: none came back to the queue when the workers stopped.
+    for (const variant of variants) {
+      const { messageCount } = await withChannel((ch) => ch.checkQueue(queues[variant]));
+      assert.equal(messageCount, 0, variant);
+    }
+  } finally {
+    await stopAll(running);
+    await deleteQueues(...Object.values(queues));
+  }
+});
+
+Deno.test("bench peers: the receive loops declare the durable quorum queue and consume with auto-ack", async () => {
+  const { runners: r, variants } = await runners();
+  const queues = Object.fromEntries(variants.map((v) => [v, uniqueName(`hello.${v}`)]));
+  const running = await startAll(r, variants, "receive", (v) => ({ queue: queues[v] }), /Waiting/);
+  try {
+    for (const variant of variants) {
+      const seen = await declaredAndConsumed(queues[variant]);
+      assert.deepEqual(
+        seen,
+        { queue: QUORUM_QUEUE, consumer: { prefetch: 0, ack: false } },
+        variant,
+      );
+      await withChannel(async (channel) => {
+        for (let i = 1; i <= 5; i++) channel.sendToQueue(queues[variant], Buffer.from(`m ${i}`));
+        await channel.close();
+      });
+      const lines = await running.get(variant)!.waitFor("[x] Received", { count: 5 });
+      assert.match(lines[4], /m 5/, variant);
+    }
+    await stopAll(running);
+    for (const variant of variants) {
+      const { messageCount } = await withChannel((ch) => ch.checkQueue(queues[variant]));
+      assert.equal(messageCount, 0, variant);
+    }
+  } finally {
+    await stopAll(running);
+    await deleteQueues(...Object.values(queues));
+  }
+});
+
+Deno.test("bench peers: the receive_logs loops bind an exclusive server-named queue to the fanout exchange, auto-ack", async () => {
+  const { runners: r, variants } = await runners();
+  const exchanges = Object.fromEntries(variants.map((v) => [v, uniqueName(`logs.${v}`)]));
+  const running = await startAll(
+    r,
+    variants,
+    "receive_logs",
+    (v) => ({ exchange: exchanges[v] }),
+    /Waiting for logs/,
+  );
+  try {
+    for (const variant of variants) {
+      const exchange = exchanges[variant];
+      const { type, durable } = await managementRequest(
+        URL,
+        `/api/exchanges/${VHOST}/${encodeURIComponent(exchange)}`,
+      ) as { type: string; durable: boolean };
+      assert.deepEqual({ type, durable }, { type: "fanout", durable: false }, variant);
+      const [queue, ...others] = await queuesBoundTo(exchange);
+      assert.equal(others.length, 0, variant);
+      assert.match(queue, /^amq\.gen-/, `${variant}: a server-named queue`);
+      const { queue: declared, consumer } = await declaredAndConsumed(queue);
+      // Durability of an exclusive queue is each library's default (amqplib: durable, pika:
+      // not); it changes nothing per message, as the messages are transient and the queue
+      // goes with its connection.
+      assert.deepEqual(
+        { exclusive: declared.exclusive, auto_delete: declared.auto_delete, consumer },
+        { exclusive: true, auto_delete: false, consumer: { prefetch: 0, ack: false } },
+        variant,
+      );
+      await withChannel(async (channel) => {
+        for (let i = 1; i <= 5; i++) channel.publish(exchange, "", Buffer.from(`log ${i}`));
+        await channel.close();
+      });
+      const lines = await running.get(variant)!.waitFor(/^ \[x\] log/, { count: 5 });
+      assert.equal(lines[4], " [x] log 5", variant);
+    }
+  } finally {
+    await stopAll(running);
+    await deleteExchanges(...Object.values(exchanges));
+  }
+});
+
+Deno.test("bench peers: the rpc_server loops declare the durable quorum queue, prefetch 1, reply with the correlation id and ack", async () => {
+  const { runners: r, variants } = await runners();
+  const queues = Object.fromEntries(variants.map((v) => [v, uniqueName(`rpc_queue.${v}`)]));
+  const running = await startAll(
+    r,
+    variants,
+    "rpc_server",
+    (v) => ({ queue: queues[v] }),
+    /Awaiting RPC requests/,
+  );
+  try {
+    for (const variant of variants) {
+      const seen = await declaredAndConsumed(queues[variant]);
+      assert.deepEqual(
+        seen,
+        { queue: QUORUM_QUEUE, consumer: { prefetch: 1, ack: true } },
+        variant,
+      );
+      const replies = await withChannel(async (channel) => {
+        const { queue: replyTo } = await channel.assertQueue("", { exclusive: true });
+        const got: { id?: string; body: string }[] = [];
+        await channel.consume(replyTo, (msg) => {
+          if (msg) got.push({ id: msg.properties.correlationId, body: msg.content.toString() });
+        }, { noAck: true });
+        for (const n of [10, 20, 30]) {
+          channel.sendToQueue(queues[variant], Buffer.from(String(n)), {
+            replyTo,
+            correlationId: `call-${n}`,
+          });
+        }
+        await eventually("three replies", () => Promise.resolve(got.length === 3));
+        return got;
+      });
+      assert.deepEqual(replies, [
+        { id: "call-10", body: "55" },
+        { id: "call-20", body: "6765" },
+        { id: "call-30", body: "832040" },
+      ], variant);
+    }
+    await stopAll(running);
+    for (const variant of variants) {
+      const { messageCount } = await withChannel((ch) => ch.checkQueue(queues[variant]));
+      assert.equal(messageCount, 0, `${variant}: every request acked`);
+    }
+  } finally {
+    await stopAll(running);
+    await deleteQueues(...Object.values(queues));
+  }
+});
+
+Deno.test("bench peers: the one-shot loops declare and publish what the programs do", async () => {
+  const { runners: r, variants } = await runners();
+  const launch = async (variant: Variant, task: string, names: Names, args: string[] = []) => {
+    const program = await startVariant(r, variant, task, names, { args });
+    const code = await program.exited;
+    assert.equal(code, 0, `${task} (${variant}): ${program.stderr.join("\n")}`);
+    return program.stdout;
+  };
+  const queue = uniqueName("hello");
+  const tasks = uniqueName("task_queue");
+  const exchange = uniqueName("logs");
+  const logs = uniqueName("logs.subscriber");
+  const rpcQueue = uniqueName("rpc_queue");
+  try {
+    // send: the durable quorum queue, and 'Hello World!' in it once per variant.
+    for (const variant of variants) await launch(variant, "send", { queue });
+    assert.deepEqual((await queueInfo(queue)).arguments, QUORUM_QUEUE.arguments);
+    assert.deepEqual(
+      (await drain(queue)).map((msg) => msg.body),
+      variants.map(() => "Hello World!"),
+    );
+
+    // new_task: the durable quorum queue, a persistent task per variant.
+    for (const variant of variants) await launch(variant, "new_task", { queue: tasks });
+    const { durable, arguments: args } = await queueInfo(tasks);
+    assert.deepEqual({ durable, args }, { durable: true, args: QUORUM_QUEUE.arguments });
+    const taskMessages = await drain(tasks);
+    assert.equal(taskMessages.length, variants.length);
+    for (const msg of taskMessages) {
+      assert.deepEqual(msg, { body: "Hello World!", deliveryMode: 2 });
+    }
+
+    // emit_log: declaring the exchange as the test did (fanout, not durable) does not
+    // fail, and each variant's message reaches the subscriber's queue.
+    await withChannel(async (channel) => {
+      await channel.assertExchange(exchange, "fanout", { durable: false });
+      await channel.assertQueue(logs);
+      await channel.bindQueue(logs, exchange, "");
+    });
+    for (const variant of variants) await launch(variant, "emit_log", { exchange });
+    const logMessages = await drain(logs);
+    assert.deepEqual(
+      logMessages.map((msg) => msg.body),
+      variants.map(() => "info: Hello World!"),
+    );
+
+    // rpc_client: a request with reply_to (an exclusive server-named queue) and a
+    // correlation id, answered by the test's server.
+    const requests: { body: string; replyTo: string; correlationId: string }[] = [];
+    await withChannel(async (channel) => {
+      await channel.assertQueue(rpcQueue, { durable: true, arguments: QUORUM_QUEUE.arguments });
+      await channel.consume(rpcQueue, (msg) => {
+        if (!msg) return;
+        const { replyTo, correlationId } = msg.properties;
+        requests.push({ body: msg.content.toString(), replyTo, correlationId });
+        channel.sendToQueue(replyTo, Buffer.from("832040"), { correlationId });
+        channel.ack(msg);
+      });
+      for (const variant of variants) {
+        const stdout = await launch(variant, "rpc_client", { queue: rpcQueue }, ["30"]);
+        assert.equal(stdout.at(-1), " [.] Got 832040", variant);
+      }
+    });
+    assert.equal(requests.length, variants.length);
+    for (const request of requests) {
+      assert.equal(request.body, "30");
+      assert.match(request.replyTo, /^amq\.gen-/);
+      assert.ok(request.correlationId.length >= 8, request.correlationId);
+    }
+  } finally {
+    await deleteQueues(queue, tasks, logs, rpcQueue);
+    await deleteExchanges(exchange);
+  }
+});
+
+Deno.test("bench peers: the publisher_confirms loops on Deno and Node.js publish every message three ways, as the program does", async () => {
+  const { node, why } = await findNode();
+  if (why) console.log(`No Node.js loops to check: ${why}`);
+  const r: Runners = { url: URL, node };
+  const variants: Variant[] = node ? ["program", "bare", "node"] : ["program", "bare"];
+  for (const variant of variants) {
+    const prefix = uniqueName("publisher_confirms");
+    const program = await startVariant(r, variant, "publisher_confirms", { queue: prefix }, {
+      args: variant === "program" ? ["--count", "300"] : [],
+      env: { COUNT: "300" },
+    });
+    // Each checks that its queue holds every message (exit code 1 otherwise), then deletes it.
+    assert.equal(await program.exited, 0, `${variant}: ${program.stderr.join("\n")}`);
+    assert.deepEqual(
+      program.stdout.map((line) => line.replace(/ in [\d,]+ ms$/, "")),
+      [
+        "Published 300 messages individually",
+        "Published 300 messages in batch",
+        "Published 300 messages and handled confirms asynchronously",
+      ],
+      variant,
+    );
+    for (const strategy of ["individually", "batch", "async"]) {
+      assert.equal(await queueState(`${prefix}.${strategy}`), "missing", variant);
+    }
+  }
+});
+
+/** Takes every message off a queue: body and delivery mode. */
+async function drain(queue: string): Promise<{ body: string; deliveryMode?: number }[]> {
+  return await withChannel(async (channel) => {
+    const messages = [];
+    const next = () => channel.get(queue, { noAck: true });
+    for (let msg = await next(); msg; msg = await next()) {
+      messages.push({ body: msg.content.toString(), deliveryMode: msg.properties.deliveryMode });
+    }
+    return messages;
+  });
+}

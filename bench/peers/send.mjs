@@ -1,0 +1,22 @@
+/**
+ * The bare amqplib version of `deno task send`, for the bench: the same AMQP
+ * work (declare the durable quorum queue "hello", publish 'Hello World!',
+ * close the channel and the connection) and the same output line, without
+ * lib/: the floor that Deno and amqplib set for a one-shot program.
+ *
+ * Run:   QUEUE=name deno run --allow-net --allow-env --allow-read bench/peers/send.mjs
+ */
+import amqp from "amqplib";
+import { Buffer } from "node:buffer";
+import process from "node:process";
+
+const url = process.env.AMQP_URL || "amqp://localhost";
+const queue = process.env.QUEUE || "hello";
+
+const connection = await amqp.connect(url, { noDelay: true });
+const channel = await connection.createChannel();
+await channel.assertQueue(queue, { durable: true, arguments: { "x-queue-type": "quorum" } });
+channel.sendToQueue(queue, Buffer.from("Hello World!"));
+console.log(" [x] Sent 'Hello World!'");
+await channel.close();
+await connection.close();
