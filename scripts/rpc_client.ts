@@ -44,7 +44,9 @@ await channel.consume(replyQueue, (msg) => {
 }, { noAck: true });
 const timer = setTimeout(() => {
   const fix = 'start one with "deno task rpc_server"';
-  reply.reject(new ProgramError(`No server answered on "${values.queue}" within ${timeoutSeconds} s; ${fix}`));
+  reply.reject(
+    new ProgramError(`No server answered on "${values.queue}" within ${timeoutSeconds} s; ${fix}`),
+  );
 }, timeoutSeconds * 1000);
 
 console.log(` [x] Requesting fib(${n})`);
