@@ -147,8 +147,6 @@ const PHASES: { id: string; label: string; unit: string; run: PhaseRun }[] = [
   },
   { id: "rpc", label: "RPC, noDelay", unit: "calls/s", run: rpc(true) },
   { id: "rpc_nagle", label: "RPC, Nagle (amqplib default)", unit: "calls/s", run: rpc(false) },
-  // Streams (RabbitMQ 3.11+): the stream client beside amqplib on a stream; none, saying why, on older brokers.
-  ...(RUN_AMQP ? await streamPhases(url, (text) => progress(text, true)) : []),
 ];
 
 /** The machine, the runtime and the broker: what a figure means depends on them. */
@@ -210,6 +208,9 @@ if (values.json) {
 
 const started = new Date();
 const context = await describeContext();
+// Streams (RabbitMQ 3.11+): the stream client beside amqplib on a stream; none, saying why, on
+// older brokers. Asked only now, once the bench knows it can connect and write its --json file.
+if (RUN_AMQP) PHASES.push(...await streamPhases(url, (text) => progress(text, true)));
 
 // The program phases' peers: found (or installed) before anything is measured.
 let programSettings: ProgramSettings | undefined;

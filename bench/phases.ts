@@ -355,7 +355,7 @@ async function consumeUntil(
  * false has still been buffered, so waiting again on the next one keeps the
  * backpressure without wedging the loop.
  */
-function drained(channel: Channel): Promise<void> {
+export function drained(channel: Channel): Promise<void> {
   return new Promise((resolve) => {
     const done = () => {
       clearTimeout(timer);

@@ -26,7 +26,7 @@ import { dirname } from "node:path";
 import { fileURLToPath as fromFileUrl } from "node:url";
 import { socketOptions } from "../lib/connect.ts";
 import { Program, taskCommand } from "../tools/lib/program.ts";
-import { Child, peakRssBytes, programPid, type Running } from "./child.ts";
+import { peakRssBytes, programPid, type Running } from "./child.ts";
 import { cpuMs, startClock, treeCpuMs } from "./cpu.ts";
 import { percentile, PhaseFailure, type Sample } from "./phases.ts";
 import { median, medianSample, type TargetCheck } from "./report.ts";
@@ -294,18 +294,18 @@ export async function startVariant(
   const file = (ext: string) => fromFileUrl(new URL(`${peer}.${ext}`, PEERS));
   switch (variant) {
     case "bare":
-      return Child.start(
+      return Program.command(
         Deno.execPath(),
         ["run", "-q", "--allow-net", "--allow-env", "--allow-read", file("mjs"), ...args],
         { env, onLine },
       );
     case "node":
-      return Child.start(s.node!, [file("mjs"), ...args], { env, onLine });
+      return Program.command(s.node!, [file("mjs"), ...args], { env, onLine });
     case "pika": {
       env.PYTHONDONTWRITEBYTECODE = "1"; // no __pycache__ folder in bench/peers
       const launcher = fromFileUrl(new URL("_line_buffered.py", PEERS));
       const command = options.longRunning ? [launcher, file("py")] : [file("py")];
-      return Child.start(s.python!, [...command, ...args], { env, onLine });
+      return Program.command(s.python!, [...command, ...args], { env, onLine });
     }
   }
 }

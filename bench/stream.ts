@@ -15,7 +15,7 @@ import rabbit, { type Client } from "rabbitmq-stream-js-client";
 import { socketOptions } from "../lib/connect.ts";
 import { streamOptions, streamPort, streamsUnavailable } from "../lib/stream.ts";
 import { startClock } from "./cpu.ts";
-import { PhaseFailure, type PhaseRun, type PhaseSettings, type Sample } from "./phases.ts";
+import { drained, PhaseFailure, type PhaseRun, type PhaseSettings, type Sample } from "./phases.ts";
 
 /** A phase as bench/bench.ts lists them. */
 export interface StreamPhase {
@@ -263,19 +263,6 @@ const bodies = new Map<number, Buffer>();
 function messageBody(s: PhaseSettings): Buffer {
   if (!bodies.has(s.messageBytes)) bodies.set(s.messageBytes, Buffer.alloc(s.messageBytes, "x"));
   return bodies.get(s.messageBytes)!;
-}
-
-/** Waits for amqplib's `drain`, but at most a second (see bench/phases.ts). */
-function drained(channel: Channel): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      channel.off("drain", done);
-      resolve();
-    };
-    const timer = setTimeout(done, 1000);
-    channel.once("drain", done);
-  });
 }
 
 async function within<T>(promise: Promise<T>, what: string, ms = HARD_TIMEOUT_MS): Promise<T> {

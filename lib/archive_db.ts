@@ -161,6 +161,21 @@ export class ArchiveDb {
    * be. Writes are durable when they return: SQLite's write-ahead log,
    * synced on every commit.
    */
+  /**
+   * Opens an archive that must exist already (to read it): one that is not
+   * there is a mistake (a typo, another folder), not an empty archive.
+   */
+  static openExisting(path: string): ArchiveDb {
+    try {
+      Deno.statSync(path);
+    } catch {
+      throw new ProgramError(
+        `No archive at "${path}": run "deno task archive" first, or check --db`,
+      );
+    }
+    return ArchiveDb.open(path);
+  }
+
   static open(path: string): ArchiveDb {
     try {
       const db = new DatabaseSync(path, { timeout: BUSY_TIMEOUT_MS });

@@ -12,7 +12,6 @@ import { Buffer } from "node:buffer";
 import { ArchiveDb, type ArchivedMessage } from "../lib/archive_db.ts";
 import { cli, wholeNumber } from "../lib/cli.ts";
 import { parseTime } from "../lib/duration.ts";
-import { ProgramError } from "../lib/errors.ts";
 
 const { values } = cli("archive:query", {
   summary: "Print the archived messages, the oldest first",
@@ -32,15 +31,7 @@ const filter = {
   author: values.author,
   limit: values.limit === undefined ? undefined : wholeNumber("limit", values.limit, 1),
 };
-// An archive that is not there is a mistake (a typo, another folder), not an empty archive.
-try {
-  await Deno.stat(values.db);
-} catch {
-  throw new ProgramError(
-    `No archive at "${values.db}": run "deno task archive" first, or check --db`,
-  );
-}
-const db = ArchiveDb.open(values.db);
+const db = ArchiveDb.openExisting(values.db);
 const found = db.query(filter);
 db.close();
 

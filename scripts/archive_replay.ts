@@ -50,14 +50,7 @@ const REPLAY_HEADER = "x-replayed-at";
 const connection = await connectFirst(urls, (url) => amqp.connect(url, socketOptions(url)));
 const channel = await connection.createConfirmChannel();
 
-try {
-  await Deno.stat(values.db);
-} catch {
-  throw new ProgramError(
-    `No archive at "${values.db}": run "deno task archive" first, or check --db`,
-  );
-}
-const db = ArchiveDb.open(values.db);
+const db = ArchiveDb.openExisting(values.db);
 const messages = db.query(filter);
 db.close();
 

@@ -147,6 +147,14 @@ export class Program {
     return new Program([Deno.execPath(), "task", "-q", task, ...args], options);
   }
 
+  /**
+   * Starts any command the same way (a process group of its own, its output
+   * line by line): the bench's peer programs, `python3 worker.py` and such.
+   */
+  static command(command: string, args: string[] = [], options: ProgramOptions = {}): Program {
+    return new Program([command, ...args], options);
+  }
+
   /** The child's process id. */
   get pid(): number {
     return this.#child.pid;
