@@ -400,7 +400,12 @@ function nacked(count: number): Error {
   return new PhaseFailure(`The broker nacked ${count === 1 ? "a message" : `messages`}`);
 }
 
-async function within<T>(promise: Promise<T>, what: string, ms = HARD_TIMEOUT_MS): Promise<T> {
+/** Resolves like `promise`, or fails the phase after `ms` (default HARD_TIMEOUT_MS). */
+export async function within<T>(
+  promise: Promise<T>,
+  what: string,
+  ms = HARD_TIMEOUT_MS,
+): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new PhaseFailure(`Gave up ${what} after ${ms / 1000} s`)), ms);

@@ -10,12 +10,19 @@
  * @module
  */
 import { Buffer } from "node:buffer";
-import amqp, { type Channel } from "amqplib";
+import amqp from "amqplib";
 import rabbit, { type Client } from "rabbitmq-stream-js-client";
 import { socketOptions } from "../lib/connect.ts";
 import { streamOptions, streamPort, streamsUnavailable } from "../lib/stream.ts";
 import { startClock } from "./cpu.ts";
-import { drained, PhaseFailure, type PhaseRun, type PhaseSettings, type Sample } from "./phases.ts";
+import {
+  drained,
+  PhaseFailure,
+  type PhaseRun,
+  type PhaseSettings,
+  type Sample,
+  within,
+} from "./phases.ts";
 
 /** A phase as bench/bench.ts lists them. */
 export interface StreamPhase {
@@ -263,16 +270,4 @@ const bodies = new Map<number, Buffer>();
 function messageBody(s: PhaseSettings): Buffer {
   if (!bodies.has(s.messageBytes)) bodies.set(s.messageBytes, Buffer.alloc(s.messageBytes, "x"));
   return bodies.get(s.messageBytes)!;
-}
-
-async function within<T>(promise: Promise<T>, what: string, ms = HARD_TIMEOUT_MS): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new PhaseFailure(`Gave up ${what} after ${ms / 1000} s`)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
