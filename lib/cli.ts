@@ -46,6 +46,12 @@ export interface ProgramSpec<O extends Record<string, Option>> {
   options?: O;
   /** A long-running consumer: adds `--no-reconnect`. */
   consumer?: boolean;
+  /**
+   * The brokers when no `--url` is given, instead of `AMQP_URL` and
+   * `amqp://localhost` (the cluster's tools: its three nodes), with the words
+   * `--help` shows for them.
+   */
+  brokers?: { urls: string; description: string };
 }
 
 /** The values of a program's flags, typed from its {@link ProgramSpec}'s options. */
@@ -113,7 +119,9 @@ export function parseCli<O extends Record<string, Option> = Record<string, never
     {
       url: {
         description:
-          "broker URL; repeat it, or separate URLs with commas, for several brokers tried in order (default: $AMQP_URL, .env, amqp://localhost)",
+          `broker URL; repeat it, or separate URLs with commas, for several brokers tried in order (default: ${
+            spec.brokers?.description ?? "$AMQP_URL, .env, amqp://localhost"
+          })`,
       },
       ...(spec.consumer
         ? { "no-reconnect": { type: "boolean", description: "exit when the connection drops" } }
@@ -182,7 +190,8 @@ export function parseCli<O extends Record<string, Option> = Record<string, never
     );
   }
 
-  const given = (values.url as string[] | undefined) ?? [env("AMQP_URL") ?? DEFAULT_URL];
+  const given = (values.url as string[] | undefined) ??
+    [spec.brokers?.urls ?? env("AMQP_URL") ?? DEFAULT_URL];
   const files: Partial<Record<TlsOption, string>> = {};
   for (const option of Object.keys(TLS_PARAMETERS) as TlsOption[]) {
     files[option] = values[option] as string | undefined;

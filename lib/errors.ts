@@ -9,9 +9,8 @@
  *
  * @module
  */
-import amqp from "amqplib";
+import { brokerVersion as version } from "./broker_version.ts";
 import { ProgramError } from "./program_error.ts";
-import { tlsSocketOptions } from "./tls.ts";
 import { maskUrl, urlParts } from "./url.ts";
 
 export { ProgramError };
@@ -249,23 +248,11 @@ export function reportAndExit(error: unknown): Promise<never> {
     let { brokerVersion } = context;
     // The sentence names the version for a refusal that depends on it: ask the broker.
     if (!brokerVersion && TRANSIENT_REFUSED.test((error as Error)?.message ?? "")) {
-      brokerVersion = await askVersion(context.url);
+      brokerVersion = await version(context.url).catch(() => undefined);
     }
     console.error(describeError(error, context.url, { ...context, brokerVersion }));
     Deno.exit(error instanceof ProgramError ? error.exitCode : 1);
   })();
-}
-
-/** The broker's version, as it announces it when a connection opens; undefined if it does not answer. */
-async function askVersion(url: string): Promise<string | undefined> {
-  try {
-    const connection = await amqp.connect(url, { timeout: 2000, ...tlsSocketOptions(url) });
-    const { version } = connection.connection.serverProperties;
-    await connection.close();
-    return String(version);
-  } catch {
-    return undefined;
-  }
 }
 
 /**

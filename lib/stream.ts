@@ -16,10 +16,10 @@
  *
  * @module
  */
-import amqp from "amqplib";
 import type { Client, ClientParams } from "rabbitmq-stream-js-client";
 import type { OptionSpec } from "./cli.ts";
-import { socketOptions, tryInOrder } from "./connect.ts";
+import { brokerVersion } from "./broker_version.ts";
+import { tryInOrder } from "./connect.ts";
 import { ProgramError, reportAndExit } from "./errors.ts";
 import { managementRequest } from "./management.ts";
 import { tlsSocketOptions } from "./tls.ts";
@@ -280,21 +280,6 @@ export function streamErrorSentence(
   }
 }
 
-/**
- * The broker's version, as it announces it when an AMQP connection opens.
- * An error (no broker, a refused login, a missing vhost) is thrown as
- * amqplib gives it, for the program's handler to word.
- */
-async function versionOverAmqp(url: string): Promise<string> {
-  const connection = await amqp.connect(
-    url,
-    socketOptions(url, { name: `${programName()} (version check)` }),
-  );
-  const version = String(connection.connection.serverProperties.version);
-  await connection.close();
-  return version;
-}
-
 /** The ports of the broker's stream listeners (management API); undefined if it does not answer. */
 async function streamListeners(url: string): Promise<number[] | undefined> {
   try {
@@ -334,7 +319,10 @@ export async function connectStream(
   open: (options: ClientParams) => Promise<Client>,
 ): Promise<Client> {
   // The first broker of the list that answers over AMQP is the one whose stream port we use.
-  const { value: version, index } = await tryInOrder(urls, versionOverAmqp);
+  const { value: version, index } = await tryInOrder(
+    urls,
+    (url) => brokerVersion(url, `${programName()} (version check)`),
+  );
   const url = urls[index];
   if (!supportsStreams(version)) throw new ProgramError(tooOldSentence(url, version));
 

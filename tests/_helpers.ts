@@ -4,6 +4,7 @@
  */
 import assert from "node:assert/strict";
 import amqp, { type Channel, type GetMessage } from "amqplib";
+import { brokerVersion } from "../lib/broker_version.ts";
 import { managementRequest } from "../lib/management.ts";
 import { urlParts } from "../lib/url.ts";
 import { brokerKind } from "../tools/lib/broker.ts";
@@ -58,11 +59,8 @@ export function testName(name: string, skip?: string): string {
 }
 
 /** The version of the broker at `url` (default URL), as it announces it, e.g. "3.10.8". */
-export async function brokerVersionAt(url = URL): Promise<string> {
-  const connection = await amqp.connect(url);
-  const version = String(connection.connection.serverProperties.version);
-  await connection.close();
-  return version;
+export function brokerVersionAt(url = URL): Promise<string> {
+  return brokerVersion(url);
 }
 
 /** The line every consumer prints once it is consuming. */

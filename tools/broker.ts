@@ -10,14 +10,15 @@
 import { cli } from "../lib/cli.ts";
 import { managementUrl } from "../lib/management.ts";
 import { maskUrl } from "../lib/url.ts";
-import { brokerVersion, ensureBroker } from "./lib/broker.ts";
+import { brokerVersion } from "../lib/broker_version.ts";
+import { ensureBroker } from "./lib/broker.ts";
 
 const { url } = cli("broker", {
   summary: "Find a RabbitMQ broker at the configured URL, or start one",
 });
 
 console.log(await ensureBroker(url));
-console.log(`Version:       ${await brokerVersion(url)}`);
+console.log(`Version:       RabbitMQ ${await brokerVersion(url)}`);
 console.log(`AMQP URL:      ${maskUrl(url)}`);
 console.log(
   `Management UI: ${managementUrl(url)} (user guest, password guest, unless yours differ)`,

@@ -71,22 +71,6 @@ export async function brokerAnswers(url: string, timeoutMs = 3000): Promise<bool
 }
 
 /**
- * The broker's product and version, as it announces them when a connection
- * opens, e.g. "RabbitMQ 4.3.6".
- *
- * @example
- * ```ts
- * console.log(await brokerVersion("amqp://localhost")); // "RabbitMQ 3.10.8"
- * ```
- */
-export async function brokerVersion(url: string): Promise<string> {
-  const connection = await amqp.connect(url, { timeout: 3000 });
-  const { product, version } = connection.connection.serverProperties;
-  await connection.close();
-  return `${product} ${version}`;
-}
-
-/**
  * Makes sure a broker answers at `url`: says so if one does, else starts
  * one (Docker Compose, else a local `rabbitmq-server`, installing Debian's
  * package as root when nothing else is there) and waits until it accepts

@@ -13,11 +13,12 @@
  *
  * @module
  */
-import amqp from "amqplib";
 import { Buffer } from "node:buffer";
-import { type Cli, type Option, parseCli, type ProgramSpec } from "../../lib/cli.ts";
-import { ProgramError, reportUncaught } from "../../lib/errors.ts";
+import { type Cli, cli, type Option, type ProgramSpec } from "../../lib/cli.ts";
+import { brokerVersion } from "../../lib/broker_version.ts";
+import { ProgramError } from "../../lib/errors.ts";
 import { urlParts } from "../../lib/url.ts";
+import { brokerAnswers } from "./broker.ts";
 import { PollTimeout, pollUntil } from "./poll.ts";
 
 /** One local node. */
@@ -133,13 +134,7 @@ export async function nodeProcesses(): Promise<Map<string, number>> {
 
 /** True when the node completes an AMQP handshake. */
 export async function nodeAnswers(node: LocalNode): Promise<boolean> {
-  try {
-    const connection = await amqp.connect(node.url, { timeout: 3000 });
-    await connection.close();
-    return true;
-  } catch {
-    return false;
-  }
+  return await brokerAnswers(node.url);
 }
 
 function nodeDir(node: LocalNode): string {
@@ -641,9 +636,7 @@ export async function localNodesSkipReason(brokerUrl: string): Promise<string | 
   }
   let version: string | undefined;
   try {
-    const connection = await amqp.connect(brokerUrl, { timeout: 3000 });
-    version = String(connection.connection.serverProperties.version);
-    await connection.close();
+    version = await brokerVersion(brokerUrl);
   } catch {
     return undefined; // the other tests say what is wrong with the broker
   }
@@ -698,27 +691,13 @@ export function clusterCli<O extends Record<string, Option>>(
   spec: ProgramSpec<O>,
   check: (positionals: string[]) => void = () => {},
 ): Cli<O> {
-  reportUncaught({ url: CLUSTER_URLS[0] });
-  let parsed: Cli<O>;
-  try {
-    parsed = parseCli(
-      name,
-      spec,
-      Deno.args,
-      (variable) => variable === "AMQP_URL" ? CLUSTER_URLS.join(",") : Deno.env.get(variable),
-    );
-    if (parsed.help === undefined) check(parsed.positionals);
-  } catch (error) {
-    console.error((error as Error).message);
-    Deno.exit(error instanceof ProgramError ? error.exitCode : 2);
-  }
-  if (parsed.help !== undefined) {
-    console.log(parsed.help.replace(
-      "(default: $AMQP_URL, .env, amqp://localhost)",
-      "(default: the cluster's three nodes, amqp://localhost:5681 to :5683)",
-    ));
-    Deno.exit(0);
-  }
-  reportUncaught({ url: parsed.url });
+  const parsed = cli(name, {
+    ...spec,
+    brokers: {
+      urls: CLUSTER_URLS.join(","),
+      description: "the cluster's three nodes, amqp://localhost:5681 to :5683",
+    },
+  });
+  check(parsed.positionals); // a usage error goes to the handler cli() installed
   return parsed;
 }
