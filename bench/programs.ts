@@ -453,6 +453,21 @@ class LineClock {
 }
 
 /**
+ * The clock of one program draining `count` queued messages: from its first
+ * `[x] Received` line to its count-th last line (the worker's `[x] Done`).
+ */
+function drainClock(job: "worker" | "receive", count: number, brokerPid?: string): LineClock {
+  return new LineClock({
+    first: /^ \[x\] Received/,
+    last: job === "worker" ? /^ \[x\] Done/ : /^ \[x\] Received/,
+    perChild: count,
+    children: 1,
+    messages: count,
+    brokerPid,
+  });
+}
+
+/**
  * worker (N persistent tasks with no work in them) or receive (N messages):
  * the queue is filled first, then the variant drains it.
  */
@@ -461,14 +476,7 @@ async function drain(s: ProgramSettings, job: "worker" | "receive", variant: Var
   const count = job === "worker" ? s.workerTasks : s.receiveMessages;
   await fillQueue(s.url, queue, count, job === "worker");
   try {
-    const clock = new LineClock({
-      first: /^ \[x\] Received/,
-      last: job === "worker" ? /^ \[x\] Done/ : /^ \[x\] Received/,
-      perChild: count,
-      children: 1,
-      messages: count,
-      brokerPid: s.brokerPid,
-    });
+    const clock = drainClock(job, count, s.brokerPid);
     const running = await startVariant(s, variant, job, { queue }, {
       onLine: clock.onLine(0),
       longRunning: true,
@@ -983,13 +991,7 @@ async function peakRss(s: ProgramSettings, job: "worker" | "receive"): Promise<R
   const count = s.rssMessages;
   await fillQueue(s.url, queue, count, job === "worker");
   try {
-    const clock = new LineClock({
-      first: /^ \[x\] Received/,
-      last: job === "worker" ? /^ \[x\] Done/ : /^ \[x\] Received/,
-      perChild: count,
-      children: 1,
-      messages: count,
-    });
+    const clock = drainClock(job, count);
     const running = await startVariant(s, "program", job, { queue }, { onLine: clock.onLine(0) });
     try {
       const sample = await clock.result(`${job} (peak memory)`, [running.exited]);
