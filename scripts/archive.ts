@@ -14,11 +14,11 @@
  *        TLS files, if any)
  */
 import amqp from "amqplib";
-import { ArchiveDb } from "../lib/archive_db.ts";
+import { ArchiveDb } from "../lib/archive/archive_db.ts";
 import { cli } from "../lib/cli.ts";
 import { socketOptions } from "../lib/connect.ts";
 import { keepConsuming, queueDeleted } from "../lib/consumer.ts";
-import { parseDuration } from "../lib/duration.ts";
+import { parseDuration } from "../lib/archive/duration.ts";
 import { ProgramError } from "../lib/errors.ts";
 import { checkRoutingKey } from "../lib/routing.ts";
 

@@ -12,10 +12,10 @@
  */
 import amqp, { type Options } from "amqplib";
 import { Buffer } from "node:buffer";
-import { ArchiveDb } from "../lib/archive_db.ts";
+import { ArchiveDb } from "../lib/archive/archive_db.ts";
 import { cli, wholeNumber } from "../lib/cli.ts";
 import { connectFirst, socketOptions } from "../lib/connect.ts";
-import { parseTime } from "../lib/duration.ts";
+import { parseTime } from "../lib/archive/duration.ts";
 import { ProgramError } from "../lib/errors.ts";
 
 const { urls, values } = cli("archive:replay", {

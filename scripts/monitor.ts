@@ -15,7 +15,7 @@
 import { cli, wholeNumber } from "../lib/cli.ts";
 import { ProgramError } from "../lib/errors.ts";
 import { managementRequest, managementUrl } from "../lib/management.ts";
-import { type Overview, overviewScreen } from "../lib/overview_screen.ts";
+import { type Overview, overviewScreen } from "../lib/monitor/overview_screen.ts";
 import { tlsSocketOptions } from "../lib/tls.ts";
 import { urlParts } from "../lib/url.ts";
 
