@@ -13,7 +13,7 @@
  *        --allow-read (TLS files, if any)
  */
 import { cli, wholeNumber } from "../lib/cli.ts";
-import { ProgramError } from "../lib/errors.ts";
+import { ProgramError } from "../lib/program_error.ts";
 import { managementRequest, managementUrl } from "../lib/management.ts";
 import { type Overview, overviewScreen } from "../lib/monitor/overview_screen.ts";
 import { tlsSocketOptions } from "../lib/tls.ts";

@@ -11,9 +11,9 @@ import amqp from "amqplib";
 import { Buffer } from "node:buffer";
 import { cli, wholeNumber } from "../lib/cli.ts";
 import { connectFirst, socketOptions } from "../lib/connect.ts";
-import { ProgramError } from "../lib/errors.ts";
+import { ProgramError } from "../lib/program_error.ts";
 
-const { urls, values, positionals } = cli("rpc_client", {
+const { brokers, values, positionals } = cli("rpc_client", {
   summary: 'Ask the server on "rpc_queue" for the n-th Fibonacci number (tutorial 6)',
   args: "[n]",
   maxArgs: 1,
@@ -29,7 +29,7 @@ if (!/^\d+$/.test(arg)) {
 const n = arg.replace(/^0+(?=\d)/, ""); // "007" asks for fib(7)
 const timeoutSeconds = wholeNumber("timeout", values.timeout, 1);
 
-const connection = await connectFirst(urls, (url) => amqp.connect(url, socketOptions(url)));
+const connection = await connectFirst(brokers, (url) => amqp.connect(url, socketOptions(url)));
 const channel = await connection.createChannel();
 
 // The reply queue: named by the broker, ours alone, deleted when we disconnect.

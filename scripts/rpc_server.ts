@@ -14,7 +14,7 @@ import { cli } from "../lib/cli.ts";
 import { socketOptions } from "../lib/connect.ts";
 import { keepConsuming, queueDeleted } from "../lib/consumer.ts";
 
-const { urls, reconnect, values } = cli("rpc_server", {
+const { brokers, values } = cli("rpc_server", {
   summary: 'Answer Fibonacci requests from the queue "rpc_queue" (tutorial 6)',
   options: { queue: "rpc_queue" },
   consumer: true,
@@ -40,7 +40,7 @@ function answer(body: string): { text: string; type?: "error" } {
 }
 
 // Runs again, with the next broker of the list, whenever the connection drops.
-await keepConsuming({ urls, reconnect }, async (url) => {
+await keepConsuming(brokers, async (url) => {
   const connection = await amqp.connect(url, socketOptions(url));
   const channel = await connection.createChannel();
 

@@ -10,7 +10,7 @@ import {
   type IncomingMessage,
 } from "../../lib/archive/archive_db.ts";
 import { parseDuration, parseTime } from "../../lib/archive/duration.ts";
-import { ProgramError } from "../../lib/errors.ts";
+import { ProgramError } from "../../lib/program_error.ts";
 
 const UTF8_AUTHOR = "MicroJoe UTF-8 Æ¢V→−≠É–È„⋅®…";
 const DAY = 86_400_000;
