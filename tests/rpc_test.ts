@@ -311,13 +311,14 @@ function pika(name: "rpc_client" | "rpc_server", queue: string, args: string[] =
   );
 }
 
-Deno.test({
-  name: testName(
-    "rpc_server.ts answers the official Python client (pika, an exclusive reply queue)",
-    noPika,
-  ),
-  ignore: noPika !== undefined,
-  async fn() {
+/** A test with a pika program: skipped, saying why, where python3-pika is missing. */
+function pikaTest(name: string, fn: () => Promise<void>) {
+  Deno.test({ name: testName(name, noPika), ignore: noPika !== undefined, fn });
+}
+
+pikaTest(
+  "rpc_server.ts answers the official Python client (pika, an exclusive reply queue)",
+  async () => {
     const queue = uniqueName("rpc_queue");
     const server = await startServer(queue);
     try {
@@ -329,15 +330,11 @@ Deno.test({
     }
     assert.deepEqual(server.stdout, [AWAITING, " [.] fib(10)"]);
   },
-});
+);
 
-Deno.test({
-  name: testName(
-    "rpc_client.ts, by Direct Reply-To, is answered by the official Python server (pika)",
-    noPika,
-  ),
-  ignore: noPika !== undefined,
-  async fn() {
+pikaTest(
+  "rpc_client.ts, by Direct Reply-To, is answered by the official Python server (pika)",
+  async () => {
     const queue = uniqueName("rpc_queue");
     const server = pika("rpc_server", queue);
     try {
@@ -351,7 +348,7 @@ Deno.test({
       await deleteQueues(queue);
     }
   },
-});
+);
 
 for (const task of ["rpc_server", "rpc_client"]) {
   Deno.test(`${task}.ts --help names the --queue flag and the default queue "rpc_queue"`, async () => {

@@ -92,22 +92,6 @@ Deno.test("pollUntil: returns the first truthy answer; times out with what it wa
   await assert.rejects(failing, RangeError);
 });
 
-Deno.test("connectFirst: the broker reached, or the one that refused, becomes brokers.current", async () => {
-  const brokers: Brokers = { urls: ["amqp://a", "amqp://b", "amqp://c"], current: "amqp://a" };
-  const open = (url: string) =>
-    url === "amqp://c" ? Promise.resolve(`connection to ${url}`) : Promise.reject(refused(url));
-  assert.equal(await connectFirst(brokers, open), "connection to amqp://c");
-  assert.equal(brokers.current, "amqp://c", "the handler names the broker reached");
-
-  const refusing: Brokers = { urls: ["amqp://a", "amqp://b"], current: "amqp://a" };
-  const error = await connectFirst(
-    refusing,
-    (url) => url === "amqp://b" ? Promise.reject(loginRefused) : Promise.reject(refused(url)),
-  ).catch((e) => e);
-  assert.equal(error, loginRefused);
-  assert.equal(refusing.current, "amqp://b", "the handler names the broker that refused the login");
-});
-
 Deno.test("pollUntil: checks again as soon as `changed` resolves, not only on the interval", async () => {
   let ready = false;
   let wake = () => {};

@@ -167,22 +167,19 @@ Deno.test("describeError for a stream call: missing stream, not available, acces
 });
 
 Deno.test("describeError for a stream call: an advertised host this machine cannot reach", () => {
+  const call = {
+    url: "amqp://localhost",
+    stream: "s",
+    advertised: { host: "rabbitmq", port: 5552 },
+  };
   const error = Object.assign(new Error("getaddrinfo ENOTFOUND rabbitmq"), { code: "ENOTFOUND" });
   assert.equal(
-    streamErrorSentence(error, {
-      url: "amqp://localhost",
-      stream: "s",
-      advertised: { host: "rabbitmq", port: 5552 },
-    }),
+    streamErrorSentence(error, call),
     'The broker at "amqp://localhost" tells stream clients to connect to "rabbitmq:5552", which this machine cannot reach (host not found); set stream.advertised_host (and stream.advertised_port) in its configuration to a name and port clients can reach, as compose.yaml does with localhost',
   );
   const reset = Object.assign(new Error("read ECONNRESET"), { code: "ECONNRESET" });
   assert.doesNotMatch(
-    streamErrorSentence(reset, {
-      url: "amqp://localhost",
-      stream: "s",
-      advertised: { host: "rabbitmq", port: 5552 },
-    }),
+    streamErrorSentence(reset, call),
     /cannot reach/,
     "a connection that broke is not one that never opened",
   );
