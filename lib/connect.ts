@@ -34,7 +34,7 @@ export interface Brokers {
 
 /** Options for {@link socketOptions}. */
 export interface ConnectOptions {
-  /** The connection name the management UI shows (default: the program's file name). */
+  /** The connection name the management UI shows (default: the program's name, e.g. "send"). */
   name?: string;
   /**
    * Send small writes at once (default true). `false` turns Nagle's algorithm
