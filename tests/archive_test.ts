@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import { DatabaseSync } from "node:sqlite";
 import amqp, { type Options } from "amqplib";
-import { ArchiveDb, type ArchivedMessage } from "../lib/archive_db.ts";
+import { ArchiveDb, type ArchivedMessage } from "../lib/archive/archive_db.ts";
 import {
   assertOneLineError,
   closeConnectionsConsuming,

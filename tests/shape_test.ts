@@ -64,7 +64,8 @@ const SHAPES: Record<string, string[]> = {
     ".sendToQueue(",
     ".ack(msg)",
   ],
-  rpc_client: [...CONNECT, ".createChannel()", ".assertQueue(", ".consume(", ".sendToQueue("],
+  // Direct Reply-To, as the official rpc_client.js: no reply queue to declare.
+  rpc_client: [...CONNECT, ".createChannel()", ".consume(REPLY_TO", ".sendToQueue("],
   // Like the official Java program: the three strategies are functions, above the main part.
   publisher_confirms: [".publish(", ...CONNECT, ".createConfirmChannel()", ".assertQueue("],
   emit_post: [...CONNECT, ".createChannel()", ".assertExchange(", ".publish("],

@@ -7,9 +7,10 @@
  * Needs: --allow-net, --allow-env, --allow-read, --allow-run, --allow-sys=uid
  */
 import { cli } from "../lib/cli.ts";
-import { ProgramError } from "../lib/errors.ts";
+import { ProgramError } from "../lib/program_error.ts";
 import { closeOnSignal } from "../lib/shutdown.ts";
-import { streamPort, streamsUnavailable } from "../lib/stream.ts";
+import { streamPort } from "../lib/stream.ts";
+import { streamsUnavailable } from "./lib/streams_available.ts";
 import { ensureBroker } from "./lib/broker.ts";
 import { PollTimeout, pollUntil } from "./lib/poll.ts";
 import { Program, runTask } from "./lib/program.ts";
