@@ -6,6 +6,7 @@
  * short. No broker needed: this reads the files.
  */
 import assert from "node:assert/strict";
+import { test } from "./_helpers.ts";
 
 const CONNECT = ["amqp.connect(url, socketOptions(url))"];
 
@@ -92,7 +93,7 @@ const OFFICIAL_LINES: Record<string, number> = {
 };
 
 for (const [program, calls] of Object.entries(SHAPES)) {
-  Deno.test(`scripts/${program}.ts makes the tutorial's amqplib calls itself, in the official order`, async () => {
+  test(`scripts/${program}.ts makes the tutorial's amqplib calls itself, in the official order`, async () => {
     const source = await Deno.readTextFile(new URL(`../scripts/${program}.ts`, import.meta.url));
     let from = 0;
     for (const call of calls) {
@@ -110,7 +111,7 @@ for (const [program, calls] of Object.entries(SHAPES)) {
   });
 }
 
-Deno.test("the pretend work is inline in the worker: one second per dot", async () => {
+test("the pretend work is inline in the worker: one second per dot", async () => {
   const source = await Deno.readTextFile(new URL("../scripts/worker.ts", import.meta.url));
   assert.match(source, /task\.split\("\."\)\.length - 1/);
   assert.match(source, /setTimeout\(resolve, seconds \* 1000\)/);
