@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import amqp from "amqplib";
-import { rabbitmqctl } from "../tools/lib/broker.ts";
+import { brokerCtl } from "../tools/lib/broker.ts";
 import { maskUrl, urlParts } from "../lib/url.ts";
 import {
   assertOneLineError,
@@ -163,7 +163,7 @@ for (const { task, ready, queue: named, args = [] } of CONSUMERS) {
       await waitForConsumer(queue);
       // Only rabbitmqctl may delete another connection's exclusive queue.
       if (named) await withChannel((channel) => channel.deleteQueue(queue));
-      else await rabbitmqctl(URL, ["delete_queue", "--vhost", urlParts(URL).vhost, queue]);
+      else await brokerCtl(URL, ["delete_queue", "--vhost", urlParts(URL).vhost, queue]);
       await program.waitFor("was deleted", { stream: "stderr" });
       assert.equal(await program.exited, 1);
     } finally {

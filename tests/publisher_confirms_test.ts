@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { brokerKind, rabbitmqctl } from "../tools/lib/broker.ts";
+import { brokerCtl, brokerKind } from "../tools/lib/broker.ts";
 import {
   deleteExchanges,
   ENV,
@@ -114,7 +114,7 @@ Deno.test("publisher_confirms.ts without --mandatory finds confirmed messages mi
 
 /** rabbitmqctl -q on the test broker (the local node, `$RABBITMQCTL`'s, or the compose service's). */
 async function ctl(...args: string[]): Promise<string> {
-  return (await rabbitmqctl(URL, ["-q", ...args])).trim();
+  return (await brokerCtl(URL, ["-q", ...args])).trim();
 }
 
 /**
