@@ -1,11 +1,15 @@
 /**
  * What the tests of local nodes (the cluster, kill -9 of a broker) need
- * beyond tools/lib/local_nodes.ts: whether they can run here.
+ * beyond tools/lib/local_nodes.ts: a node of their own to kill, and whether
+ * they can run here.
  *
  * @module
  */
 import { brokerVersion } from "../lib/broker_version.ts";
-import { localInstall } from "../tools/lib/local_nodes.ts";
+import { localInstall, localNode } from "../tools/lib/local_nodes.ts";
+
+/** A standalone node, without the management plugin, for tests that kill their broker. */
+export const SOLO_NODE = localNode("rabbit-solo", 5690, false);
 
 /**
  * Why tests cannot run local nodes for the test run against the broker at

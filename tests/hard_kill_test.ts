@@ -13,15 +13,9 @@
  */
 import assert from "node:assert/strict";
 import { ConfirmedPublisher } from "../tools/lib/confirmed_publisher.ts";
-import {
-  killNode,
-  queueOnDisk,
-  SOLO_NODE,
-  startNode,
-  stopNodes,
-} from "../tools/lib/local_nodes.ts";
+import { killNode, queueOnDisk, startNode, stopNodes } from "../tools/lib/local_nodes.ts";
 import { pollUntil } from "../tools/lib/poll.ts";
-import { localNodesSkipReason } from "./_cluster.ts";
+import { localNodesSkipReason, SOLO_NODE } from "./_cluster.ts";
 import {
   eventually,
   queueState,

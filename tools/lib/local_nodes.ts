@@ -2,14 +2,16 @@
  * Local RabbitMQ nodes beside the machine's broker, run from its
  * `rabbitmq-server` install: a cluster of three (`rabbit-1@localhost` to
  * `rabbit-3@localhost`, AMQP on 5681-5683, management on 15681-15683) for
- * learners, the failover bench and the tests, and a standalone node
- * (`rabbit-solo@localhost` on 5690) that tests may `kill -9` without
- * touching anyone's broker. Their data, logs and Erlang cookie live under
- * {@link CLUSTER_DIR}; nothing of the machine's broker (its node, ports,
- * data or cookie) is used or changed.
+ * learners, the failover bench and the tests, and other nodes of
+ * {@link localNode} (the tests' standalone node, which they may `kill -9`
+ * without touching anyone's broker). Their data, logs and Erlang cookie live
+ * under {@link CLUSTER_DIR}; nothing of the machine's broker (its node,
+ * ports, data or cookie) is used or changed.
  *
  * Each node's Erlang process carries the argument `-tutorials_node NAME`,
- * so that `stop` and `kill` find it, and only it, by its process id.
+ * so that `stop` and `kill` find it, and only it, by its process id. What
+ * the running cluster says about itself (nodes, quorum queue leaders) is
+ * read in tools/lib/cluster_state.ts.
  *
  * @module
  */
@@ -39,7 +41,16 @@ export interface LocalNode {
 /** Where the nodes keep their data, logs and Erlang cookie. */
 export const CLUSTER_DIR = "/var/tmp/tutorials-cluster";
 
-function localNode(name: string, amqpPort: number, management: boolean): LocalNode {
+/**
+ * A local node of these ports: AMQP on `amqpPort`, the management API (if
+ * `management`) on that port + 10,000, Erlang distribution on + 20,000.
+ *
+ * @example
+ * ```ts
+ * const solo = localNode("rabbit-solo", 5690, false); // amqp://localhost:5690
+ * ```
+ */
+export function localNode(name: string, amqpPort: number, management: boolean): LocalNode {
   return {
     name,
     node: `${name}@localhost`,
@@ -58,10 +69,6 @@ export const CLUSTER_NODES: LocalNode[] = [1, 2, 3].map((i) =>
 /** The cluster's AMQP URLs, in the order programs try them. */
 export const CLUSTER_URLS: string[] = CLUSTER_NODES.map((node) => node.url);
 
-/** A standalone node, without the management plugin, for tests that kill their broker. */
-export const SOLO_NODE: LocalNode = localNode("rabbit-solo", 5690, false);
-
-const ALL_NODES = [...CLUSTER_NODES, SOLO_NODE];
 const MARKER = "-tutorials_node";
 const START_TIMEOUT_MS = 120_000;
 const STOP_TIMEOUT_MS = 60_000;
@@ -124,9 +131,7 @@ export async function nodeProcesses(): Promise<Map<string, number>> {
   const found = new Map<string, number>();
   for (const line of ps.split("\n")) {
     const match = line.match(new RegExp(`^\\s*(\\d+)\\s.*\\s${MARKER}\\s+(\\S+)`));
-    if (match && ALL_NODES.some((node) => node.name === match[2])) {
-      found.set(match[2], Number(match[1]));
-    }
+    if (match) found.set(match[2], Number(match[1]));
   }
   return found;
 }
@@ -235,7 +240,7 @@ export interface StartOptions {
  *
  * @example
  * ```ts
- * await startNode(SOLO_NODE); // "started", or "running" if it already was
+ * await startNode(localNode("rabbit-solo", 5690, false)); // "started", or "running" if it was
  * ```
  */
 export async function startNode(
@@ -479,9 +484,9 @@ export async function openPorts(node: LocalNode): Promise<number[]> {
   return open;
 }
 
-/** The local node of a node name such as `rabbit-2@localhost`, or of a short name `rabbit-2`. */
+/** The cluster's node of a node name such as `rabbit-2@localhost`, or of a short name `rabbit-2`. */
 export function localNodeNamed(name: string): LocalNode | undefined {
-  return ALL_NODES.find((node) => node.node === name || node.name === name);
+  return CLUSTER_NODES.find((node) => node.node === name || node.name === name);
 }
 
 /**
