@@ -24,8 +24,9 @@ const setup = await dockerSetup();
 const skip = "skip" in setup ? setup.skip : undefined;
 
 /** Runs commands with PATH set to `path` (and other variables): which programs are installed. */
-function runWith(env: Record<string, string>): Runner {
-  return (command, args, more) => runCommand(command, args, { ...more, ...env });
+function runWith(env: Record<string, string>, timeoutMs?: number): Runner {
+  return (command, args, more, timeout) =>
+    runCommand(command, args, { ...more, ...env }, timeoutMs ?? timeout);
 }
 
 /** A folder whose only program is a symbolic link to this machine's docker command. */
@@ -68,6 +69,30 @@ Deno.test({
           /^A Docker command is installed but no Docker engine answers \(.*nothing\.sock.*\); start Docker \(Docker Desktop, or "sudo dockerd"\)$/,
         );
         assert.ok(performance.now() - started < 10_000, "at once, not after a timeout");
+      });
+      await t.step("an engine that never answers: the question gives up, and says so", async () => {
+        // A server that takes the connection and says nothing, as a hung engine would.
+        const silent = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+        const held: Deno.Conn[] = [];
+        const accepting = (async () => {
+          for await (const conn of silent) held.push(conn);
+        })();
+        try {
+          const { port } = silent.addr as Deno.NetAddr;
+          const started = performance.now();
+          const found = await findCompose(
+            runWith({ PATH: dir, DOCKER_HOST: `tcp://127.0.0.1:${port}` }, 2000),
+          );
+          assert.deepEqual(found, {
+            missing:
+              'A Docker command is installed but no Docker engine answers (no answer within 2 s); start Docker (Docker Desktop, or "sudo dockerd")',
+          });
+          assert.ok(performance.now() - started < 5000, "given up after 2 s");
+        } finally {
+          silent.close();
+          for (const conn of held) conn.close();
+          await accepting.catch(() => {});
+        }
       });
       const plugin = await runCommand("docker", ["compose", "version"]);
       await t.step({

@@ -28,12 +28,16 @@ export interface Outcome {
   stderr: string;
 }
 
-/** Runs a command; `undefined` when it is not installed. */
+/** Runs a command (stopped after `timeoutMs`, if given); `undefined` when it is not installed. */
 export type Runner = (
   command: string,
   args: string[],
   env?: Record<string, string>,
+  timeoutMs?: number,
 ) => Promise<Outcome | undefined>;
+
+/** How long a question to Docker (`docker info`, `compose version`) may take. */
+export const PROBE_TIMEOUT_MS = 15_000;
 
 /** The Compose found: the command and the arguments that come before a subcommand. */
 export interface Compose {
@@ -53,19 +57,24 @@ export interface Compose {
 export type ComposeFinding = { compose: Compose } | { missing: string };
 
 /** Runs a command without a shell; `undefined` when it is not installed. */
-export const runCommand: Runner = async (command, args, env) => {
+export const runCommand: Runner = async (command, args, env, timeoutMs) => {
+  const signal = timeoutMs ? AbortSignal.timeout(timeoutMs) : undefined;
   try {
     const result = await new Deno.Command(command, {
       args,
       env,
       cwd: PROJECT_DIR,
       stdin: "null",
+      signal,
     }).output();
     const text = new TextDecoder();
     return {
       code: result.code,
       stdout: text.decode(result.stdout),
-      stderr: text.decode(result.stderr),
+      // Stopped by the signal: that is what went wrong, whatever it printed.
+      stderr: signal?.aborted
+        ? `no answer within ${timeoutMs! / 1000} s`
+        : text.decode(result.stderr),
     };
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) return undefined;
@@ -115,7 +124,12 @@ export function hasWait(version: string): boolean {
  * ```
  */
 export async function findCompose(run: Runner = runCommand): Promise<ComposeFinding> {
-  const info = await run("docker", ["info", "--format", "{{.ServerVersion}}"]);
+  const info = await run(
+    "docker",
+    ["info", "--format", "{{.ServerVersion}}"],
+    {},
+    PROBE_TIMEOUT_MS,
+  );
   if (info === undefined) {
     return { missing: "Docker is not installed (no docker command)" };
   }
@@ -127,7 +141,7 @@ export async function findCompose(run: Runner = runCommand): Promise<ComposeFind
       }); start Docker (Docker Desktop, or "sudo dockerd")`,
     };
   }
-  const plugin = await run("docker", ["compose", "version", "--short"]);
+  const plugin = await run("docker", ["compose", "version", "--short"], {}, PROBE_TIMEOUT_MS);
   const pluginVersion = plugin?.code === 0 ? composeVersion(plugin.stdout) : undefined;
   if (pluginVersion) {
     return {
@@ -140,7 +154,7 @@ export async function findCompose(run: Runner = runCommand): Promise<ComposeFind
       },
     };
   }
-  const standalone = await run("docker-compose", ["version", "--short"]);
+  const standalone = await run("docker-compose", ["version", "--short"], {}, PROBE_TIMEOUT_MS);
   const standaloneVersion = standalone?.code === 0 ? composeVersion(standalone.stdout) : undefined;
   if (standaloneVersion) {
     return {
