@@ -12,7 +12,7 @@
  *
  * @module
  */
-import { ProgramError } from "../../lib/errors.ts";
+import { ProgramError } from "../../lib/program_error.ts";
 import { PollTimeout, pollUntil } from "./poll.ts";
 
 /** The folder of compose.yaml, compose.cluster.yaml and compose.tls.yaml. */

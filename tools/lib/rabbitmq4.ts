@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { ProgramError } from "../../lib/errors.ts";
+import { ProgramError } from "../../lib/program_error.ts";
 import { isLocalhost, urlParts } from "../../lib/url.ts";
 
 /** The script. */
