@@ -8,8 +8,10 @@ import assert from "node:assert/strict";
 import {
   describeError,
   noStoredOffset,
+  refusedMessageSentence,
   type StreamCall,
   streamPortSentence,
+  superStreamPartitionsSentence,
   tooOldSentence,
 } from "../../lib/errors.ts";
 import { ProgramError } from "../../lib/program_error.ts";
@@ -79,6 +81,32 @@ Deno.test("tooOldSentence names the version met, the one needed and the URL with
   );
 });
 
+Deno.test("tooOldSentence names the feature a program shows, and the version that brought it", () => {
+  assert.match(
+    tooOldSentence("amqp://localhost", "3.12.14", "3.13", "stream filtering"),
+    /^The broker at "amqp:\/\/localhost" is RabbitMQ 3\.12\.14, but stream filtering needs RabbitMQ 3\.13 or later; upgrade it/,
+  );
+});
+
+Deno.test("superStreamPartitionsSentence: the partitions found, the number declared, how to delete it", () => {
+  assert.equal(
+    superStreamPartitionsSentence(
+      "amqp://localhost/shop",
+      "invoices",
+      ["invoices-0", "invoices-1"],
+      3,
+    ),
+    'The super stream "invoices" already exists with 2 partition(s) (invoices-0, invoices-1), but this program declares it with 3; delete it with "rabbitmq-streams delete_super_stream -p shop invoices" and run again, or use another name with --super-stream',
+  );
+});
+
+Deno.test("refusedMessageSentence names the response code", () => {
+  assert.match(
+    refusedMessageSentence(18),
+    /^The broker refused a message \(stream protocol response code 18\)/,
+  );
+});
+
 /** A socket error as Node gives it: a message and a code. */
 function socketError(code: string, message = `connect ${code} 127.0.0.1:5552`): Error {
   return Object.assign(new Error(message), { code });
@@ -142,6 +170,21 @@ Deno.test("describeError for a stream call: a stream declared with other argumen
   assert.match(
     streamErrorSentence(error, { url: "amqp://localhost/shop", stream: "s", arguments: {} }),
     /\(without arguments\); delete it with "rabbitmqctl delete_queue -p shop s"/,
+  );
+});
+
+Deno.test("describeError for a super stream call: missing, or declared with other arguments", () => {
+  const call = { url: "amqp://localhost", stream: "invoices", superStream: true };
+  assert.match(
+    streamErrorSentence(
+      new Error("Query Partitions command returned error with code 2 - Stream does not exist"),
+      call,
+    ),
+    /^The super stream "invoices" does not exist in vhost "\/" at "amqp:\/\/localhost"; start the program that declares it first, or check the name \(--super-stream\)$/,
+  );
+  assert.match(
+    streamErrorSentence(new Error("... with code 17"), { ...call, arguments: {} }),
+    /^The super stream "invoices" already exists with other arguments .*"rabbitmq-streams delete_super_stream invoices"/,
   );
 });
 
