@@ -15,7 +15,7 @@ import {
   tooOldSentence,
 } from "../../lib/errors.ts";
 import { ProgramError } from "../../lib/program_error.ts";
-import { streamOptions, streamPort, supportsStreams } from "../../lib/stream.ts";
+import { streamOptions, streamPort, supportsStreams, versionAtLeast } from "../../lib/stream.ts";
 
 const noEnv = () => undefined;
 
@@ -72,6 +72,14 @@ Deno.test("supportsStreams: RabbitMQ 3.11 and later", () => {
   assert.equal(supportsStreams("3.13.7"), true);
   assert.equal(supportsStreams("4.3.6"), true);
   assert.equal(supportsStreams("unknown"), true, "a version it cannot read is no reason to refuse");
+});
+
+Deno.test("versionAtLeast compares major and minor: 3.13 for filtering", () => {
+  assert.equal(versionAtLeast("3.12.14", "3.13"), false);
+  assert.equal(versionAtLeast("3.13.0", "3.13"), true);
+  assert.equal(versionAtLeast("4.0.5", "3.13"), true);
+  assert.equal(versionAtLeast("3.9.29", "3.11"), false);
+  assert.equal(versionAtLeast("unknown", "3.13"), true);
 });
 
 Deno.test("tooOldSentence names the version met, the one needed and the URL without its password", () => {
@@ -279,8 +287,86 @@ const SHAPES: Record<string, string[]> = {
   ],
 };
 
-for (const [program, calls] of Object.entries(SHAPES)) {
-  Deno.test(`scripts/stream/${program}.ts makes the stream client's calls itself, in the official order`, async () => {
+/** The tutorials past the official two, and the calls that show each one's feature, in order. */
+const FEATURE_SHAPES: Record<string, string[]> = {
+  deduplication_send: [
+    "rabbit.connect(options)",
+    ".createStream(",
+    'publisherRef = "deduplication-tutorial"',
+    ".declarePublisher({ stream: streamName, publisherRef })",
+    ".getLastPublishingId()",
+    "{ publishingId: BigInt(id) }",
+    "client.confirmed(",
+    "client.close()",
+  ],
+  deduplication_receive: [
+    "rabbit.connect(options)",
+    ".createStream(",
+    ".declareConsumer(",
+    "rabbit.Offset.first()",
+    "client.close()",
+  ],
+  single_active_consumer_send: [
+    "rabbit.connect(options)",
+    ".createStream(",
+    ".declarePublisher(",
+    "publisherRef:",
+    ".getLastPublishingId()",
+    ".send(",
+    "client.confirmed(",
+    "client.close()",
+  ],
+  single_active_consumer_receive: [
+    "SINGLE_ACTIVE_CONSUMER",
+    ".createStream(",
+    'consumerRef = "sac-tutorial"',
+    ".declareConsumer(",
+    "singleActive: true",
+    "consumerUpdateListener:",
+    ".offsetAfterStored(reference, stream)",
+    ".storeOffset(message.offset!)",
+  ],
+  super_stream_send: [
+    "SUPER_STREAMS",
+    ".createSuperStream(",
+    ".queryPartitions(",
+    ".declareSuperStreamPublisher(",
+    "applicationProperties?.customer",
+    ".send(",
+    "client.confirmed(",
+    "client.close()",
+  ],
+  super_stream_receive: [
+    "SUPER_STREAMS",
+    ".createSuperStream(",
+    ".queryPartitions(",
+    "for (const partition of partitions)",
+    ".declareConsumer(",
+    "singleActive: true",
+    "consumerUpdateListener:",
+    ".storeOffset(message.offset!)",
+    "superStream);",
+  ],
+  filtering_send: [
+    "FILTERING",
+    ".createStream(",
+    ".declarePublisher(",
+    "applicationProperties?.region",
+    "client.confirmed(sent)",
+    "client.close()",
+  ],
+  filtering_receive: [
+    "FILTERING",
+    ".createStream(",
+    ".declareConsumer(",
+    "values: [region], postFilterFunc: forRegion",
+    "creditPolicy: eachChunk(",
+  ],
+};
+
+for (const [program, calls] of [...Object.entries(SHAPES), ...Object.entries(FEATURE_SHAPES)]) {
+  const order = program in SHAPES ? "in the official order" : "in this order";
+  Deno.test(`scripts/stream/${program}.ts makes the stream client's calls itself, ${order}`, async () => {
     const source = await Deno.readTextFile(
       new URL(`../../scripts/stream/${program}.ts`, import.meta.url),
     );
