@@ -310,7 +310,7 @@ featureTest(
 );
 
 featureTest(
-  "stream:super_stream_send routes by customer: each customer's invoices are in one partition, in order (read over AMQP 0-9-1); two stream:super_stream_receive share the 3 partitions, one active consumer each, and read every invoice once",
+  "stream:super_stream_send routes by customer: each customer's invoices are in one partition, in order (read over AMQP 0-9-1); two stream:super_stream_receive share the 3 partitions, one active consumer each, and read every invoice once; one killed, the other takes its partitions over after their stored offsets",
   async () => {
     const superStream = uniqueName("invoices");
     const partitions = [0, 1, 2].map((i) => `${superStream}-${i}`);
@@ -410,6 +410,45 @@ featureTest(
       "both read",
     );
     assert.equal(received(one).length + received(two).length, 30);
+
+    // The first one killed: the other takes its partitions over, each after its stored offset.
+    const lastOffsets = new Map<string, bigint>(); // the last offset read in each partition
+    for (const line of [...one.stdout, ...two.stdout]) {
+      const [, partition, offset] = line.match(/^ \[x\] (\S+): .* \(offset (\d+)\)$/) ?? [];
+      if (partition && BigInt(offset) > (lastOffsets.get(partition) ?? -1n)) {
+        lastOffsets.set(partition, BigInt(offset));
+      }
+    }
+    for (const [partition, offset] of lastOffsets) {
+      await eventually(
+        `the offset read last in ${partition} is stored`,
+        async () => (await storedOffset(partition, "invoices-tutorial")) === offset,
+      );
+    }
+    assertExit(await stopped(one, "SIGKILL"), KILLED);
+    const before = received(two).length;
+    assertExit(
+      await runTask("stream:super_stream_send", [...args, "--count", "30"], { env: STREAM_ENV }),
+      0,
+    );
+    await eventually(
+      "the other one reads the 30 new invoices",
+      () => Promise.resolve(received(two).length - before >= 30),
+    );
+    const after = received(two).slice(before);
+    assert.deepEqual(
+      after.map((line) => numberOf(line.replace(/^\S+: /, "").replace(/ \(offset \d+\)$/, "")))
+        .sort((a, b) => a - b),
+      Array.from({ length: 30 }, (_, i) => i + 1),
+      "the new invoices, each once",
+    );
+    for (const line of after) {
+      const [, partition, offset] = line.match(/^(\S+): .* \(offset (\d+)\)$/)!;
+      assert.ok(
+        BigInt(offset) > lastOffsets.get(partition)!,
+        `${line}: after what was read before`,
+      );
+    }
   },
   NO_SUPER_STREAMS,
   NO_CTL,
