@@ -57,7 +57,9 @@ const lastId = await publisher.getLastPublishingId();
 console.log(`The broker's last publishing id for "${publisherRef}": ${lastId}`);
 
 const first = from ?? Number(lastId) + 1;
-if (first > messageCount) console.log(`Nothing to send: the broker has all ${messageCount}`);
+if (from === undefined && first > messageCount) {
+  console.log(`Nothing to send: the broker has all ${messageCount}`);
+}
 for (let id = first; id <= messageCount; id++) {
   // Message N always has publishing id N: sent again, it is dropped.
   await publisher.send(Buffer.from(`message ${id}`), { publishingId: BigInt(id) });
