@@ -8,7 +8,7 @@
  * makes the next one active, which resumes right after the offset stored
  * last. Nothing read twice, nothing skipped.
  *
- * Run:   deno task stream:single_active_consumer_receive   (in two or three terminals; then `deno task stream:single_active_consumer_send`)
+ * Run:   deno task stream:single_active_consumer_receive   (in two or three terminals)
  * Needs: --allow-net, --allow-env (AMQP_URL, RABBITMQ_STREAM_PORT), --allow-read (TLS files, if any)
  */
 import rabbit from "rabbitmq-stream-js-client";

@@ -4,7 +4,7 @@
  * the last run: its publisher has a name, so the broker keeps its last
  * publishing id (tutorial 3) and the client numbers on from it.
  *
- * Run:   deno task stream:single_active_consumer_send   (with two or three `deno task stream:single_active_consumer_receive`)
+ * Run:   deno task stream:single_active_consumer_send   (after starting the receivers)
  * Needs: --allow-net, --allow-env (AMQP_URL, RABBITMQ_STREAM_PORT), --allow-read (TLS files, if any)
  */
 import rabbit from "rabbitmq-stream-js-client";
