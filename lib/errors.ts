@@ -103,8 +103,10 @@ const TRANSIENT_REFUSED = /transient_nonexcl_queues/;
 
 /** What {@link describeError} knows of a failed call of the stream client. */
 export interface StreamCall {
-  /** The stream the call was about. */
+  /** The stream the call was about (for a super stream: its name). */
   stream: string;
+  /** The call was about a super stream (a partitioned stream), named in `stream`. */
+  superStream?: boolean;
   /** The arguments the program declares the stream with. */
   arguments?: Record<string, unknown>;
   /**
@@ -327,9 +329,15 @@ function streamCallSentence(error: unknown, url: string, call: StreamCall): stri
     case RESPONSE_CODES.preconditionFailed: {
       const args = Object.entries(call.arguments ?? {}).map(([k, v]) => `${k} ${v}`);
       const declared = args.length ? `with ${args.join(", ")}` : "without arguments";
+      if (call.superStream) {
+        return `The super stream ${stream} already exists with other arguments than this program declares (${declared}); delete it with "rabbitmq-streams delete_super_stream${inVhost} ${call.stream}" and run again, or use another name with --super-stream`;
+      }
       return `The stream ${stream} already exists with other arguments than this program declares (${declared}); delete it with "rabbitmqctl delete_queue${inVhost} ${call.stream}" and run again, or use another name with --stream`;
     }
     case RESPONSE_CODES.streamDoesNotExist:
+      if (call.superStream) {
+        return `The super stream ${stream} does not exist in vhost "${vhost}" at ${where}; start the program that declares it first, or check the name (--super-stream)`;
+      }
       return `The stream ${stream} does not exist in vhost "${vhost}" at ${where} (deleted while in use?); run again to declare it`;
     case RESPONSE_CODES.streamNotAvailable:
       return `The stream ${stream} at ${where} is not available right now (its leader is being elected or the node is starting); run again in a few seconds`;
@@ -341,13 +349,48 @@ function streamCallSentence(error: unknown, url: string, call: StreamCall): stri
 }
 
 /**
- * The sentence for a broker older than `needed`, the oldest RabbitMQ the
- * stream client works with.
+ * The sentence for a broker older than `needed`: the oldest RabbitMQ the
+ * stream client works with, or the one that brought the `feature` the
+ * program shows (e.g. "stream filtering", RabbitMQ 3.13).
+ *
+ * @example
+ * ```ts
+ * tooOldSentence("amqp://localhost", "3.12.14", "3.13", "stream filtering");
+ * // 'The broker at "amqp://localhost" is RabbitMQ 3.12.14, but stream filtering needs RabbitMQ 3.13 or later; ...'
+ * ```
  */
-export function tooOldSentence(url: string, version: string, needed: string): string {
+export function tooOldSentence(
+  url: string,
+  version: string,
+  needed: string,
+  feature = "the stream client",
+): string {
   return `The broker at "${
     maskUrl(url)
-  }" is RabbitMQ ${version}, but the stream client needs RabbitMQ ${needed} or later; upgrade it, or stop it and start this project's RabbitMQ 4.3 (compose.yaml, stream plugin on) with "docker compose up -d"`;
+  }" is RabbitMQ ${version}, but ${feature} needs RabbitMQ ${needed} or later; upgrade it, or stop it and start this project's RabbitMQ 4.3 (compose.yaml, stream plugin on) with "docker compose up -d"`;
+}
+
+/**
+ * The sentence for a super stream that exists with another number of
+ * partitions than the program declares: creating it again does nothing, so
+ * the program would route over partitions it does not expect.
+ */
+export function superStreamPartitionsSentence(
+  url: string,
+  superStream: string,
+  partitions: string[],
+  declared: number,
+): string {
+  const { vhost } = urlParts(url);
+  const inVhost = vhost === "/" ? "" : ` -p ${vhost}`;
+  return `The super stream "${superStream}" already exists with ${partitions.length} partition(s) (${
+    partitions.join(", ")
+  }), but this program declares it with ${declared}; delete it with "rabbitmq-streams delete_super_stream${inVhost} ${superStream}" and run again, or use another name with --super-stream`;
+}
+
+/** The sentence for a message the broker refused to store, with the stream protocol's response code. */
+export function refusedMessageSentence(code: number): string {
+  return `The broker refused a message (stream protocol response code ${code}): it was not stored; run again to send it`;
 }
 
 /** What {@link streamPortSentence} knows about a stream port that cannot be reached. */

@@ -12,11 +12,21 @@
  * as "Unknown response 22" from inside its socket handler, where no caller
  * can catch it. So {@link connectStream} first asks the broker its version
  * over AMQP, which also gives the usual sentences for a wrong password or a
- * missing vhost.
+ * missing vhost; a program that shows a later feature (single active
+ * consumer, super streams, filtering) names it, and an older broker gets
+ * the sentence naming the version that brought it.
+ *
+ * {@link StreamClient} has the client's calls the stream tutorials make,
+ * each failing in one sentence, and what they share beyond the client:
+ * waiting for the confirms of all its publishers ({@link StreamClient.confirmed}),
+ * where a consumer resumes ({@link StreamClient.offsetAfterStored}), a
+ * consumer's handler that gets its consumer, and a credit policy that says
+ * when each chunk is done ({@link eachChunk}).
  *
  * @module
  */
-import type { Client, ClientParams } from "rabbitmq-stream-js-client";
+import { type Client, type ClientParams, type Consumer, Offset } from "rabbitmq-stream-js-client";
+import { ConsumerCreditPolicy } from "rabbitmq-stream-js-client/dist/consumer_credit_policy.js";
 import { programName } from "./_util.ts";
 import { brokerVersion } from "./broker_version.ts";
 import type { OptionSpec } from "./cli.ts";
@@ -25,9 +35,11 @@ import {
   describeError,
   lostStreamSentence,
   noStoredOffset,
+  refusedMessageSentence,
   type StreamCall,
   streamClosedSentence,
   streamPortSentence,
+  superStreamPartitionsSentence,
   tooOldSentence,
 } from "./errors.ts";
 import { managementRequest } from "./management.ts";
@@ -43,6 +55,33 @@ const DEFAULT_STREAM_TLS_PORT = 5551;
 
 /** The oldest RabbitMQ the stream client works with. */
 const MINIMUM_VERSION = "3.11";
+
+/** A feature of RabbitMQ Streams a program shows, and the version that brought it. */
+export interface StreamFeature {
+  /** What the sentence for an older broker calls it, e.g. "stream filtering". */
+  name: string;
+  /** The first RabbitMQ version that has it, e.g. "3.13". */
+  since: string;
+}
+
+/** Single active consumer on a stream (RabbitMQ 3.11). */
+export const SINGLE_ACTIVE_CONSUMER: StreamFeature = {
+  name: "single active consumer on streams",
+  since: "3.11",
+};
+
+/**
+ * Super streams, partitioned streams, declared by the program: RabbitMQ 3.11
+ * brought super streams, 3.13 their declaration through the stream protocol
+ * (before, only `rabbitmq-streams add_super_stream` could).
+ */
+export const SUPER_STREAMS: StreamFeature = {
+  name: "declaring a super stream from a client",
+  since: "3.13",
+};
+
+/** Filtering on the broker with a filter value per message (RabbitMQ 3.13). */
+export const FILTERING: StreamFeature = { name: "stream filtering", since: "3.13" };
 
 /** The `--stream-port` flag every stream program takes, for its `cli()` spec. */
 export const STREAM_PORT_OPTION: OptionSpec = {
@@ -120,10 +159,23 @@ export function streamOptions(url: string, port: number, name = programName()): 
  * as new enough.
  */
 export function supportsStreams(version: string): boolean {
+  return versionAtLeast(version, MINIMUM_VERSION);
+}
+
+/**
+ * True when RabbitMQ `version` is at least `needed` (major.minor, e.g.
+ * "3.13"); a version it cannot read counts as new enough.
+ *
+ * @example
+ * ```ts
+ * versionAtLeast("3.12.14", "3.13"); // false
+ * ```
+ */
+export function versionAtLeast(version: string, needed: string): boolean {
   const match = version.match(/^(\d+)\.(\d+)/);
   if (!match) return true;
   const [major, minor] = [Number(match[1]), Number(match[2])];
-  const [oldestMajor, oldestMinor] = MINIMUM_VERSION.split(".").map(Number);
+  const [oldestMajor, oldestMinor] = needed.split(".").map(Number);
   return major > oldestMajor || (major === oldestMajor && minor >= oldestMinor);
 }
 
@@ -144,9 +196,10 @@ async function streamListeners(url: string): Promise<number[] | undefined> {
 /**
  * Connects to the stream port of the first of the brokers (as `cli()`
  * gives them) that answers over AMQP, which becomes `brokers.current`. That
- * broker must be RabbitMQ 3.11 or later; then `open` is called with the
- * stream client's settings ({@link streamOptions}), and the client it
- * returns is returned, in a {@link StreamClient}.
+ * broker must be RabbitMQ 3.11 or later, and have the `feature` the program
+ * shows if it names one; then `open` is called with the stream client's
+ * settings ({@link streamOptions}), and the client it returns is returned,
+ * in a {@link StreamClient}.
  *
  * Failures are thrown for the program's handler: an AMQP failure (a wrong
  * password, a missing vhost, no broker) as amqplib gives it, anything else
@@ -163,17 +216,22 @@ export async function connectStream(
   brokers: Brokers,
   port: number,
   open: (options: ClientParams) => Promise<Client>,
+  feature?: StreamFeature,
 ): Promise<StreamClient> {
   // The first broker of the list that answers over AMQP is the one whose stream port we use.
   const { value: version, url } = await tryInOrder(
     brokers.urls,
     (url) => brokerVersion(brokers.current = url, `${programName()} (version check)`),
   );
-  if (!supportsStreams(version)) {
-    throw new ProgramError(tooOldSentence(url, version, MINIMUM_VERSION));
+  // Each feature came with 3.11 or later: a broker too old for the client is too old for it.
+  if (!versionAtLeast(version, feature?.since ?? MINIMUM_VERSION)) {
+    throw new ProgramError(
+      tooOldSentence(url, version, feature?.since ?? MINIMUM_VERSION, feature?.name),
+    );
   }
 
   let connected = false;
+  const confirms = new Confirms();
   const options = streamOptions(url, port);
   options.listeners = {
     // The connection to the port given (the client's "locator" connection) dropped. The client
@@ -182,6 +240,9 @@ export async function connectStream(
       if (connected) reportError(new ProgramError(lostStreamSentence(url, port)));
       // else: a failure to connect, thrown below
     },
+    // Every connection the client opens (one per publisher) reports its confirms here too.
+    publish_confirm: (confirm) => confirms.add(confirm.publishingIds.length),
+    publish_error: (error) => confirms.fail(error.publishingError.code),
   };
   let client: Client;
   try {
@@ -192,28 +253,82 @@ export async function connectStream(
     throw new ProgramError(streamPortSentence(error, { url, port, version, listeners }));
   }
   connected = true;
-  return new StreamClient(client, url);
+  return new StreamClient(client, url, confirms);
+}
+
+/** How many messages the broker has confirmed, in all, and who waits for how many. */
+class Confirms {
+  #count = 0;
+  #refused?: ProgramError;
+  #waiting: { count: number; done: PromiseWithResolvers<void> }[] = [];
+
+  /** `count` more messages confirmed. */
+  add(count: number): void {
+    this.#count += count;
+    this.#settle();
+  }
+
+  /** A message refused, with the stream protocol's response code. */
+  fail(code: number): void {
+    this.#refused ??= new ProgramError(refusedMessageSentence(code));
+    this.#settle();
+  }
+
+  /** Resolves once `count` messages are confirmed in all; rejects once one is refused. */
+  until(count: number): Promise<void> {
+    const done = Promise.withResolvers<void>();
+    this.#waiting.push({ count, done });
+    this.#settle();
+    return done.promise;
+  }
+
+  #settle(): void {
+    this.#waiting = this.#waiting.filter(({ count, done }) => {
+      if (this.#refused) done.reject(this.#refused);
+      else if (this.#count >= count) done.resolve();
+      else return true;
+      return false;
+    });
+  }
 }
 
 type CreateStreamParams = Parameters<Client["createStream"]>[0];
 type PublisherParams = Parameters<Client["declarePublisher"]>[0];
+type FilterValue = Parameters<Client["declarePublisher"]>[1];
 type ConsumerParams = Parameters<Client["declareConsumer"]>[0];
-type ConsumeHandle = Parameters<Client["declareConsumer"]>[1];
+/** A message a consumer receives: `content`, `applicationProperties`, `offset`... */
+export type StreamMessage = Parameters<Parameters<Client["declareConsumer"]>[1]>[0];
 type QueryOffsetParams = Parameters<Client["queryOffset"]>[0];
+type CreateSuperStreamParams = Parameters<Client["createSuperStream"]>[0];
+type SuperStreamPublisherParams = Parameters<Client["declareSuperStreamPublisher"]>[0];
+type RoutingKey = Parameters<Client["declareSuperStreamPublisher"]>[1];
+type SuperStreamOf = Parameters<Client["declareConsumer"]>[2];
+
+/**
+ * A consumer's message handler, as the client takes it, with the consumer
+ * too (to store its offset): the client calls it for each message, in order.
+ */
+export type ConsumeHandle = (message: StreamMessage, consumer: Consumer) => Promise<void> | void;
 
 /**
  * The stream client's calls the tutorials make, each as the client has it,
  * whose failures are thrown as a {@link ProgramError} with one sentence
  * naming the stream and the fix (`describeError`), but `queryOffset`'s "no
- * offset stored yet" (`noStoredOffset`), the program's own case. The
- * client itself is `client`, for anything else.
+ * offset stored yet" (`noStoredOffset`), the program's own case; and
+ * {@link confirmed}, {@link offsetAfterStored}. The client itself is
+ * `client`, for anything else.
  */
 export class StreamClient {
+  readonly #confirms: Confirms;
+
   /**
    * @param client the stream client, connected
    * @param url the AMQP URL of its broker, for the sentences
+   * @param confirms the confirms of its publishers (connectStream feeds them)
    */
-  constructor(readonly client: Client, readonly url: string) {}
+  constructor(readonly client: Client, readonly url: string, confirms = new Confirms()) {
+    this.#confirms = confirms;
+  }
 
   /** The client's `createStream`; the sentence names the arguments declared. */
   createStream(params: CreateStreamParams): Promise<true> {
@@ -221,16 +336,103 @@ export class StreamClient {
     return this.client.createStream(params).catch(this.#fail(call));
   }
 
-  /** The client's `declarePublisher`. */
-  declarePublisher(params: PublisherParams) {
-    return this.client.declarePublisher(params).catch(this.#fail({ stream: params.stream }));
-  }
-
-  /** The client's `declareConsumer`. */
-  declareConsumer(params: ConsumerParams, handle: ConsumeHandle) {
-    return this.client.declareConsumer(params, handle).catch(
+  /** The client's `declarePublisher`, with a publisher reference and a filter value if given. */
+  declarePublisher(params: PublisherParams, filterValue?: FilterValue) {
+    return this.client.declarePublisher(params, filterValue).catch(
       this.#fail({ stream: params.stream }),
     );
+  }
+
+  /**
+   * The client's `declareConsumer`, whose handler gets the consumer too
+   * (the first messages can arrive before `declareConsumer` returns: the
+   * handler waits for it). With `superStream`, the stream is a partition of
+   * that super stream, which the broker needs to know to spread the
+   * partitions among the single active consumers of one name (the client's
+   * own `declareSuperStreamConsumer` passes it so, but takes no
+   * `consumerUpdateListener`).
+   */
+  async declareConsumer(
+    params: ConsumerParams,
+    handle: ConsumeHandle,
+    superStream?: string,
+  ): Promise<Consumer> {
+    const declared = Promise.withResolvers<Consumer>();
+    const consumer = await this.client.declareConsumer(
+      params,
+      async (message) => await handle(message, await declared.promise),
+      superStream === undefined ? undefined : { superStream } as SuperStreamOf,
+    ).catch(this.#fail({ stream: params.stream }));
+    declared.resolve(consumer);
+    return consumer;
+  }
+
+  /**
+   * The client's `createSuperStream`: its partitions are the streams
+   * `NAME-0`, `NAME-1`... (3 by default). Creating it again does nothing,
+   * whatever partitions it has, so this then checks that it has
+   * `partitions`, and throws the sentence that says so if not.
+   */
+  async createSuperStream(
+    params: CreateSuperStreamParams,
+    bindingKeys?: string[],
+    partitions = 3,
+  ): Promise<true> {
+    const call = {
+      stream: params.streamName,
+      superStream: true,
+      arguments: { ...params.arguments },
+    };
+    await this.client.createSuperStream(params, bindingKeys, partitions).catch(this.#fail(call));
+    const names = await this.queryPartitions({ superStream: params.streamName });
+    const expected = bindingKeys?.length ?? partitions;
+    if (names.length !== expected) {
+      throw new ProgramError(
+        superStreamPartitionsSentence(this.url, params.streamName, names, expected),
+      );
+    }
+    return true;
+  }
+
+  /** The client's `queryPartitions`: the names of the super stream's partitions. */
+  queryPartitions(params: { superStream: string }): Promise<string[]> {
+    return this.client.queryPartitions(params).catch(
+      this.#fail({ stream: params.superStream, superStream: true }),
+    );
+  }
+
+  /** The client's `declareSuperStreamPublisher`. */
+  declareSuperStreamPublisher(params: SuperStreamPublisherParams, routingKey: RoutingKey) {
+    return this.client.declareSuperStreamPublisher(params, routingKey).catch(
+      this.#fail({ stream: params.superStream, superStream: true }),
+    );
+  }
+
+  /**
+   * Resolves once the broker has confirmed `count` messages in all, of all
+   * the publishers of this client (a super stream publisher has no confirm
+   * events of its own); rejects with one sentence when it refuses one.
+   */
+  confirmed(count: number): Promise<void> {
+    return this.#confirms.until(count);
+  }
+
+  /**
+   * The offset right after the one stored under `reference` on `stream`,
+   * else the first: where a consumer that tracks its offset there resumes.
+   * For a `consumerUpdateListener`, whose throw the client swallows (it
+   * then reads from the offset the consumer was declared with): a failure
+   * other than "nothing stored yet" also goes to the program's handler,
+   * with `reportError()`.
+   */
+  async offsetAfterStored(reference: string, stream: string): Promise<Offset> {
+    try {
+      return Offset.offset(await this.queryOffset({ reference, stream }) + 1n);
+    } catch (error) {
+      if (noStoredOffset(error)) return Offset.first();
+      reportError(error);
+      throw error;
+    }
   }
 
   /** The client's `queryOffset`: "no offset stored yet" is thrown as the client gives it. */
@@ -273,4 +475,30 @@ export class StreamClient {
  */
 export function streamClosed(stream: string): void {
   reportError(new ProgramError(streamClosedSentence(stream)));
+}
+
+/**
+ * A consumer's credit policy that works as the client's default (one chunk
+ * at a time: 1 credit to start, 1 more once a chunk's messages are handled)
+ * and calls `chunkDone` at that point. A chunk is the unit the broker sends
+ * a consumer, and what its filter keeps or skips.
+ *
+ * @example
+ * ```ts
+ * await client.declareConsumer({ stream, offset, creditPolicy: eachChunk(() => console.log("chunk")) }, handle);
+ * ```
+ */
+export function eachChunk(chunkDone: () => void): ConsumerCreditPolicy {
+  return new ChunkCredits(chunkDone);
+}
+
+class ChunkCredits extends ConsumerCreditPolicy {
+  constructor(private readonly chunkDone: () => void) {
+    super(1);
+  }
+
+  override async onChunkCompleted(requestCredits: (howMany: number) => Promise<void>) {
+    this.chunkDone();
+    await this.requestCredits(requestCredits, 1);
+  }
 }

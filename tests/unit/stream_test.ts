@@ -8,12 +8,14 @@ import assert from "node:assert/strict";
 import {
   describeError,
   noStoredOffset,
+  refusedMessageSentence,
   type StreamCall,
   streamPortSentence,
+  superStreamPartitionsSentence,
   tooOldSentence,
 } from "../../lib/errors.ts";
 import { ProgramError } from "../../lib/program_error.ts";
-import { streamOptions, streamPort, supportsStreams } from "../../lib/stream.ts";
+import { streamOptions, streamPort, supportsStreams, versionAtLeast } from "../../lib/stream.ts";
 
 const noEnv = () => undefined;
 
@@ -72,10 +74,44 @@ Deno.test("supportsStreams: RabbitMQ 3.11 and later", () => {
   assert.equal(supportsStreams("unknown"), true, "a version it cannot read is no reason to refuse");
 });
 
+Deno.test("versionAtLeast compares major and minor: 3.13 for filtering", () => {
+  assert.equal(versionAtLeast("3.12.14", "3.13"), false);
+  assert.equal(versionAtLeast("3.13.0", "3.13"), true);
+  assert.equal(versionAtLeast("4.0.5", "3.13"), true);
+  assert.equal(versionAtLeast("3.9.29", "3.11"), false);
+  assert.equal(versionAtLeast("unknown", "3.13"), true);
+});
+
 Deno.test("tooOldSentence names the version met, the one needed and the URL without its password", () => {
   assert.equal(
     tooOldSentence("amqp://guest:secret@localhost", "3.10.8", "3.11"),
     'The broker at "amqp://guest:***@localhost" is RabbitMQ 3.10.8, but the stream client needs RabbitMQ 3.11 or later; upgrade it, or stop it and start this project\'s RabbitMQ 4.3 (compose.yaml, stream plugin on) with "docker compose up -d"',
+  );
+});
+
+Deno.test("tooOldSentence names the feature a program shows, and the version that brought it", () => {
+  assert.match(
+    tooOldSentence("amqp://localhost", "3.12.14", "3.13", "stream filtering"),
+    /^The broker at "amqp:\/\/localhost" is RabbitMQ 3\.12\.14, but stream filtering needs RabbitMQ 3\.13 or later; upgrade it/,
+  );
+});
+
+Deno.test("superStreamPartitionsSentence: the partitions found, the number declared, how to delete it", () => {
+  assert.equal(
+    superStreamPartitionsSentence(
+      "amqp://localhost/shop",
+      "invoices",
+      ["invoices-0", "invoices-1"],
+      3,
+    ),
+    'The super stream "invoices" already exists with 2 partition(s) (invoices-0, invoices-1), but this program declares it with 3; delete it with "rabbitmq-streams delete_super_stream -p shop invoices" and run again, or use another name with --super-stream',
+  );
+});
+
+Deno.test("refusedMessageSentence names the response code", () => {
+  assert.match(
+    refusedMessageSentence(18),
+    /^The broker refused a message \(stream protocol response code 18\)/,
   );
 });
 
@@ -142,6 +178,21 @@ Deno.test("describeError for a stream call: a stream declared with other argumen
   assert.match(
     streamErrorSentence(error, { url: "amqp://localhost/shop", stream: "s", arguments: {} }),
     /\(without arguments\); delete it with "rabbitmqctl delete_queue -p shop s"/,
+  );
+});
+
+Deno.test("describeError for a super stream call: missing, or declared with other arguments", () => {
+  const call = { url: "amqp://localhost", stream: "invoices", superStream: true };
+  assert.match(
+    streamErrorSentence(
+      new Error("Query Partitions command returned error with code 2 - Stream does not exist"),
+      call,
+    ),
+    /^The super stream "invoices" does not exist in vhost "\/" at "amqp:\/\/localhost"; start the program that declares it first, or check the name \(--super-stream\)$/,
+  );
+  assert.match(
+    streamErrorSentence(new Error("... with code 17"), { ...call, arguments: {} }),
+    /^The super stream "invoices" already exists with other arguments .*"rabbitmq-streams delete_super_stream invoices"/,
   );
 });
 
@@ -236,8 +287,86 @@ const SHAPES: Record<string, string[]> = {
   ],
 };
 
-for (const [program, calls] of Object.entries(SHAPES)) {
-  Deno.test(`scripts/stream/${program}.ts makes the stream client's calls itself, in the official order`, async () => {
+/** The tutorials past the official two, and the calls that show each one's feature, in order. */
+const FEATURE_SHAPES: Record<string, string[]> = {
+  deduplication_send: [
+    "rabbit.connect(options)",
+    ".createStream(",
+    'publisherRef = "deduplication-tutorial"',
+    ".declarePublisher({ stream: streamName, publisherRef })",
+    ".getLastPublishingId()",
+    "{ publishingId: BigInt(id) }",
+    "client.confirmed(",
+    "client.close()",
+  ],
+  deduplication_receive: [
+    "rabbit.connect(options)",
+    ".createStream(",
+    ".declareConsumer(",
+    "rabbit.Offset.first()",
+    "client.close()",
+  ],
+  single_active_consumer_send: [
+    "rabbit.connect(options)",
+    ".createStream(",
+    ".declarePublisher(",
+    "publisherRef:",
+    ".getLastPublishingId()",
+    ".send(",
+    "client.confirmed(",
+    "client.close()",
+  ],
+  single_active_consumer_receive: [
+    "SINGLE_ACTIVE_CONSUMER",
+    ".createStream(",
+    'consumerRef = "sac-tutorial"',
+    ".declareConsumer(",
+    "singleActive: true",
+    "consumerUpdateListener:",
+    ".offsetAfterStored(reference, stream)",
+    ".storeOffset(message.offset!)",
+  ],
+  super_stream_send: [
+    "SUPER_STREAMS",
+    ".createSuperStream(",
+    ".queryPartitions(",
+    ".declareSuperStreamPublisher(",
+    "applicationProperties?.customer",
+    ".send(",
+    "client.confirmed(",
+    "client.close()",
+  ],
+  super_stream_receive: [
+    "SUPER_STREAMS",
+    ".createSuperStream(",
+    ".queryPartitions(",
+    "for (const partition of partitions)",
+    ".declareConsumer(",
+    "singleActive: true",
+    "consumerUpdateListener:",
+    ".storeOffset(message.offset!)",
+    "superStream);",
+  ],
+  filtering_send: [
+    "FILTERING",
+    ".createStream(",
+    ".declarePublisher(",
+    "applicationProperties?.region",
+    "client.confirmed(sent)",
+    "client.close()",
+  ],
+  filtering_receive: [
+    "FILTERING",
+    ".createStream(",
+    ".declareConsumer(",
+    "values: [region], postFilterFunc: forRegion",
+    "creditPolicy: eachChunk(",
+  ],
+};
+
+for (const [program, calls] of [...Object.entries(SHAPES), ...Object.entries(FEATURE_SHAPES)]) {
+  const order = program in SHAPES ? "in the official order" : "in this order";
+  Deno.test(`scripts/stream/${program}.ts makes the stream client's calls itself, ${order}`, async () => {
     const source = await Deno.readTextFile(
       new URL(`../../scripts/stream/${program}.ts`, import.meta.url),
     );
