@@ -13,7 +13,7 @@ import { Buffer } from "node:buffer";
 import amqp from "amqplib";
 import rabbit from "rabbitmq-stream-js-client";
 import { streamOptions, supportsStreams, versionAtLeast } from "../lib/stream.ts";
-import { brokerKind, rabbitmqctl } from "../tools/lib/broker.ts";
+import { brokerCtl, brokerKind } from "../tools/lib/broker.ts";
 import {
   assertExit,
   assertOneLineError,
@@ -148,7 +148,7 @@ interface ConsumerView {
 
 /** The broker's view of the stream consumers of these streams (rabbitmqctl list_stream_consumers). */
 async function consumersOf(...streams: string[]): Promise<ConsumerView[]> {
-  const json = await rabbitmqctl(BROKER_URL, [
+  const json = await brokerCtl(BROKER_URL, [
     "-q",
     "list_stream_consumers",
     "stream",
