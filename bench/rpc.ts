@@ -1,8 +1,8 @@
 /**
  * How fast an RPC server answers: the bench is its one caller, making calls
- * fib(30) one after the other on a connection of its own and timing each
- * (calls per second, p50 and p99 of the call latency); the CPU time is the
- * server's.
+ * fib(30) one after the other on a connection of its own, asking for the
+ * replies by Direct Reply-To as rpc_client does, and timing each (calls per
+ * second, p50 and p99 of the call latency); the CPU time is the server's.
  *
  * @module
  */
@@ -14,6 +14,9 @@ import { type Sample, startClock, treeCpuMs } from "./clock.ts";
 import { type BenchEnv, type Column, lastWords, startColumn, stopColumn } from "./columns.ts";
 import { percentile, RunFailure, within } from "./measure.ts";
 import { deleteQueue, uniqueName } from "./queues.ts";
+
+/** Direct Reply-To's pseudo-queue: the replies come straight back to the caller's channel. */
+const REPLY_TO = "amq.rabbitmq.reply-to";
 
 /** The n the RPC jobs ask for, as tutorial 6's client does: fib(30) = 832040. */
 export const RPC_N = 30;
@@ -56,9 +59,9 @@ export async function rpcCalls(env: BenchEnv, column: Column, job: Calls): Promi
         if (performance.now() > deadline) throw new RunFailure("rpc_server never consumed");
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
-      const { queue: replyQueue } = await channel.assertQueue("", { exclusive: true });
+      // Direct Reply-To, as rpc_client: consumed (noAck) before a request names it as reply_to.
       let waiting: { id: string; done: (body: string) => void } | undefined;
-      await channel.consume(replyQueue, (msg) => {
+      await channel.consume(REPLY_TO, (msg) => {
         if (waiting && msg?.properties.correlationId === waiting.id) {
           waiting.done(msg.content.toString());
         }
@@ -73,7 +76,7 @@ export async function rpcCalls(env: BenchEnv, column: Column, job: Calls): Promi
         const reply = new Promise<string>((done) => waiting = { id, done });
         channel.sendToQueue(queue, Buffer.from(String(RPC_N)), {
           correlationId: id,
-          replyTo: replyQueue,
+          replyTo: REPLY_TO,
         });
         const what = `the reply of rpc_server (${column}) to call ${latencies.length + 1}`;
         const body = await within(reply, what, 10_000);

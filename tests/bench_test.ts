@@ -560,8 +560,9 @@ test("bench peers: the one-shot loops declare and publish what the programs do",
   );
 
   // rpc_client: a request with reply_to and a correlation id, answered by the test's server.
-  // The reply_to is the Direct Reply-To of the client's channel for our program, as for the
-  // official rpc_client.js; the other variants still declare an exclusive server-named queue.
+  // The reply_to is the Direct Reply-To of the client's channel for our program and the bare
+  // loop, as for the official rpc_client.js; pika's, as the official rpc_client.py, an exclusive
+  // server-named queue.
   const requests: { body: string; replyTo: string; correlationId: string }[] = [];
   await withChannel(async (channel) => {
     await channel.assertQueue(rpcQueue, { durable: true, arguments: QUORUM_QUEUE.arguments });
@@ -580,7 +581,7 @@ test("bench peers: the one-shot loops declare and publish what the programs do",
   assert.equal(requests.length, columns.length);
   for (const [i, request] of requests.entries()) {
     assert.equal(request.body, "30");
-    const replyTo = columns[i] === "program" ? /^amq\.rabbitmq\.reply-to\./ : /^amq\.gen-/;
+    const replyTo = columns[i] === "pika" ? /^amq\.gen-/ : /^amq\.rabbitmq\.reply-to\./;
     assert.match(request.replyTo, replyTo, columns[i]);
     assert.ok(request.correlationId.length >= 8, request.correlationId);
   }
