@@ -64,25 +64,27 @@ async function withReplyQueue<T>(
   }
 }
 
-test("rpc_client.ts 10 prints ' [.] Got 55' from rpc_server.ts", async () => {
+/** Runs `rpc_client ARG` against rpc_server: the client's result, then the server's lines. */
+async function callServer(arg: string) {
   await using queue = testQueue("rpc_queue");
   await using server = await startServer(queue.name);
-  const result = await rpcClient(queue.name, ["10"]);
+  const result = await rpcClient(queue.name, [arg]);
   assertExit(result, 0);
+  assertExit(await stopped(server), 0);
+  return { result, server: server.stdout };
+}
+
+test("rpc_client.ts 10 prints ' [.] Got 55' from rpc_server.ts", async () => {
+  const { result, server } = await callServer("10");
   assert.deepEqual(result.stdout, [" [x] Requesting fib(10)", " [.] Got 55"]);
   assert.deepEqual(result.stderr, []);
-  assertExit(await stopped(server), 0);
-  assert.deepEqual(server.stdout, [AWAITING, " [.] fib(10)"]);
+  assert.deepEqual(server, [AWAITING, " [.] fib(10)"]);
 });
 
 test("rpc_client.ts 007 asks for fib(7), as the server reads it", async () => {
-  await using queue = testQueue("rpc_queue");
-  await using server = await startServer(queue.name);
-  const result = await rpcClient(queue.name, ["007"]);
-  assertExit(result, 0);
+  const { result, server } = await callServer("007");
   assert.deepEqual(result.stdout, [" [x] Requesting fib(7)", " [.] Got 13"]);
-  assertExit(await stopped(server), 0);
-  assert.deepEqual(server.stdout, [AWAITING, " [.] fib(7)"]);
+  assert.deepEqual(server, [AWAITING, " [.] fib(7)"]);
 });
 
 test("rpc_client.ts: two clients calling at once each get their own answer", async () => {

@@ -75,7 +75,15 @@ async function startTlsNode(dir: string): Promise<{ port: number } & AsyncDispos
     await ctl("clear_password", CLIENT_USER);
     await ctl("set_permissions", CLIENT_USER, ".*", ".*", ".*");
   } catch (error) {
-    await ctl("stop").catch(() => {}); // not left running when the test fails here
+    // Not left running when the test fails here: a node rabbitmqctl cannot reach (one that never
+    // finished starting, or another install's) is stopped by the process id it wrote.
+    await ctl("stop").catch(async () => {
+      const pid = Number(await Deno.readTextFile(`${dir}/pid`).catch(() => ""));
+      if (!pid) return;
+      Deno.kill(pid, "SIGTERM");
+      const gone = () => Deno.stat(`/proc/${pid}`).then(() => false, () => true);
+      await eventually(`the TLS test node (process ${pid}) has stopped`, gone, 30_000);
+    });
     throw error;
   }
   return Object.assign(atExit(() => ctl("stop")), { port });
