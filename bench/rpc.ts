@@ -6,16 +6,14 @@
  *
  * @module
  */
-import amqp from "amqplib";
 import { Buffer } from "node:buffer";
-import { socketOptions } from "../lib/connect.ts";
 import { AWAITING_RPC } from "../tools/lib/ready_lines.ts";
 import { type Sample, startClock, treeCpuMs } from "./clock.ts";
 import { type BenchEnv, type Column, lastWords, startColumn, stopColumn } from "./columns.ts";
 import { percentile, RunFailure, within } from "./measure.ts";
-import { deleteQueue, uniqueName } from "./queues.ts";
+import { deleteQueue, uniqueName, withChannel } from "./queues.ts";
 
-/** Direct Reply-To's pseudo-queue: the replies come straight back to the caller's channel. */
+/** Direct Reply-To's pseudo-queue: the replies come straight to the caller's channel. */
 const REPLY_TO = "amq.rabbitmq.reply-to";
 
 /** The n the RPC jobs ask for, as tutorial 6's client does: fib(30) = 832040. */
@@ -47,12 +45,7 @@ export async function rpcCalls(env: BenchEnv, column: Column, job: Calls): Promi
     await server.waitFor(AWAITING_RPC).catch(() => {
       throw new RunFailure(`rpc_server (${column}) did not start: ${lastWords(server)}`);
     });
-    const connection = await amqp.connect(
-      env.url,
-      socketOptions(env.url, { name: "bench: caller", noDelay: !job.nagle }),
-    );
-    try {
-      const channel = await connection.createChannel();
+    return await withChannel(env.url, async (channel) => {
       // The ready line comes just before the server asks to consume: wait for its consumer.
       const deadline = performance.now() + 20_000;
       while ((await channel.checkQueue(queue)).consumerCount === 0) {
@@ -74,10 +67,8 @@ export async function rpcCalls(env: BenchEnv, column: Column, job: Calls): Promi
         const id = crypto.randomUUID();
         const sentAt = performance.now();
         const reply = new Promise<string>((done) => waiting = { id, done });
-        channel.sendToQueue(queue, Buffer.from(String(RPC_N)), {
-          correlationId: id,
-          replyTo: REPLY_TO,
-        });
+        const request = Buffer.from(String(RPC_N));
+        channel.sendToQueue(queue, request, { correlationId: id, replyTo: REPLY_TO });
         const what = `the reply of rpc_server (${column}) to call ${latencies.length + 1}`;
         const body = await within(reply, what, 10_000);
         if (body !== RPC_ANSWER) {
@@ -88,9 +79,7 @@ export async function rpcCalls(env: BenchEnv, column: Column, job: Calls): Promi
       const sample = clock.stop(latencies.length);
       latencies.sort((a, b) => a - b);
       return { ...sample, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99) };
-    } finally {
-      await connection.close().catch(() => {});
-    }
+    }, { name: "bench: caller", nagle: job.nagle });
   } finally {
     await stopColumn(column, server, "rpc_server");
     await deleteQueue(env.url, queue);
