@@ -4,25 +4,18 @@
  * output lines (bench/measure.ts), with the CPU time they and a broker on
  * this machine spend (bench/clock.ts).
  *
- * The AMQP phases: what amqplib and the broker do at best, and where the
- * time goes: the bare amqplib loops (bench/peers/*.mjs) on classic queues,
- * given COUNT, PREFETCH, NODELAY ...: publishing without confirms, the three
- * confirm strategies of tutorial 7, consuming with manual ack at prefetch 1,
- * 10 and 100, a producer and a consumer at once, and tutorial 6's RPC with
- * `noDelay` and with Nagle's algorithm (amqplib's default); then, on a
- * broker with streams, the stream client beside amqplib (bench/stream.ts).
+ * - The AMQP phases: the bare amqplib loops (bench/peers/*.mjs) on classic
+ *   queues, given COUNT, PREFETCH, NODELAY ...: what amqplib and the broker
+ *   do at best; then, on a broker with streams, the stream client beside
+ *   amqplib (bench/stream.ts).
+ * - The program phases: each program as `deno task NAME` beside the bare
+ *   loop doing the same AMQP work, the official Python program (pika) and,
+ *   for publisher_confirms, the loops on Node.js; then the peak memory of
+ *   worker and receive, and where the milliseconds of `deno task send` go.
  *
- * The program phases: the programs people run, each as `deno task NAME`,
- * on the tutorials' jobs, beside the bare amqplib loop doing the same AMQP
- * work and the official Python tutorial program (pika), and for
- * publisher_confirms beside the same loops on Node.js; then the peak memory
- * of worker and receive on a long backlog, and where the milliseconds of
- * `deno task send` go.
- *
- * Each job runs --runs times, its columns one after the other in an order
- * that rotates by one each run; the tables show the medians and the targets
- * of a 2-core machine with a local broker. A run that fails is reported,
- * recorded, and ends its job: it is not measured again, and the bench exits
+ * Each job runs --runs times, its columns in an order that rotates by one
+ * each run; the tables show the medians. A run that fails is reported,
+ * recorded and ends its job: it is not measured again, and the bench exits
  * with code 1 once it has shown the rest. docs/benchmarks.md explains the
  * figures.
  *
@@ -186,89 +179,95 @@ if (RUN_PROGRAMS) {
 const phase = (
   id: string,
   label: string,
-  measure: () => Promise<Sample>,
+  measure: Job["measure"],
   unit: Job["unit"] = "msgs/s",
 ): Job => ({ id, label, step: label, unit, columns: ["bare"], measure });
+const { count: COUNT, calls: CALLS, batchSize: BATCH } = SETTINGS;
 const limitMs = SETTINGS.seconds * 1000;
-const consumer = (prefetch: number) =>
-  phase(
-    `consume_prefetch_${prefetch}`,
-    `Consume, manual ack, prefetch ${prefetch}`,
-    () =>
-      drain(env, "bare", {
-        task: "worker",
-        count: SETTINGS.count,
-        prefetch,
-        queueType: "classic",
-        limitMs,
-      }),
-  );
-const rpcPhase = (nagle: boolean) => () =>
-  rpcCalls(env, "bare", { calls: SETTINGS.calls, limitMs, classic: true, nagle });
 const amqpJobs: Job[] = !RUN_AMQP ? [] : [
-  phase("publish", "Publish, no confirms", () => publish(env, SETTINGS.count)),
+  phase("publish", "Publish, no confirms", () => publish(env, COUNT)),
   {
-    id: "confirms",
-    label: "Confirms",
-    step: "Confirms: individually, in batches, asynchronously",
-    unit: "msgs/s",
-    columns: ["bare"],
+    ...phase(
+      "confirms",
+      "Confirms: individually, in batches, asynchronously",
+      () => publisherConfirms(env, "bare", COUNT, BATCH),
+    ),
     rows: [
       { id: "confirm_individual", label: "Confirms: individually" },
-      { id: "confirm_batch", label: `Confirms: batches of ${SETTINGS.batchSize}` },
+      { id: "confirm_batch", label: `Confirms: batches of ${BATCH}` },
       { id: "confirm_async", label: "Confirms: asynchronously" },
     ],
-    measure: () => publisherConfirms(env, "bare", SETTINGS.count, SETTINGS.batchSize),
   },
-  ...[1, 10, 100].map(consumer),
-  phase(
-    "producer_consumer",
-    "Producer + consumer at once",
-    () => producerAndConsumer(env, SETTINGS.count),
+  ...[1, 10, 100].map((prefetch) =>
+    phase(
+      `consume_prefetch_${prefetch}`,
+      `Consume, manual ack, prefetch ${prefetch}`,
+      () =>
+        drain(env, "bare", {
+          task: "worker",
+          count: COUNT,
+          prefetch,
+          queueType: "classic",
+          limitMs,
+        }),
+    )
   ),
-  phase("rpc", "RPC, noDelay", rpcPhase(false), "calls/s"),
-  phase("rpc_nagle", "RPC, Nagle (amqplib default)", rpcPhase(true), "calls/s"),
+  phase("producer_consumer", "Producer + consumer at once", () => producerAndConsumer(env, COUNT)),
+  ...[false, true].map((nagle) =>
+    phase(
+      nagle ? "rpc_nagle" : "rpc",
+      nagle ? "RPC, Nagle (amqplib default)" : "RPC, noDelay",
+      () => rpcCalls(env, "bare", { calls: CALLS, limitMs, classic: true, nagle }),
+      "calls/s",
+    )
+  ),
   // Streams (RabbitMQ 3.11+): the stream client beside amqplib on a stream; none, saying why,
   // on older brokers. Asked only now, once the bench knows it can connect and write its --json.
   ...(await streamPhases(
     { url, ...SETTINGS, brokerPid: env.brokerPid },
     (text) => progress(text, true),
-  )),
+  )).map(({ id, label, run }) => phase(id, label, run)),
 ];
 
-const LONG_RUNNING: Column[] = ["program", "bare", "pika"];
+/** A program's job: by default a long-running one, beside the bare loop and pika. */
+const programJob = (job: Pick<Job, "id" | "label" | "measure"> & Partial<Job>): Job => ({
+  step: job.id,
+  unit: "msgs/s",
+  columns: ["program", "bare", "pika"],
+  ...job,
+});
 const count = formatCount;
 const STRATEGY_WORDS = {
   individually: "individually",
   batch: "in batches of 100",
   async: "asynchronously",
 };
-const programJobs: Job[] = !RUN_PROGRAMS ? [] : ([
-  {
+const programJobs: Job[] = !RUN_PROGRAMS ? [] : [
+  programJob({
     id: "worker",
     label: `worker: drain ${
       count(COUNTS.workerTasks)
     } queued persistent tasks (prefetch 1, ack each)`,
     measure: (column) =>
       drain(env, column, { task: "worker", count: COUNTS.workerTasks, persistent: true }),
-  },
-  {
+  }),
+  programJob({
     id: "receive",
     label: `receive: drain ${count(COUNTS.receiveMessages)} queued messages (auto-ack)`,
     measure: (column) => drain(env, column, { task: "receive", count: COUNTS.receiveMessages }),
-  },
-  {
+  }),
+  programJob({
     id: "receive_logs",
     label: `receive_logs: ${count(COUNTS.logMessages)} messages over fanout to two subscribers`,
     measure: (column) => fanout(env, column, COUNTS.logMessages),
-  },
-  {
+  }),
+  programJob({
     id: "rpc_server",
     label: `rpc_server: ${count(COUNTS.rpcCalls)} calls from one caller`,
     unit: "calls/s",
     measure: (column) => rpcCalls(env, column, { calls: COUNTS.rpcCalls }),
-  },
-  {
+  }),
+  programJob({
     id: "publisher_confirms",
     label: "publisher_confirms",
     columns: ["program", "bare", "node"],
@@ -281,16 +280,16 @@ const programJobs: Job[] = !RUN_PROGRAMS ? [] : ([
     })),
     missing: { pika: "the official tutorials have no Python (pika) version of tutorial 7" },
     measure: (column) => publisherConfirms(env, column, COUNTS.confirmMessages),
-  },
-  ...ONE_SHOTS.map((job) => ({
-    id: job.id,
-    label: job.label,
-    unit: "ms" as const,
-    measure: (column: Column) => launches(env, column, job, COUNTS.launches),
-  })),
-] as (Partial<Job> & Pick<Job, "id">)[]).map((job) =>
-  ({ step: job.id, unit: "msgs/s", columns: LONG_RUNNING, ...job }) as Job
-);
+  }),
+  ...ONE_SHOTS.map(({ id, label, ...job }) =>
+    programJob({
+      id,
+      label,
+      unit: "ms",
+      measure: (column) => launches(env, column, { id, label, ...job }, COUNTS.launches),
+    })
+  ),
+];
 
 const columnsOf = (job: Job) => job.columns.filter((column) => !missing[column]);
 const total =
@@ -321,12 +320,7 @@ async function runJob(job: Job): Promise<JobResult[]> {
   const runs: Partial<Record<Column, Sample[][]>> = {};
   measuring: for (let run = 0; run < RUNS; run++) {
     // The order rotates by one each run, so a busy moment of the machine does not always hit one.
-    for (
-      const column of [
-        ...columns.slice(run % columns.length),
-        ...columns.slice(0, run % columns.length),
-      ]
-    ) {
+    for (const column of columns.map((_, i) => columns[(i + run) % columns.length])) {
       const which = columns.length > 1 ? `: ${COLUMN_NAMES[column]}` : "";
       const samples = await measured(
         `${job.step}, run ${run + 1} of ${RUNS}${which}`,
@@ -339,12 +333,11 @@ async function runJob(job: Job): Promise<JobResult[]> {
   const why = { ...job.missing };
   for (const column of job.columns) if (missing[column]) why[column] = missing[column];
   const rows = job.rows ?? [{ id: job.id, label: job.label }];
-  return rows.map((row, i) => {
-    const byColumn = Object.entries(runs).map((
-      [column, samples],
-    ) => [column, samples.map((s) => s[i])]);
-    return jobResult(row, job, Object.fromEntries(byColumn), why);
-  });
+  const rowRuns = (i: number) =>
+    Object.fromEntries(
+      Object.entries(runs).map(([column, samples]) => [column, samples.map((s) => s[i])]),
+    );
+  return rows.map((row, i) => jobResult(row, job, rowRuns(i), why));
 }
 
 const amqpResults: JobResult[] = [];

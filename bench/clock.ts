@@ -80,11 +80,6 @@ export function cpuMs(pid: string | number, reaped = false): number | undefined 
  * since (a producer done before its consumer): the CPU time of this
  * process's reaped children is in its own /proc/self/stat. Undefined without
  * /proc or processes to measure.
- *
- * @example
- * ```ts
- * const ms = treeCpuMs([program.pid]);
- * ```
  */
 export function treeCpuMs(pids: number[]): number | undefined {
   const reaped = cpuMs("self", true);
@@ -97,11 +92,6 @@ export function treeCpuMs(pids: number[]): number | undefined {
  * management API names the node listening on the URL's port and that node's
  * `os_pid`, and /proc must show it is an Erlang VM (beam). Undefined
  * otherwise.
- *
- * @example
- * ```ts
- * const pid = await localBrokerPid("amqp://localhost"); // "25579"
- * ```
  */
 export async function localBrokerPid(url: string): Promise<string | undefined> {
   if (!isLocalhost(url)) return undefined;

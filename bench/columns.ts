@@ -175,20 +175,10 @@ export async function findNode(): Promise<{ node?: string; version?: string; why
   const amqplibDir = dirname(fromFileUrl(resolved));
   const modules = new URL("node_modules/", PEERS);
   const link = fromFileUrl(new URL("amqplib", modules));
-  let current: string | undefined;
-  try {
-    current = Deno.readLinkSync(link);
-  } catch {
-    current = undefined;
-  }
-  if (current !== amqplibDir) {
-    Deno.mkdirSync(modules, { recursive: true });
-    try {
-      Deno.removeSync(link, { recursive: true });
-    } catch {
-      // not there yet
-    }
-    Deno.symlinkSync(amqplibDir, link);
+  if (await Deno.readLink(link).catch(() => undefined) !== amqplibDir) {
+    await Deno.mkdir(modules, { recursive: true });
+    await Deno.remove(link, { recursive: true }).catch(() => {}); // not there yet
+    await Deno.symlink(amqplibDir, link);
   }
   return { node: "node", version };
 }

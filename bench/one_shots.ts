@@ -21,39 +21,29 @@ import { median, RunFailure, within } from "./measure.ts";
 import { deleteExchange, deleteQueue, uniqueName } from "./queues.ts";
 import { RPC_ANSWER, RPC_N } from "./rpc.ts";
 
-/** A one-shot program: what it runs on, and the line that says it did its work. */
+/** A one-shot program: the line that says it did its work, and what it declares. */
 export interface OneShot {
   id: "send" | "new_task" | "emit_log" | "rpc_client";
   label: string;
   done: RegExp;
-  /** Its queue, or its exchange. */
-  declares: keyof Names;
+  /** Its queue (the default), or its exchange. */
+  declares?: keyof Names;
 }
 
+const SENT = /^ \[x\] Sent/;
 export const ONE_SHOTS: OneShot[] = [
-  {
-    id: "send",
-    label: "send: one message to the durable quorum queue",
-    done: /^ \[x\] Sent/,
-    declares: "queue",
-  },
-  {
-    id: "new_task",
-    label: "new_task: one persistent task",
-    done: /^ \[x\] Sent/,
-    declares: "queue",
-  },
+  { id: "send", label: "send: one message to the durable quorum queue", done: SENT },
+  { id: "new_task", label: "new_task: one persistent task", done: SENT },
   {
     id: "emit_log",
     label: "emit_log: one message to the fanout exchange",
-    done: /^ \[x\] Sent/,
+    done: SENT,
     declares: "exchange",
   },
   {
     id: "rpc_client",
     label: `rpc_client: one call, fib(${RPC_N})`,
     done: new RegExp(`^ \\[\\.\\] Got ${RPC_ANSWER}$`),
-    declares: "queue",
   },
 ];
 
@@ -85,7 +75,7 @@ export async function launches(
   job: OneShot,
   count: number,
 ): Promise<Sample> {
-  const names = { [job.declares]: uniqueName(job.id) };
+  const names = { [job.declares ?? "queue"]: uniqueName(job.id) };
   const server = job.id === "rpc_client"
     ? await startColumn(env, "bare", "rpc_server", names, { longRunning: true })
     : undefined;

@@ -1,10 +1,11 @@
 /**
- * The bench's own AMQP work around a measured run: names of its own, a
- * backlog queued before a consumer starts, and deleting what a run declared.
+ * The bench's own AMQP work around a measured run: names of its own, its
+ * connections, a backlog queued before a consumer starts, and deleting what
+ * a run declared.
  *
  * @module
  */
-import amqp, { type Channel } from "amqplib";
+import amqp, { type Channel, type ConfirmChannel } from "amqplib";
 import { Buffer } from "node:buffer";
 import { socketOptions } from "../lib/connect.ts";
 import { RunFailure } from "./measure.ts";
@@ -14,19 +15,39 @@ export function uniqueName(job: string): string {
   return `bench.${job}.${crypto.randomUUID().slice(0, 8)}`;
 }
 
+/** How the bench connects: the connection's name, and Nagle's algorithm (default off). */
+export interface Connect {
+  name?: string;
+  nagle?: boolean;
+}
+
 /**
- * Runs `fn` with a channel on a connection of its own, then closes both: the
- * channel first, which waits until everything published on it is sent
- * (closing only the connection may drop what is still in amqplib's buffers).
+ * Runs `fn` with a channel (a confirm channel with `confirm`) on a
+ * connection of its own, then closes both: the channel first, which waits
+ * until everything published on it is sent (closing only the connection may
+ * drop what is still in amqplib's buffers).
  */
-export async function withChannel<T>(
+export function withChannel<T>(
+  url: string,
+  fn: (channel: ConfirmChannel) => Promise<T>,
+  how: Connect & { confirm: true },
+): Promise<T>;
+export function withChannel<T>(
   url: string,
   fn: (channel: Channel) => Promise<T>,
+  how?: Connect,
+): Promise<T>;
+export async function withChannel<T>(
+  url: string,
+  fn: (channel: ConfirmChannel) => Promise<T>,
+  { name = "bench", nagle = false, confirm = false }: Connect & { confirm?: boolean } = {},
 ): Promise<T> {
-  const connection = await amqp.connect(url, socketOptions(url, { name: "bench" }));
+  const connection = await amqp.connect(url, socketOptions(url, { name, noDelay: !nagle }));
   try {
-    const channel = await connection.createChannel();
-    channel.on("error", () => {});
+    const channel = confirm
+      ? await connection.createConfirmChannel()
+      : await connection.createChannel() as ConfirmChannel;
+    channel.on("error", () => {}); // a refusal rejects the call that caused it
     const result = await fn(channel);
     await channel.close();
     return result;
@@ -53,11 +74,10 @@ export function drained(channel: Channel): Promise<void> {
   });
 }
 
-/** How a backlog is queued. */
+/** How a backlog is queued: persistent messages (the worker's tasks), the queue's type. */
 export interface Backlog {
-  /** Persistent messages (the worker's tasks), else transient. */
   persistent?: boolean;
-  /** The queue's type (default quorum, as the tutorials declare it). */
+  /** Default quorum, as the tutorials declare it. */
   queueType?: "quorum" | "classic";
 }
 
@@ -66,10 +86,7 @@ export interface Backlog {
  * puts `count` messages 'Hello World!' in it, confirmed.
  */
 export async function fillQueue(url: string, queue: string, count: number, backlog: Backlog) {
-  const connection = await amqp.connect(url, socketOptions(url, { name: "bench: fill" }));
-  try {
-    const channel = await connection.createConfirmChannel();
-    channel.on("error", () => {}); // a refusal rejects the call that caused it
+  await withChannel(url, async (channel) => {
     const queueType = backlog.queueType ?? "quorum";
     await channel.assertQueue(queue, { durable: true, arguments: { "x-queue-type": queueType } });
     const body = Buffer.from("Hello World!");
@@ -81,9 +98,7 @@ export async function fillQueue(url: string, queue: string, count: number, backl
       if (i % 10_000 === 9_999) await channel.waitForConfirms();
     }
     await channel.waitForConfirms();
-  } finally {
-    await connection.close().catch(() => {});
-  }
+  }, { name: "bench: fill", confirm: true });
 }
 
 /**

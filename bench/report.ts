@@ -12,14 +12,14 @@ import type { RssResult } from "./consumers.ts";
 import { type Job, medianSample, type Row } from "./measure.ts";
 import type { SendSteps } from "./one_shots.ts";
 
-/** A target and how the measured figures compare with it. */
+/** A target (`≥ 0.95 × Node.js`), whether the medians meet it, and by how much (`0.93 × Node.js`). */
 export interface TargetCheck {
-  /** The target, e.g. `≥ 0.95 × Node.js`. */
   target: string;
   met: boolean;
-  /** How far above or below, e.g. `0.93 × Node.js` or `62% of it`. */
   detail: string;
 }
+
+type Peer = Exclude<Column, "program">;
 
 /** A row's figures: each column's runs and median, and the program's ratios to its peers. */
 export interface JobResult extends Row {
@@ -27,38 +27,34 @@ export interface JobResult extends Row {
   columns: Partial<Record<Column, { runs: Sample[]; median: Sample }>>;
   /** Why a column has no figures. */
   missing: Partial<Record<Column, string>>;
-  /**
-   * The program's median over each peer's: for rates, program rate / peer
-   * rate (above 1: the program is faster); for `ms`, program time / peer time
-   * (below 1: the program is faster).
-   */
-  ratios: Partial<Record<Exclude<Column, "program">, number>>;
-  /** The target, if the row has one, and whether the medians meet it. */
+  /** The program's median over each peer's: above 1 the program is faster, below for `ms`. */
+  ratios: Partial<Record<Peer, number>>;
   target?: TargetCheck;
 }
 
 /** A row of the job: its runs by column, their medians, the program's ratios and the target. */
 export function jobResult(
   row: Row,
-  job: Job,
+  job: Pick<Job, "unit" | "columns">,
   runs: Partial<Record<Column, Sample[]>>,
   missing: Partial<Record<Column, string>>,
 ): JobResult {
-  const { unit } = job;
   const columns: JobResult["columns"] = {};
   for (const [column, samples] of Object.entries(runs) as [Column, Sample[]][]) {
     columns[column] = { runs: samples, median: medianSample(samples) };
   }
-  const figure = unit === "ms" ? "ms" : "rate";
-  const ratios: JobResult["ratios"] = {};
+  const figure = job.unit === "ms" ? "ms" : "rate";
   const program = columns.program?.median[figure];
+  const ratios: JobResult["ratios"] = {};
   for (const peer of ["bare", "pika", "node"] as const) {
     const theirs = columns[peer]?.median[figure];
     if (program !== undefined && theirs) ratios[peer] = program / theirs;
   }
-  const result: JobResult = { ...row, unit, columns, missing, ratios };
-  const check = job.columns.includes("program") ? checkProgramTarget : checkPhaseTarget;
-  return { ...result, target: check(result) };
+  const result: JobResult = { ...row, unit: job.unit, columns, missing, ratios };
+  return {
+    ...result,
+    target: (job.columns.includes("program") ? programTarget : phaseTarget)(result),
+  };
 }
 
 /** A whole number with thousands separators: `50,000`. */
@@ -67,55 +63,33 @@ export function formatCount(n: number): string {
 }
 
 /** Milliseconds with two significant decimals below 10 ms: `0.41`, `43.9`. */
-function formatMs(ms: number): string {
-  return ms < 10 ? ms.toFixed(2) : ms.toFixed(1);
-}
+const formatMs = (ms: number) => ms < 10 ? ms.toFixed(2) : ms.toFixed(1);
 
 /** Bytes in MiB, e.g. `61.6 MB` (MB as `free -m` and /proc mean it: 2^20 bytes). */
-function formatMiB(bytes: number): string {
-  return `${(bytes / 2 ** 20).toFixed(1)} MB`;
-}
-
-/** The targets of the program phases, by kind of job. */
-const PROGRAM_TARGETS = {
-  /** Long-running programs: at least this share of the bare loop's rate ... */
-  bare: 0.9,
-  /** ... and this multiple of the pika program's. */
-  pika: 1.2,
-  /** publisher_confirms: at least this share of the same loops' rate on Node.js. */
-  node: 0.95,
-  /** One-shot programs: at most this multiple of `python3 NAME.py`'s whole-process time. */
-  pikaTime: 1.0,
-  /** Peak memory of worker and receive while draining the long backlog. */
-  rssBytes: 100 * 2 ** 20,
-} as const;
-
-const atLeast = (value: number, target: number, unit: string): TargetCheck => ({
-  target: `≥ ${formatCount(target)} ${unit}`,
-  met: value >= target,
-  detail: `${(value / target).toFixed(2)} × the target`,
-});
+const formatMiB = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MB`;
 
 const times = (ratio: number | undefined, peer: string) =>
   ratio === undefined ? `no ${peer}` : `${ratio.toFixed(2)} × ${peer}`;
 
-/**
- * The targets of the AMQP phases (the bare loops on classic queues, 2-core
- * machine, local RabbitMQ 3.10), checked against the medians: individual
- * confirms ≥ 4,000 msgs/s, consuming at prefetch 100 ≥ 25,000, a producer
- * and a consumer at once ≥ 18,000, RPC p50 ≤ 1 ms at ≥ 1,000 calls/s, and
- * Nagle's 40 ms floor visible. (The ratios of batches and asynchronous
- * confirms to publishing without confirms, once ≥ 0.6 and ≥ 0.85, are
- * retired: they measured the broker's extra work for confirms, not amqplib
- * or this project.)
- */
-function checkPhaseTarget(row: JobResult): TargetCheck | undefined {
+/** The AMQP phases' absolute floors, in msgs/s (docs/benchmarks.md: where they come from). */
+const PHASE_FLOORS: Record<string, number> = {
+  confirm_individual: 4_000,
+  consume_prefetch_100: 25_000,
+  producer_consumer: 18_000,
+};
+
+/** The target of an AMQP phase (the bare loop on a classic queue), if it has one. */
+function phaseTarget(row: JobResult): TargetCheck | undefined {
   const phase = row.columns.bare?.median;
-  if (!phase) return undefined;
-  if (row.id === "confirm_individual") return atLeast(phase.rate, 4_000, "msgs/s");
-  if (row.id === "consume_prefetch_100") return atLeast(phase.rate, 25_000, "msgs/s");
-  if (row.id === "producer_consumer") return atLeast(phase.rate, 18_000, "msgs/s");
-  if (row.id === "rpc") {
+  const floor = PHASE_FLOORS[row.id];
+  if (phase && floor) {
+    return {
+      target: `≥ ${formatCount(floor)} msgs/s`,
+      met: phase.rate >= floor,
+      detail: `${(phase.rate / floor).toFixed(2)} × the target`,
+    };
+  }
+  if (phase && row.id === "rpc") {
     return {
       target: "p50 ≤ 1 ms, ≥ 1,000 calls/s",
       met: phase.p50Ms <= 1 && phase.rate >= 1_000,
@@ -124,7 +98,7 @@ function checkPhaseTarget(row: JobResult): TargetCheck | undefined {
       } × 1,000 calls/s`,
     };
   }
-  if (row.id === "rpc_nagle") {
+  if (phase && row.id === "rpc_nagle") {
     return {
       target: "shows the ~40 ms floor (p50 ≥ 35 ms)",
       met: phase.p50Ms >= 35,
@@ -133,45 +107,26 @@ function checkPhaseTarget(row: JobResult): TargetCheck | undefined {
   }
 }
 
-/**
- * The target of a program's row: long-running programs ≥ 0.9 × the bare
- * loop and ≥ 1.2 × pika; publisher_confirms ≥ 0.95 × Node.js; one-shot
- * programs ≤ 1.0 × pika's whole-process time. A peer that is missing is left
- * out of the check (and the detail says so).
- */
-function checkProgramTarget(row: JobResult): TargetCheck {
+/** The target of a program's row; a missing peer is left out of the check (the detail says so). */
+function programTarget(row: JobResult): TargetCheck {
   const { bare, pika, node } = row.ratios;
   if (row.unit === "ms") {
-    return {
-      target: `≤ ${PROGRAM_TARGETS.pikaTime.toFixed(1)} × pika's time`,
-      met: pika === undefined || pika <= PROGRAM_TARGETS.pikaTime,
-      detail: times(pika, "pika"),
-    };
+    const detail = times(pika, "pika");
+    return { target: "≤ 1.0 × pika's time", met: pika === undefined || pika <= 1, detail };
   }
   if (row.id.startsWith("publisher_confirms")) {
-    return {
-      target: `≥ ${PROGRAM_TARGETS.node} × Node.js`,
-      met: node === undefined || node >= PROGRAM_TARGETS.node,
-      detail: times(node, "Node.js"),
-    };
+    const detail = times(node, "Node.js");
+    return { target: "≥ 0.95 × Node.js", met: node === undefined || node >= 0.95, detail };
   }
   return {
-    target: `≥ ${PROGRAM_TARGETS.bare} × bare, ≥ ${PROGRAM_TARGETS.pika} × pika`,
-    met: (bare ?? 0) >= PROGRAM_TARGETS.bare &&
-      (pika === undefined || pika >= PROGRAM_TARGETS.pika),
+    target: "≥ 0.9 × bare, ≥ 1.2 × pika",
+    met: (bare ?? 0) >= 0.9 && (pika === undefined || pika >= 1.2),
     detail: `${times(bare, "bare")}, ${times(pika, "pika")}`,
   };
 }
 
-/** Checks a peak memory against its target (under 100 MB). */
-export function checkRssTarget(rss: RssResult): TargetCheck {
-  const limit = PROGRAM_TARGETS.rssBytes;
-  return {
-    target: `< ${formatMiB(limit)}`,
-    met: rss.peakBytes < limit,
-    detail: `${Math.round(100 * rss.peakBytes / limit)}% of it`,
-  };
-}
+/** Peak memory of worker and receive while draining the long backlog: under 100 MB. */
+const RSS_LIMIT = 100 * 2 ** 20;
 
 /** Rows (the first is the header) as a Markdown table, columns padded to line up. */
 function renderTable(rows: string[][]): string {
@@ -184,11 +139,16 @@ function renderTable(rows: string[][]): string {
 const met = (check?: TargetCheck) =>
   check ? `${check.met ? "yes" : "**no**"} (${check.detail})` : "";
 
-/** A table of results: the header and cells of each, then their target and whether it is met. */
-function table(header: string[], results: JobResult[], cells: (row: JobResult) => string[]) {
+/** A table of rows: the header and cells of each, then their target and whether it is met. */
+function table<T>(
+  header: string[],
+  rows: T[],
+  cells: (row: T) => string[],
+  check: (row: T) => TargetCheck | undefined,
+) {
   return renderTable([
     [...header, "Target", "Met"],
-    ...results.map((row) => [...cells(row), row.target?.target ?? "", met(row.target)]),
+    ...rows.map((row) => [...cells(row), check(row)?.target ?? "", met(check(row))]),
   ]);
 }
 
@@ -203,25 +163,16 @@ function figures(row: JobResult, column: Column): string {
     : `${rate}, p50 ${formatMs(median.p50Ms)} ms, p99 ${formatMs(median.p99Ms)} ms`;
 }
 
-const CPU_LABELS: Record<Column, string> = {
-  program: "program",
-  bare: "bare",
-  pika: "pika",
-  node: "Node.js",
-};
-
 /** CPU µs per message of the columns' processes and the broker, e.g. `program 19.0 + 9.5`. */
 function cpu(row: JobResult, columns: Column[], labelled = true): string {
   return columns.flatMap((column) => {
     const median = row.columns[column]?.median;
     if (median?.cpuUs === undefined) return [];
     const broker = median.brokerCpuUs === undefined ? "" : ` + ${median.brokerCpuUs.toFixed(1)}`;
-    const label = labelled ? `${CPU_LABELS[column]} ` : "";
+    const label = labelled ? `${column === "node" ? "Node.js" : column} ` : "";
     return [`${label}${median.cpuUs.toFixed(1)}${broker}${labelled ? "" : " µs"}`];
   }).join(", ");
 }
-
-const ratio = (value: number | undefined) => value === undefined ? "—" : value.toFixed(2);
 
 /** The AMQP phases: the median, each run, CPU time per message (loop + broker), target. */
 export function amqpTable(results: JobResult[]): string {
@@ -231,36 +182,31 @@ export function amqpTable(results: JobResult[]): string {
     figures(row, "bare"),
     (row.columns.bare?.runs ?? []).map((run) => formatCount(run.rate)).join(" / "),
     cpu(row, ["bare"], false),
-  ]);
+  ], (row) => row.target);
 }
-
-type Peer = Exclude<Column, "program">;
-const CPU_HEADER = "CPU µs per message (process + broker)";
 
 /**
  * A table of the programs' jobs: the median of the program and of each
  * peer, the published reference if any, the program's ratios, and for rates
  * the CPU time per message of every column.
  */
-function programTable(
-  header: string[],
-  results: JobResult[],
-  peers: Peer[] = ["bare", "pika"],
-  ratios: Peer[] = peers,
-) {
+function programTable(header: string[], results: JobResult[], peers: Peer[], ratios = peers) {
   const columns: Column[] = ["program", ...peers];
+  const reference = (row: JobResult) =>
+    row.reference
+      ? [`${formatCount(row.reference.rate)} msgs/s (${formatCount(row.reference.ms)} ms)`]
+      : [];
   return table(header, results, (row) => [
     row.label,
     ...columns.map((column) => figures(row, column)),
-    ...(row.reference
-      ? [`${formatCount(row.reference.rate)} msgs/s (${formatCount(row.reference.ms)} ms)`]
-      : []),
-    ...ratios.map((peer) => ratio(row.ratios[peer])),
+    ...reference(row),
+    ...ratios.map((peer) => row.ratios[peer]?.toFixed(2) ?? "—"),
     ...(row.unit === "ms" ? [] : [cpu(row, columns)]),
-  ]);
+  ], (row) => row.target);
 }
 
 const PROGRAM = "Program (deno task)";
+const CPU_HEADER = "CPU µs per message (process + broker)";
 
 /** The long-running programs beside the bare loop and pika. */
 export const consumersTable = (results: JobResult[]) =>
@@ -268,6 +214,7 @@ export const consumersTable = (results: JobResult[]) =>
     ["Job", PROGRAM, "Bare amqplib loop", "Official Python (pika)", "Program / bare"]
       .concat("Program / pika", CPU_HEADER),
     results,
+    ["bare", "pika"],
   );
 
 /** publisher_confirms, a row per strategy, beside the loops on Deno and Node.js and Java's figure. */
@@ -286,23 +233,20 @@ export const oneShotsTable = (results: JobResult[]) =>
     ["Program", "deno task NAME", "Bare loop (deno run NAME.mjs)", "python3 NAME.py (pika)"]
       .concat("Program / bare (time)", "Program / pika (time)"),
     results,
+    ["bare", "pika"],
   );
 
-/** The peak memory table. */
+/** The peak memory table: each program's VmHWM against the 100 MB target. */
 export function rssTable(results: RssResult[]): string {
-  return renderTable([
-    ["Program", "Peak RSS (VmHWM of its deno process)", "Drain time", "Target", "Met"],
-    ...results.map((rss) => {
-      const check = checkRssTarget(rss);
-      return [
-        rss.label,
-        formatMiB(rss.peakBytes),
-        `${rss.seconds.toFixed(1)} s`,
-        check.target,
-        met(check),
-      ];
-    }),
-  ]);
+  const header = ["Program", "Peak RSS (VmHWM of its deno process)", "Drain time"];
+  const cells = (
+    rss: RssResult,
+  ) => [rss.label, formatMiB(rss.peakBytes), `${rss.seconds.toFixed(1)} s`];
+  return table(header, results, cells, (rss) => ({
+    target: `< ${formatMiB(RSS_LIMIT)}`,
+    met: rss.peakBytes < RSS_LIMIT,
+    detail: `${Math.round(100 * rss.peakBytes / RSS_LIMIT)}% of it`,
+  }));
 }
 
 /** The steps of send, in order, and what the table calls them. */

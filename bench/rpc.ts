@@ -1,19 +1,20 @@
 /**
  * How fast an RPC server answers: the bench is its one caller, making calls
- * fib(30) one after the other on a connection of its own and timing each
- * (calls per second, p50 and p99 of the call latency); the CPU time is the
- * server's.
+ * fib(30) one after the other on a connection of its own, asking for the
+ * replies by Direct Reply-To as rpc_client does, and timing each (calls per
+ * second, p50 and p99 of the call latency); the CPU time is the server's.
  *
  * @module
  */
-import amqp from "amqplib";
 import { Buffer } from "node:buffer";
-import { socketOptions } from "../lib/connect.ts";
 import { AWAITING_RPC } from "../tools/lib/ready_lines.ts";
 import { type Sample, startClock, treeCpuMs } from "./clock.ts";
 import { type BenchEnv, type Column, lastWords, startColumn, stopColumn } from "./columns.ts";
 import { percentile, RunFailure, within } from "./measure.ts";
-import { deleteQueue, uniqueName } from "./queues.ts";
+import { deleteQueue, uniqueName, withChannel } from "./queues.ts";
+
+/** Direct Reply-To's pseudo-queue: the replies come straight to the caller's channel. */
+const REPLY_TO = "amq.rabbitmq.reply-to";
 
 /** The n the RPC jobs ask for, as tutorial 6's client does: fib(30) = 832040. */
 export const RPC_N = 30;
@@ -44,21 +45,16 @@ export async function rpcCalls(env: BenchEnv, column: Column, job: Calls): Promi
     await server.waitFor(AWAITING_RPC).catch(() => {
       throw new RunFailure(`rpc_server (${column}) did not start: ${lastWords(server)}`);
     });
-    const connection = await amqp.connect(
-      env.url,
-      socketOptions(env.url, { name: "bench: caller", noDelay: !job.nagle }),
-    );
-    try {
-      const channel = await connection.createChannel();
+    return await withChannel(env.url, async (channel) => {
       // The ready line comes just before the server asks to consume: wait for its consumer.
       const deadline = performance.now() + 20_000;
       while ((await channel.checkQueue(queue)).consumerCount === 0) {
         if (performance.now() > deadline) throw new RunFailure("rpc_server never consumed");
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
-      const { queue: replyQueue } = await channel.assertQueue("", { exclusive: true });
+      // Direct Reply-To, as rpc_client: consumed (noAck) before a request names it as reply_to.
       let waiting: { id: string; done: (body: string) => void } | undefined;
-      await channel.consume(replyQueue, (msg) => {
+      await channel.consume(REPLY_TO, (msg) => {
         if (waiting && msg?.properties.correlationId === waiting.id) {
           waiting.done(msg.content.toString());
         }
@@ -71,10 +67,8 @@ export async function rpcCalls(env: BenchEnv, column: Column, job: Calls): Promi
         const id = crypto.randomUUID();
         const sentAt = performance.now();
         const reply = new Promise<string>((done) => waiting = { id, done });
-        channel.sendToQueue(queue, Buffer.from(String(RPC_N)), {
-          correlationId: id,
-          replyTo: replyQueue,
-        });
+        const request = Buffer.from(String(RPC_N));
+        channel.sendToQueue(queue, request, { correlationId: id, replyTo: REPLY_TO });
         const what = `the reply of rpc_server (${column}) to call ${latencies.length + 1}`;
         const body = await within(reply, what, 10_000);
         if (body !== RPC_ANSWER) {
@@ -85,9 +79,7 @@ export async function rpcCalls(env: BenchEnv, column: Column, job: Calls): Promi
       const sample = clock.stop(latencies.length);
       latencies.sort((a, b) => a - b);
       return { ...sample, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99) };
-    } finally {
-      await connection.close().catch(() => {});
-    }
+    }, { name: "bench: caller", nagle: job.nagle });
   } finally {
     await stopColumn(column, server, "rpc_server");
     await deleteQueue(env.url, queue);

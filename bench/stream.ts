@@ -10,22 +10,17 @@
  * @module
  */
 import { Buffer } from "node:buffer";
-import amqp from "amqplib";
 import rabbit, { type Client } from "rabbitmq-stream-js-client";
-import { socketOptions } from "../lib/connect.ts";
 import { streamOptions, streamPort } from "../lib/stream.ts";
 import { streamsUnavailable } from "../tools/lib/streams_available.ts";
 import { type Sample, startClock } from "./clock.ts";
-import { type Job, RunFailure, within } from "./measure.ts";
-import { deleteQueue, drained } from "./queues.ts";
+import { RunFailure, within } from "./measure.ts";
+import { deleteQueue, drained, withChannel } from "./queues.ts";
 
-/** What the stream phases are given. */
+/** What the stream phases are given: `count` messages per run (or what `seconds` allow). */
 export interface StreamSettings {
-  /** The broker URL. */
   url: string;
-  /** Messages per run. */
   count: number;
-  /** A run stops after this many seconds even if `count` is not reached. */
   seconds: number;
   /** Size of every message body, in bytes. */
   messageBytes: number;
@@ -36,54 +31,26 @@ export interface StreamSettings {
 type PhaseRun = (settings: StreamSettings) => Promise<Sample>;
 
 /**
- * The stream phases, or none (after calling `note` with the reason) when
- * the broker at `url` cannot serve streams on its stream port
- * (`RABBITMQ_STREAM_PORT`, else 5552).
- *
- * @example
- * ```ts
- * const phases = await streamPhases(url, (why) => console.error(why));
- * ```
+ * The stream phases (what the table calls each, and one run), or none, after
+ * calling `note` with the reason, when the broker at `url` cannot serve
+ * streams on its stream port (`RABBITMQ_STREAM_PORT`, else 5552).
  */
 export async function streamPhases(
   s: StreamSettings,
   note: (text: string) => void,
-): Promise<Job[]> {
+): Promise<{ id: string; label: string; run: () => Promise<Sample> }[]> {
   const why = await streamsUnavailable(s.url, streamPort(s.url, undefined));
   if (why) {
     note(`No stream phases: ${why}`);
     return [];
   }
-  const phases: { id: string; label: string; run: PhaseRun }[] = [
-    {
-      id: "stream_publish",
-      label: "Stream: publish, stream client (confirms)",
-      run: publishWithStreamClient,
-    },
-    {
-      id: "stream_consume",
-      label: "Stream: consume, stream client",
-      run: consumeWithStreamClient,
-    },
-    {
-      id: "stream_publish_amqp",
-      label: "Stream: publish, amqplib (async confirms)",
-      run: publishWithAmqplib,
-    },
-    {
-      id: "stream_consume_amqp",
-      label: "Stream: consume, amqplib (prefetch 100, ack)",
-      run: consumeWithAmqplib,
-    },
+  const phases: [string, string, PhaseRun][] = [
+    ["stream_publish", "Stream: publish, stream client (confirms)", publishWithStreamClient],
+    ["stream_consume", "Stream: consume, stream client", consumeWithStreamClient],
+    ["stream_publish_amqp", "Stream: publish, amqplib (async confirms)", publishWithAmqplib],
+    ["stream_consume_amqp", "Stream: consume, amqplib (prefetch 100, ack)", consumeWithAmqplib],
   ];
-  return phases.map(({ id, label, run }) => ({
-    id,
-    label,
-    step: label,
-    unit: "msgs/s",
-    columns: ["bare"],
-    measure: () => run(s),
-  }));
+  return phases.map(([id, label, run]) => ({ id, label, run: () => run(s) }));
 }
 
 /**
@@ -127,13 +94,8 @@ const consumeWithStreamClient: PhaseRun = (s) =>
 
 /** Publishes to the stream as to a queue, with amqplib on a confirm channel (asynchronous confirms). */
 const publishWithAmqplib: PhaseRun = (s) =>
-  withStream(s, async (stream) => {
-    const connection = await amqp.connect(
-      s.url,
-      socketOptions(s.url, { name: "bench: stream publish" }),
-    );
-    try {
-      const channel = await connection.createConfirmChannel();
+  withStream(s, (stream) =>
+    withChannel(s.url, async (channel) => {
       const body = messageBody(s);
       const clock = startClock(s.brokerPid);
       const deadline = clock.start + s.seconds * 1000;
@@ -146,10 +108,7 @@ const publishWithAmqplib: PhaseRun = (s) =>
         throw new RunFailure("The broker nacked messages published to the stream with amqplib");
       });
       return clock.stop(sent);
-    } finally {
-      await connection.close().catch(() => {});
-    }
-  });
+    }, { name: "bench: stream publish", confirm: true }));
 
 /**
  * Reads `count` messages (published beforehand) from the first offset with
@@ -157,24 +116,16 @@ const publishWithAmqplib: PhaseRun = (s) =>
  */
 const consumeWithAmqplib: PhaseRun = (s) =>
   withStream(s, async (stream, client) => {
-    const filled = await fill(client, stream, s);
-    const connection = await amqp.connect(
-      s.url,
-      socketOptions(s.url, { name: "bench: stream consume" }),
-    );
-    try {
-      const channel = await connection.createChannel();
+    const messages = receiving(s, await fill(client, stream, s));
+    return await withChannel(s.url, async (channel) => {
       await channel.prefetch(100);
-      const messages = receiving(s, filled);
       await channel.consume(stream, (msg) => {
         if (!msg) return messages.fail(new RunFailure(`The stream "${stream}" was deleted`));
         channel.ack(msg);
         messages.got();
       }, { noAck: false, arguments: { "x-stream-offset": "first" } });
       return await messages.result("the stream's messages over amqplib");
-    } finally {
-      await connection.close().catch(() => {});
-    }
+    }, { name: "bench: stream consume" });
   });
 
 /**
