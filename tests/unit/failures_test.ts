@@ -3,7 +3,8 @@
  * (docs/failures.md): a consumer timeout as RabbitMQ 3.10 reports it, a
  * broker too old for a feature, and a queue declared elsewhere with other
  * dead-letter, delivery-limit, TTL or retry arguments. The broker messages
- * are those amqplib 2.3.1 gave against RabbitMQ 3.10.8 and 4.3.6.
+ * are those amqplib 2.3.1 gave against RabbitMQ 3.10.8 and 4.3.6. And the
+ * version check that comes before a feature older brokers would ignore.
  */
 import assert from "node:assert/strict";
 import {
@@ -11,6 +12,7 @@ import {
   describeError,
   missingFeatureSentence,
 } from "../../lib/errors.ts";
+import { atLeast } from "../../lib/require_version.ts";
 
 const URL = "amqp://guest:secret@localhost";
 
@@ -78,4 +80,16 @@ Deno.test("a work queue declared elsewhere with other failure arguments: one sen
       `The queue "failing_tasks" already exists ${clash}; delete the queue with "rabbitmqctl delete_queue failing_tasks" and run again, or use another name`,
     );
   }
+});
+
+Deno.test("atLeast compares a broker's version with a feature's first version", () => {
+  assert.equal(atLeast("4.3.6", "4.3"), true);
+  assert.equal(atLeast("4.3.0-rc.1", "4.3"), true);
+  assert.equal(atLeast("4.2.9", "4.3"), false);
+  assert.equal(atLeast("3.10.8", "4.3"), false);
+  assert.equal(atLeast("3.10.8", "3.12"), false);
+  assert.equal(atLeast("3.13.7", "3.12"), true);
+  assert.equal(atLeast("4.0.5", "3.12"), true);
+  assert.equal(atLeast("10.0.0", "4.3"), true);
+  assert.equal(atLeast("unknown", "4.3"), true, "a version it cannot read counts as recent enough");
 });
