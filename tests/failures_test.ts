@@ -46,8 +46,14 @@ const VERSION = await brokerVersionAt();
 const VHOST = encodeURIComponent(urlParts(BROKER_URL).vhost);
 /** RabbitMQ 4.3+: a nack does not count toward the delivery limit; delayed retry; timeouts by basic.cancel. */
 const V43 = atLeast(VERSION, "4.3");
-/** RabbitMQ 4.x: a default delivery limit of 20; a client's x-death header is not read. */
-const V4 = atLeast(VERSION, "4.0");
+/**
+ * The behaviour asserted here was measured on RabbitMQ 3.10.8 and 4.3.6
+ * (docs/failures.md); 3.11 to 4.2 differ from both in ways not measured,
+ * so there the tests of a version's behaviour say so and skip.
+ */
+const unmeasured = VERSION.startsWith("3.10.") || V43
+  ? undefined
+  : `measured on RabbitMQ 3.10 and 4.3 only, and this broker is ${VERSION}`;
 
 /**
  * A work queue and its dead letters (an exchange and a queue of one name)
@@ -134,38 +140,49 @@ test("failing_worker rejects a poison task, the broker dead-letters it, and dead
 
 // ---------------------------------------------------------------- the delivery limit
 
-test("failing_worker --requeue --delivery-limit 2: a poison task is delivered 3 times, then dead-lettered for delivery_limit", async () => {
-  await using names = testNames();
-  await using worker = await startWorker("failing_worker", [
-    ...names.flags,
-    "--requeue",
-    "--delivery-limit",
-    "2",
-  ]);
-  await sendTask(names.queue, "poison");
-  const msg = await deadLetter(names.deadLetters);
-  assert.deepEqual(deaths(msg), [[names.queue, "delivery_limit", 1]]);
-  assert.equal(msg.properties.headers?.["x-first-death-reason"], "delivery_limit");
-  // 4.3 also counts every delivery in x-acquired-count.
-  const acquired = (n: number) => V43 ? `, x-acquired-count ${n}` : "";
-  assert.deepEqual(received(worker), [
-    " [x] Received 'poison'",
-    ` [x] Received 'poison' (redelivered, x-delivery-count 1${acquired(1)})`,
-    ` [x] Received 'poison' (redelivered, x-delivery-count 2${acquired(2)})`,
-  ]);
+test({
+  name: testName(
+    "failing_worker --requeue --delivery-limit 2: a poison task is delivered 3 times, then dead-lettered for delivery_limit",
+    unmeasured,
+  ),
+  ignore: unmeasured !== undefined,
+  async fn() {
+    await using names = testNames();
+    await using worker = await startWorker("failing_worker", [
+      ...names.flags,
+      "--requeue",
+      "--delivery-limit",
+      "2",
+    ]);
+    await sendTask(names.queue, "poison");
+    const msg = await deadLetter(names.deadLetters);
+    assert.deepEqual(deaths(msg), [[names.queue, "delivery_limit", 1]]);
+    assert.equal(msg.properties.headers?.["x-first-death-reason"], "delivery_limit");
+    // 4.3 also counts every delivery in x-acquired-count.
+    const acquired = (n: number) => V43 ? `, x-acquired-count ${n}` : "";
+    assert.deepEqual(received(worker), [
+      " [x] Received 'poison'",
+      ` [x] Received 'poison' (redelivered, x-delivery-count 1${acquired(1)})`,
+      ` [x] Received 'poison' (redelivered, x-delivery-count 2${acquired(2)})`,
+    ]);
+  },
 });
 
-test(
-  `failing_worker --requeue without a limit: ${
-    V4
-      ? "RabbitMQ 4.x's default limit of 20 dead-letters the task at its 21st delivery"
-      : "RabbitMQ 3.x has no default limit, so the task keeps coming back"
-  }`,
-  async () => {
+test({
+  name: testName(
+    `failing_worker --requeue without a limit: ${
+      V43
+        ? "RabbitMQ 4.x's default limit of 20 dead-letters the task at its 21st delivery"
+        : "RabbitMQ 3.x has no default limit, so the task keeps coming back"
+    }`,
+    unmeasured,
+  ),
+  ignore: unmeasured !== undefined,
+  async fn() {
     await using names = testNames();
     await using worker = await startWorker("failing_worker", [...names.flags, "--requeue"]);
     await sendTask(names.queue, "poison");
-    if (V4) {
+    if (V43) {
       const msg = await deadLetter(names.deadLetters);
       assert.deepEqual(deaths(msg), [[names.queue, "delivery_limit", 1]]);
       assert.equal(received(worker).length, 21);
@@ -179,15 +196,19 @@ test(
       await waitForDepth(names.deadLetters, 0);
     }
   },
-);
+});
 
-test(
-  `failing_worker --requeue --nack --delivery-limit 2: ${
-    V43
-      ? "on RabbitMQ 4.3 a nack does not count, so the task keeps coming back"
-      : "a nack counts, so the task is dead-lettered after 3 deliveries"
-  }`,
-  async () => {
+test({
+  name: testName(
+    `failing_worker --requeue --nack --delivery-limit 2: ${
+      V43
+        ? "on RabbitMQ 4.3 a nack does not count, so the task keeps coming back"
+        : "a nack counts, so the task is dead-lettered after 3 deliveries"
+    }`,
+    unmeasured,
+  ),
+  ignore: unmeasured !== undefined,
+  async fn() {
     await using names = testNames();
     const args = [...names.flags, "--requeue", "--nack", "--delivery-limit", "2"];
     await using worker = await startWorker("failing_worker", args);
@@ -208,21 +229,28 @@ test(
       assert.ok(worker.stdout.includes(" [!] Failed 'poison': basic.nack, requeue true"));
     }
   },
-);
+});
 
-test("a worker killed with a task in hand counts toward the limit: killed twice, --delivery-limit 1 dead-letters the task", async () => {
-  await using names = testNames();
-  const args = [...names.flags, "--delivery-limit", "1"];
-  await using first = await startWorker("failing_worker", args);
-  await sendTask(names.queue, "slow...");
-  await first.waitFor("[x] Received 'slow...'");
-  await using second = await startWorker("failing_worker", args);
-  assertExit(await stopped(first, "SIGKILL"), KILLED);
-  const acquired = V43 ? ", x-acquired-count 1" : "";
-  await second.waitFor(`[x] Received 'slow...' (redelivered, x-delivery-count 1${acquired})`);
-  assertExit(await stopped(second, "SIGKILL"), KILLED);
-  const msg = await deadLetter(names.deadLetters);
-  assert.deepEqual(deaths(msg), [[names.queue, "delivery_limit", 1]]);
+test({
+  name: testName(
+    "a worker killed with a task in hand counts toward the limit: killed twice, --delivery-limit 1 dead-letters the task",
+    unmeasured,
+  ),
+  ignore: unmeasured !== undefined,
+  async fn() {
+    await using names = testNames();
+    const args = [...names.flags, "--delivery-limit", "1"];
+    await using first = await startWorker("failing_worker", args);
+    await sendTask(names.queue, "slow...");
+    await first.waitFor("[x] Received 'slow...'");
+    await using second = await startWorker("failing_worker", args);
+    assertExit(await stopped(first, "SIGKILL"), KILLED);
+    const acquired = V43 ? ", x-acquired-count 1" : "";
+    await second.waitFor(`[x] Received 'slow...' (redelivered, x-delivery-count 1${acquired})`);
+    assertExit(await stopped(second, "SIGKILL"), KILLED);
+    const msg = await deadLetter(names.deadLetters);
+    assert.deepEqual(deaths(msg), [[names.queue, "delivery_limit", 1]]);
+  },
 });
 
 // ---------------------------------------------------------------- a consumer that holds a task too long
@@ -272,16 +300,17 @@ async function queuePolicy(queue: string, definition: Record<string, unknown>) {
   return Object.assign(atExit(remove), { remove });
 }
 
-const noCtl = V43 ? undefined : await cannotRestartReason();
+/** Why the consumer-timeout test cannot run here: 3.x needs rabbitmqctl for it. */
+const noTimeoutTest = unmeasured ?? (V43 ? undefined : await cannotRestartReason());
 
 test({
   name: testName(
     `a worker that holds a task past the consumer timeout says so and exits 1; ${
-      V43 ? "4.3 cancels its consumer (basic.cancel)" : "3.x closes its channel"
+      V43 ? "4.3 cancels its consumer (basic.cancel)" : "3.10 closes its channel"
     }; another worker does the task, nothing lost`,
-    noCtl,
+    noTimeoutTest,
   ),
-  ignore: noCtl !== undefined,
+  ignore: noTimeoutTest !== undefined,
   async fn() {
     await using names = testNames();
     const TIMEOUT_MS = 1000;
@@ -357,48 +386,59 @@ function assertWaits(gaps: number[], delays: number[], late = 400): void {
   });
 }
 
-test("retry_worker retries a poison task after 300, 600 and 1200 ms through wait queues, then dead-letters it", async () => {
-  const DELAYS = [300, 600, 1200];
-  await using names = testNames(DELAYS);
-  const timed: Timed[] = [];
-  await using worker = await startWorker(
-    "retry_worker",
-    [...names.flags, "--delays", DELAYS.join(",")],
-    timed,
-  );
-  await sendTask(names.queue, "poison");
-  await worker.waitFor("no retries left", { timeoutMs: 10_000 });
-  assert.deepEqual(worker.stdout.slice(1), [
-    " [x] Received 'poison'",
-    " [!] Failed 'poison': retry 1 of 3 in 300 ms",
-    " [x] Received 'poison' (retry 1)",
-    " [!] Failed 'poison': retry 2 of 3 in 600 ms",
-    " [x] Received 'poison' (retry 2)",
-    " [!] Failed 'poison': retry 3 of 3 in 1200 ms",
-    " [x] Received 'poison' (retry 3)",
-    " [!] Failed 'poison': no retries left, rejected to the dead letters",
-  ]);
-  assertWaits(waits(timed), DELAYS);
+test({
+  name: testName(
+    "retry_worker retries a poison task after 300, 600 and 1200 ms through wait queues, then dead-letters it",
+    unmeasured,
+  ),
+  ignore: unmeasured !== undefined,
+  async fn() {
+    const DELAYS = [300, 600, 1200];
+    await using names = testNames(DELAYS);
+    const timed: Timed[] = [];
+    await using worker = await startWorker(
+      "retry_worker",
+      [...names.flags, "--delays", DELAYS.join(",")],
+      timed,
+    );
+    await sendTask(names.queue, "poison");
+    await worker.waitFor("no retries left", { timeoutMs: 10_000 });
+    assert.deepEqual(worker.stdout.slice(1), [
+      " [x] Received 'poison'",
+      " [!] Failed 'poison': retry 1 of 3 in 300 ms",
+      " [x] Received 'poison' (retry 1)",
+      " [!] Failed 'poison': retry 2 of 3 in 600 ms",
+      " [x] Received 'poison' (retry 2)",
+      " [!] Failed 'poison': retry 3 of 3 in 1200 ms",
+      " [x] Received 'poison' (retry 3)",
+      " [!] Failed 'poison': no retries left, rejected to the dead letters",
+    ]);
+    assertWaits(waits(timed), DELAYS);
 
-  // The latest death first: the rejection. 3.x also reads the x-death header the worker published
-  // again, so it lists every wait queue (in no order of time); 4.x does not read a client's x-death,
-  // so it lists the last wait queue only: the worker counts its retries in x-retries.
-  const msg = await deadLetter(names.deadLetters);
-  const [latest, ...earlier] = deaths(msg);
-  assert.deepEqual(latest, [names.queue, "rejected", 1]);
-  const waited = (delay: number) => [`${names.queue}.wait_${delay}ms`, "expired", 1];
-  assert.deepEqual(
-    earlier.sort(),
-    V4 ? [waited(1200)] : [waited(1200), waited(300), waited(600)],
-  );
-  assert.equal(msg.properties.headers?.["x-retries"], 3);
+    // The latest death first: the rejection. 3.x also reads the x-death header the worker published
+    // again, so it lists every wait queue (in no order of time); 4.x does not read a client's x-death,
+    // so it lists the last wait queue only: the worker counts its retries in x-retries.
+    const msg = await deadLetter(names.deadLetters);
+    const [latest, ...earlier] = deaths(msg);
+    assert.deepEqual(latest, [names.queue, "rejected", 1]);
+    const waited = (delay: number) => [`${names.queue}.wait_${delay}ms`, "expired", 1];
+    assert.deepEqual(
+      earlier.sort(),
+      V43 ? [waited(1200)] : [waited(1200), waited(300), waited(600)],
+    );
+    assert.equal(msg.properties.headers?.["x-retries"], 3);
+  },
 });
 
-test(
-  V43
-    ? "delayed_retry_worker (RabbitMQ 4.3): the quorum queue redelivers after 300, 600, 900 ms, then its delivery limit dead-letters the task"
-    : "delayed_retry_worker on RabbitMQ before 4.3 says in one sentence that the broker would ignore the delayed retry, and declares nothing",
-  async () => {
+test({
+  name: testName(
+    V43
+      ? "delayed_retry_worker (RabbitMQ 4.3): the quorum queue redelivers after 300, 600, 900 ms, then its delivery limit dead-letters the task"
+      : "delayed_retry_worker on RabbitMQ before 4.3 says in one sentence that the broker would ignore the delayed retry, and declares nothing",
+    unmeasured,
+  ),
+  ignore: unmeasured !== undefined,
+  async fn() {
     await using names = testNames();
     const args = [...names.flags, "--min-delay", "300", "--max-delay", "900", "--retries", "3"];
     if (!V43) {
@@ -432,7 +472,7 @@ test(
     const msg = await deadLetter(names.deadLetters);
     assert.deepEqual(deaths(msg), [[names.queue, "delivery_limit", 1]]);
   },
-);
+});
 
 // ---------------------------------------------------------------- interop
 
