@@ -252,6 +252,10 @@ export function describeError(
   if (text === "message nacked") {
     return `The broker at ${where} did not take the message (it answered with a nack: a full queue that rejects publishes, or a quorum queue without a leader); it was not stored, so send it again`;
   }
+  const ackTimeout = text.match(
+    /delivery acknowledgement on channel \d+ timed out\. Timeout value used: (\d+) ms/,
+  );
+  if (ackTimeout) return consumerTimeoutSentence(url, Number(ackTimeout[1]));
   const closed = text.match(/Connection closed: \d+ \(([A-Z-]+)\) with message "(.*)"/);
   if (closed) {
     return `The broker at ${where} closed the connection: ${closed[2]}`;
@@ -261,6 +265,53 @@ export function describeError(
   }
   const firstLine = text.split("\n")[0];
   return `Error talking to ${where}: ${firstLine}`;
+}
+
+/**
+ * The sentence for a consumer that held a message without an ack for longer
+ * than the broker's consumer timeout: the broker took the message back and
+ * requeued it for another consumer. RabbitMQ 3.x closes the consumer's
+ * channel (PRECONDITION_FAILED, naming the timeout); RabbitMQ 4.3 cancels a
+ * quorum queue's consumer (amqplib calls the consume callback with `null`).
+ *
+ * @example
+ * ```ts
+ * consumerTimeoutSentence("amqp://localhost", 1800000);
+ * // 'The broker at "amqp://localhost" took back a message this consumer held without an ack for longer than the consumer timeout (1,800,000 ms) ...'
+ * ```
+ */
+export function consumerTimeoutSentence(url: string, timeoutMs?: number): string {
+  const timeout = timeoutMs === undefined
+    ? "the consumer timeout"
+    : `the consumer timeout (${timeoutMs.toLocaleString("en-US")} ms)`;
+  return `The broker at "${
+    maskUrl(url)
+  }" took back a message this consumer held without an ack for longer than ${timeout} and requeued it for another consumer; make the work shorter or raise the timeout (see docs/failures.md)`;
+}
+
+/**
+ * The sentence for a broker too old for a feature the program was asked to
+ * use, and which it would ignore without a word: RabbitMQ accepts `x-`
+ * arguments it does not know.
+ *
+ * @example
+ * ```ts
+ * missingFeatureSentence("amqp://localhost", "3.10.8", {
+ *   feature: "a consumer's own timeout, x-consumer-timeout",
+ *   since: "3.12",
+ *   instead: "set consumer_timeout for the whole broker",
+ * });
+ * // 'The broker at "amqp://localhost" is RabbitMQ 3.10.8, which would ignore a consumer's own timeout, x-consumer-timeout (RabbitMQ 3.12 and later have it); set consumer_timeout for the whole broker'
+ * ```
+ */
+export function missingFeatureSentence(
+  url: string,
+  version: string,
+  missing: { feature: string; since: string; instead: string },
+): string {
+  return `The broker at "${
+    maskUrl(url)
+  }" is RabbitMQ ${version}, which would ignore ${missing.feature} (RabbitMQ ${missing.since} and later have it); ${missing.instead}`;
 }
 
 function safeParts(url: string) {
