@@ -9,11 +9,11 @@
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import type { GetMessage } from "amqplib";
-import { findPython } from "../bench/programs.ts";
+import { findPython } from "../bench/columns.ts";
 import { managementRequest } from "../lib/management.ts";
 import { urlParts } from "../lib/url.ts";
 import { atLeast } from "../lib/require_version.ts";
-import { rabbitmqctl } from "../tools/lib/broker.ts";
+import { brokerCtl } from "../tools/lib/broker.ts";
 import { WAITING } from "../tools/lib/ready_lines.ts";
 import {
   assertExit,
@@ -262,7 +262,7 @@ test({
  */
 async function brokerSettings(settings: Record<string, number>) {
   const ctlEval = (expressions: string[]) =>
-    rabbitmqctl(BROKER_URL, ["eval", `${expressions.join(", ")}.`]);
+    brokerCtl(BROKER_URL, ["eval", `${expressions.join(", ")}.`]);
   const names = Object.keys(settings);
   const before = await ctlEval([
     `Old = [{K, application:get_env(rabbit, K)} || K <- [${names.join(", ")}]]`,
