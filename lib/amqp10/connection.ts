@@ -145,6 +145,17 @@ export function connect(url: string): Promise<Connection> {
     });
     // An exception in an event handler of ours (rhea catches it): the program's own bug, reported.
     connection.on("error", (error: Error) => done ? reportLater(error) : undefined);
+    // A link the broker detaches with an error once attached (its queue was deleted, say): the
+    // sentence, unless the link's owner listens itself (rhea passes events up to the connection).
+    for (const kind of ["sender", "receiver"] as const) {
+      connection.on(`${kind}_error`, (context: EventContext) => {
+        if (closing.has(connection)) return;
+        const link = (context.sender ?? context.receiver)!;
+        const terminus = (kind === "sender" ? link.target : link.source) as { address?: string };
+        const place = { url, address: terminus?.address };
+        reportLater(new ProgramError(describeCondition(link.error as AmqpError, place)));
+      });
+    }
     connection.on("connection_error", (context) => {
       // A refused SASL login comes as the context's error, not the connection's.
       const error = (context.error ?? context.connection.error) as AmqpError | undefined;
@@ -289,7 +300,8 @@ function absent(terminus: unknown): boolean {
   return terminus == null || (terminus as { value?: unknown }).value === null;
 }
 
-function withTimeout<T>(promise: Promise<T>, what: string): Promise<T> {
+/** Resolves like `promise`, or rejects with a sentence after {@link TIMEOUT_MS} ("No answer ... `what`"). */
+export function withTimeout<T>(promise: Promise<T>, what: string): Promise<T> {
   let timer: ReturnType<typeof setTimeout>;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(

@@ -11,8 +11,7 @@
  * @module
  */
 import rhea, { type Connection, type EventContext, type Receiver, type Sender } from "rhea";
-import { ProgramError } from "../program_error.ts";
-import { attached, TIMEOUT_MS, unlessLost, urlOf } from "./connection.ts";
+import { attached, unlessLost, urlOf, withTimeout } from "./connection.ts";
 import { managementRefused } from "./errors.ts";
 
 /** Replies the management receiver may be sent ahead: one per request in flight. */
@@ -125,21 +124,13 @@ export class Management {
    */
   async request(method: "GET" | "PUT" | "POST" | "DELETE", path: string, body?: unknown) {
     const id = crypto.randomUUID();
-    const reply = new Promise<{ status: string; body: unknown }>((resolve, reject) => {
+    const reply = new Promise<{ status: string; body: unknown }>((resolve) => {
       this.#replies.set(id, resolve);
-      setTimeout(() => {
-        if (!this.#replies.delete(id)) return;
-        reject(
-          new ProgramError(
-            `The management node of "${
-              urlOf(this.#connection)
-            }" did not answer ${method} ${path} within ${TIMEOUT_MS / 1000} s`,
-          ),
-        );
-      }, TIMEOUT_MS);
     });
     this.#sender.send({ message_id: id, to: path, subject: method, reply_to: "$me", body });
-    const { status, body: answer } = await unlessLost(this.#connection, reply);
+    const answered = withTimeout(reply, `to ${method} ${path} (the management node)`)
+      .finally(() => this.#replies.delete(id));
+    const { status, body: answer } = await unlessLost(this.#connection, answered);
     if (Number(status) >= 400) {
       throw managementRefused(urlOf(this.#connection), method, path, status, String(answer));
     }

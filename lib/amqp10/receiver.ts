@@ -91,12 +91,6 @@ export async function keepReceiving(
       }
       if (!stopping) fail(new ProgramError(describeCondition(error, { url })));
     });
-    connection.on("receiver_error", (context) => {
-      const receiver = context.receiver!;
-      const address = (receiver.source as { address?: string } | undefined)?.address;
-      const error = receiver.error as { condition?: string; description?: string };
-      if (!stopping) fail(new ProgramError(describeCondition(error, { url, address })));
-    });
   };
 
   const reconnectFrom = async (start: number) => {
