@@ -291,7 +291,7 @@ amqp10Test(
     try {
       await withAmqp10(async (connection, management) => {
         await management.declareQueue(queue, { type: "quorum" });
-        await withChannel(async (channel) => {
+        await withChannel((channel) => {
           channel.sendToQueue(queue, Buffer.from("from 0-9-1"), {
             persistent: true,
             type: "error",
@@ -302,6 +302,7 @@ amqp10Test(
             headers: { color: "blue", "x-retries": 1, nested: { a: 1 } },
           });
           channel.sendToQueue(queue, Buffer.from("transient"));
+          return Promise.resolve(); // closing the channel sends them
         });
         const { next } = await taker(connection, queue);
         const { message, delivery } = await next();

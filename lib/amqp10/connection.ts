@@ -189,6 +189,7 @@ export function connect(url: string): Promise<Connection> {
       clearTimeout(timer);
       lost.set(connection, lostPromise(connection, url));
       urls.set(connection, url);
+      links.set(connection, new Set());
       resolve(connection);
     });
   });
@@ -233,6 +234,9 @@ export function unlessLost<T>(connection: Connection, promise: Promise<T>): Prom
   return Promise.race([promise, lost.get(connection) ?? promise]);
 }
 
+/** The links attached on each connection, for {@link close}. */
+const links = new WeakMap<Connection, Set<Sender | Receiver>>();
+
 /** Connections being closed on purpose: their end is no failure. */
 const closing = new WeakSet<Connection>();
 
@@ -252,9 +256,8 @@ export async function close(connection: Connection): Promise<void> {
     connection.once("connection_close", () => resolve());
     connection.once("disconnected", () => resolve());
   });
-  const links: { close(): void }[] = [];
-  connection.each_link((link: { close(): void }) => links.push(link));
-  for (const link of links) link.close();
+  // Our own list: rhea keeps links by name, and the management pair's two links share one.
+  for (const link of links.get(connection) ?? []) if (link.is_open()) link.close();
   connection.close();
   await closed;
 }
@@ -273,6 +276,7 @@ export function attached<T extends Sender | Receiver>(
 ): Promise<T> {
   const url = urlOf(connection);
   const kind = link.is_sender() ? "sender" : "receiver";
+  links.get(connection)?.add(link);
   const opened = new Promise<T>((resolve, reject) => {
     // Listeners for the attach only: later errors on the link go to whoever listens then.
     const onOpen = () => {

@@ -115,6 +115,10 @@ export class Management {
     // Credit before the first request: RabbitMQ refuses to reply on a link without credit.
     receiver.add_credit(REPLY_CREDIT);
     await attached(connection, receiver, "/management");
+    // rhea 3 keeps a session's links by name, so the receiver has replaced the sender there, and a
+    // link it does not hold never gets its detach written: hold the sender under a name of its own.
+    const session = (sender as unknown as { session: { links: Record<string, unknown> } }).session;
+    session.links[`${name} (sender)`] = sender;
     return new Management(connection, sender, receiver);
   }
 
