@@ -168,9 +168,14 @@ export function connect(url: string): Promise<Connection> {
       if (done) return;
       if (answered === "amqp 0-9-1") {
         // RabbitMQ 3.x without the AMQP 1.0 plugin answers with the AMQP 0-9-1 header: ask it
-        // its version over AMQP 0-9-1, for the sentence.
-        const version = await brokerVersion(url).catch(() => undefined);
-        return fail(new ProgramError(needsRabbitmq4(url, version, programName())));
+        // its version over AMQP 0-9-1, for the sentence. A login or vhost it refuses there is
+        // the first thing to fix: that error, as it comes.
+        try {
+          const version = await brokerVersion(url);
+          return fail(new ProgramError(needsRabbitmq4(url, version, programName())));
+        } catch (error) {
+          return fail(error as Error);
+        }
       }
       // RabbitMQ 4.x resets a connection whose vhost it refuses, once the login has succeeded.
       if (saslSucceeded(connection)) return fail(new ProgramError(vhostRefused(url)));
