@@ -152,7 +152,7 @@ export function connect(url: string): Promise<Connection> {
         if (closing.has(connection)) return;
         const link = (context.sender ?? context.receiver)!;
         const terminus = (kind === "sender" ? link.target : link.source) as { address?: string };
-        const place = { url, address: terminus?.address };
+        const place = { url, address: terminus?.address, sender: kind === "sender" };
         reportLater(new ProgramError(describeCondition(link.error as AmqpError, place)));
       });
     }
@@ -265,6 +265,25 @@ export async function close(connection: Connection): Promise<void> {
   for (const link of links.get(connection) ?? []) if (link.is_open()) link.close();
   connection.close();
   await closed;
+}
+
+/**
+ * Detaches a link (closes it) and waits for the broker's detach: before
+ * deleting the queue a link is attached to, say, which would otherwise
+ * detach it with an error.
+ *
+ * @example
+ * ```ts
+ * await detach(sender);
+ * await management.deleteQueue(queue);
+ * ```
+ */
+export function detach(link: Sender | Receiver): Promise<void> {
+  const closed = new Promise<void>((resolve) => {
+    link.once(link.is_sender() ? "sender_close" : "receiver_close", () => resolve());
+  });
+  link.close();
+  return unlessLost(link.connection, withTimeout(closed, "to a detach"));
 }
 
 /** Options for {@link openReceiver}: rhea's, with the defaults of this project's programs. */
@@ -425,9 +444,12 @@ function publishing(sender: Sender): Publishing {
       describeCondition(context.sender!.error as AmqpError, {
         url: urlOf(sender.connection),
         address,
+        sender: true,
       }),
     );
-    for (const { reject } of [...created.outcomes.values(), ...created.waiting]) reject(error);
+    const waiting = [...created.outcomes.values(), ...created.waiting];
+    if (waiting.length === 0) reportLater(error); // nobody waits: the program's handler says it
+    for (const { reject } of waiting) reject(error);
     created.outcomes.clear();
     created.waiting.length = 0;
   });

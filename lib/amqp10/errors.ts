@@ -22,6 +22,8 @@ export interface ErrorPlace {
   url: string;
   /** The link's address, e.g. `/queues/hello`: the sentence names that queue or exchange. */
   address?: string;
+  /** The link sends (a publisher) rather than receives. */
+  sender?: boolean;
 }
 
 /**
@@ -85,6 +87,7 @@ export function describeCondition(error: AmqpCondition, place: ErrorPlace): stri
       }
       break;
     case "amqp:resource-deleted":
+      if (object && place.sender) return `${what} was deleted while this program sent to it`;
       if (object) {
         return `${what} was deleted, so the broker stopped this consumer; start the program again`;
       }

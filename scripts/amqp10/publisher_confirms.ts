@@ -30,6 +30,7 @@ import { formatCount, listed, range, settledWithin } from "../../lib/publishing.
 import {
   close,
   connect,
+  detach,
   openSender,
   type Outcome,
   publish,
@@ -199,8 +200,8 @@ for (const strategy of STRATEGIES) {
     );
   }
 
+  await detach(sender); // first: the broker detaches a sender whose queue goes, with an error
   await management.deleteQueue(queue);
-  sender.close();
 }
 
 await close(connection);
