@@ -149,6 +149,21 @@ protonTest(
 );
 
 protonTest(
+  "the AMQP 0-9-1 rpc_server copies correlation-id only: a requester that sets message-id alone gets no match",
+  async () => {
+    const queue = uniqueName("rpc_queue");
+    const server = await startReady("rpc_server", ["--queue", queue], AWAITING_RPC);
+    try {
+      // The answer comes back (Direct Reply-To works across protocols), but not matched to its
+      // request: the official AMQP 1.0 requesters set message-id; amqp10:rpc_client sets both.
+      assert.deepEqual(await proton("request", queue, "14"), ["377|False"]);
+    } finally {
+      await stopThenClean(server, () => deleteQueues(queue));
+    }
+  },
+);
+
+protonTest(
   "proton gets the outcomes on its own: released when unroutable, rejected by a full reject-publish queue",
   async () => {
     const exchange = uniqueName("outcomes");

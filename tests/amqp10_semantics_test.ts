@@ -332,3 +332,36 @@ amqp10Test(
     }
   },
 );
+
+amqp10Test(
+  "rhea 3.0.5 caveat: two deliveries settled in one tick with different outcomes go out as one disposition, with the first's",
+  async () => {
+    const queue = uniqueName("settle");
+    try {
+      await withAmqp10(async (connection, management) => {
+        await management.declareQueue(queue, { type: "quorum" });
+        const sender = await openSender(connection, queueAddress(queue));
+        for (const text of ["one", "two"]) await publish(sender, { body: data(text) });
+        const receiver = await openReceiver(connection, queueAddress(queue));
+        const arrived: Delivery[] = [];
+        receiver.on("message", ({ delivery }) => arrived.push(delivery!));
+        receiver.add_credit(2);
+        await pollUntil("both arrived", () => arrived.length === 2);
+        arrived[0].release(); // back to the queue...
+        arrived[1].accept(); // ...and done: but rhea writes "released" for both
+        await pollUntil("both are back", async () => await depth(management, queue) === 2);
+        // Settled apart (a tick between, as the programs do: one delivery at a time), each counts.
+        const again: Delivery[] = [];
+        receiver.on("message", ({ delivery }) => again.push(delivery!));
+        receiver.add_credit(2);
+        await pollUntil("both arrived again", () => again.length === 2);
+        again[0].release();
+        await new Promise((resolve) => setTimeout(resolve, 0));
+        again[1].accept();
+        await pollUntil("one is back", async () => await depth(management, queue) === 1);
+      });
+    } finally {
+      await deleteQueues(queue);
+    }
+  },
+);

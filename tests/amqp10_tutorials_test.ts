@@ -5,16 +5,20 @@
  */
 import assert from "node:assert/strict";
 import { AWAITING_RPC, WAITING, WAITING_LOGS } from "../tools/lib/ready_lines.ts";
+import { maskUrl } from "../lib/url.ts";
 import {
   deleteExchanges,
   deleteQueues,
   ENV,
+  freePort,
   Program,
   queueState,
   runTask,
   startReady,
   stopThenClean,
   uniqueName,
+  URL,
+  urlWith,
   withChannel,
 } from "./_helpers.ts";
 import { amqp10Test, withAmqp10 } from "./peers/amqp10/support.ts";
@@ -280,5 +284,27 @@ amqp10Test(
       " [!] The broker released 3 messages (1, 2, 3): no queue got them (unroutable)",
     ]);
     await assertQueuesGone(prefix);
+  },
+);
+
+amqp10Test(
+  "several brokers, tried in order: a dead one first, from --url and from AMQP_URL; passwords masked",
+  async () => {
+    const queue = uniqueName("hello");
+    const dead = urlWith((url) => url.port = String(freePort()));
+    const receiver = await Program.start("amqp10:receive", ["--queue", queue], {
+      env: { AMQP_URL: `${dead},${URL}` },
+    });
+    try {
+      await receiver.waitFor(WAITING);
+      await receiver.waitFor(`Connected to "${maskUrl(URL)}"`, { stream: "stderr" });
+      const sent = await run("amqp10:send", ["--queue", queue, "--url", dead, "--url", URL, "hi"]);
+      assert.deepEqual(sent.stdout, [" [x] Sent 'hi'"]);
+      await receiver.waitFor("[x] Received 'hi'");
+      const password = new globalThis.URL(URL).password;
+      assert.ok(!receiver.stderr.join("\n").includes(`:${password}@`), "no password");
+    } finally {
+      await stopThenClean(receiver, () => deleteQueues(queue));
+    }
   },
 );
