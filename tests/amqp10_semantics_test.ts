@@ -365,3 +365,31 @@ amqp10Test(
     }
   },
 );
+
+amqp10Test(
+  "pre-settled (0-9-1's noAck): a receiver with snd-settle-mode settled takes messages without settling them",
+  async () => {
+    const queue = uniqueName("presettled");
+    try {
+      await withAmqp10(async (connection, management) => {
+        await management.declareQueue(queue, { type: "quorum" });
+        const sender = await openSender(connection, queueAddress(queue));
+        for (const text of ["a", "b"]) await publish(sender, { body: data(text) });
+        const receiver = await openReceiver(connection, queueAddress(queue), {
+          snd_settle_mode: 1,
+          credit_window: 10,
+        });
+        const bodies: string[] = [];
+        receiver.on("message", ({ message, delivery }) => {
+          assert.ok(delivery!.remote_settled, "the broker sent it settled");
+          bodies.push(bodyText(message!));
+        });
+        await pollUntil("both arrived", () => bodies.length === 2);
+        assert.deepEqual(bodies, ["a", "b"]);
+        assert.equal(await depth(management, queue), 0, "gone from the queue, nothing settled");
+      });
+    } finally {
+      await deleteQueues(queue);
+    }
+  },
+);

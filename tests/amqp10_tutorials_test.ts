@@ -5,8 +5,10 @@
  */
 import assert from "node:assert/strict";
 import { AWAITING_RPC, WAITING, WAITING_LOGS } from "../tools/lib/ready_lines.ts";
+import { managementRequest } from "../lib/management.ts";
 import { maskUrl } from "../lib/url.ts";
 import {
+  assertOneLineError,
   deleteExchanges,
   deleteQueues,
   ENV,
@@ -305,6 +307,56 @@ amqp10Test(
       assert.ok(!receiver.stderr.join("\n").includes(`:${password}@`), "no password");
     } finally {
       await stopThenClean(receiver, () => deleteQueues(queue));
+    }
+  },
+);
+
+amqp10Test(
+  "the other track's queue with other arguments, and a user without permissions: the AMQP 0-9-1 sentences",
+  async () => {
+    const queue = uniqueName("hello");
+    await withChannel((channel) => channel.assertQueue(queue, { durable: true }));
+    const user = uniqueName("limited");
+    const password = crypto.randomUUID();
+    try {
+      await assertOneLineError("amqp10:send", ["--queue", queue], {
+        code: 1,
+        message: new RegExp(
+          `^The queue "${
+            queue.replace(/\./g, "\\.")
+          }" already exists with x-queue-type "classic", but this program declares it with x-queue-type "quorum"; delete the queue with "rabbitmqctl delete_queue ${
+            queue.replace(/\./g, "\\.")
+          }"`,
+        ),
+      });
+      await managementRequest(URL, `/api/users/${user}`, {
+        method: "PUT",
+        body: { password, tags: "" },
+      });
+      await managementRequest(URL, `/api/permissions/%2F/${user}`, {
+        method: "PUT",
+        body: { configure: "^only-this$", write: ".*", read: ".*" },
+      });
+      const limited = urlWith((url) => {
+        url.username = user;
+        url.password = password;
+      });
+      const refused = await assertOneLineError(
+        "amqp10:send",
+        ["--url", limited, "--queue", queue],
+        {
+          code: 1,
+          message: new RegExp(
+            `refused access for user "${user.replace(/\./g, "\\.")}": configure access to queue '${
+              queue.replace(/\./g, "\\.")
+            }' in vhost '/' refused`,
+          ),
+        },
+      );
+      assert.doesNotMatch(refused.stderr[0], new RegExp(password));
+    } finally {
+      await deleteQueues(queue);
+      await managementRequest(URL, `/api/users/${user}`, { method: "DELETE" }).catch(() => {});
     }
   },
 );
