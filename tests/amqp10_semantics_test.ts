@@ -50,6 +50,19 @@ async function nothingArrives(receiver: Receiver, arrived: unknown[]) {
   assert.deepEqual(arrived, []);
 }
 
+/** Declares `queue` a quorum queue and sends it `texts`, each accepted; resolves with the sender. */
+async function filled(
+  connection: Connection,
+  management: Management,
+  queue: string,
+  texts: string[] = [],
+) {
+  await management.declareQueue(queue, { type: "quorum" });
+  const sender = await openSender(connection, queueAddress(queue));
+  for (const text of texts) assert.equal(await publish(sender, { body: data(text) }), "accepted");
+  return sender;
+}
+
 async function depth(management: Management, queue: string) {
   return (await management.queueInfo(queue)).messageCount;
 }
@@ -116,9 +129,7 @@ amqp10Test(
     const queue = uniqueName("credit");
     try {
       await withAmqp10(async (connection, management) => {
-        await management.declareQueue(queue, { type: "quorum" });
-        const sender = await openSender(connection, queueAddress(queue));
-        for (const n of [1, 2, 3]) await publish(sender, { body: data(`task ${n}`) });
+        await filled(connection, management, queue, ["task 1", "task 2", "task 3"]);
         const { receiver, next, arrived } = await taker(connection, queue);
         await nothingArrives(receiver, arrived);
         const first = await next();
@@ -139,9 +150,7 @@ amqp10Test(
     const queue = uniqueName("settle");
     try {
       await withAmqp10(async (connection, management) => {
-        await management.declareQueue(queue, { type: "quorum" });
-        const sender = await openSender(connection, queueAddress(queue));
-        await publish(sender, { body: data("the task") });
+        await filled(connection, management, queue, ["the task"]);
         const { next } = await taker(connection, queue);
 
         const first = await next();
@@ -235,8 +244,7 @@ amqp10Test(
     const queue = uniqueName("convert");
     try {
       await withAmqp10(async (connection, management) => {
-        await management.declareQueue(queue, { type: "quorum" });
-        const sender = await openSender(connection, queueAddress(queue));
+        const sender = await filled(connection, management, queue);
         await publish(sender, {
           durable: true,
           ttl: 60_000,
@@ -339,9 +347,7 @@ amqp10Test(
     const queue = uniqueName("settle");
     try {
       await withAmqp10(async (connection, management) => {
-        await management.declareQueue(queue, { type: "quorum" });
-        const sender = await openSender(connection, queueAddress(queue));
-        for (const text of ["one", "two"]) await publish(sender, { body: data(text) });
+        await filled(connection, management, queue, ["one", "two"]);
         const receiver = await openReceiver(connection, queueAddress(queue));
         const arrived: Delivery[] = [];
         receiver.on("message", ({ delivery }) => arrived.push(delivery!));
@@ -372,9 +378,7 @@ amqp10Test(
     const queue = uniqueName("presettled");
     try {
       await withAmqp10(async (connection, management) => {
-        await management.declareQueue(queue, { type: "quorum" });
-        const sender = await openSender(connection, queueAddress(queue));
-        for (const text of ["a", "b"]) await publish(sender, { body: data(text) });
+        await filled(connection, management, queue, ["a", "b"]);
         const receiver = await openReceiver(connection, queueAddress(queue), {
           snd_settle_mode: 1,
           credit_window: 10,

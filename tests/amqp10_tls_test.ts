@@ -17,6 +17,7 @@ import {
   uniqueName,
   URL,
 } from "./_helpers.ts";
+import { closeAll } from "./peers/amqp10/frame_proxy.ts";
 import { NO_AMQP10 } from "./peers/amqp10/support.ts";
 
 async function openssl(args: string[]) {
@@ -98,13 +99,7 @@ async function tlsTerminator(dir: string) {
     port: (listener.addr as Deno.NetAddr).port,
     close() {
       listener.close();
-      for (const conn of conns) {
-        try {
-          conn.close();
-        } catch {
-          // closed already
-        }
-      }
+      closeAll(conns);
     },
   };
 }

@@ -17,7 +17,7 @@ import {
   vhostRefused,
 } from "../lib/amqp10/errors.ts";
 import { exchangeAddress, generatedQueueName, queueAddress } from "../lib/amqp10/management.ts";
-import { backoffMs } from "../lib/amqp10/receiver.ts";
+import { backoffMs } from "../lib/reconnect.ts";
 import { hasDirectReplyTo } from "../lib/amqp10/replies.ts";
 
 /** rhea's options as a plain record, to read any of them. */

@@ -57,6 +57,17 @@ export class FrameReader {
   }
 }
 
+/** Closes every connection given, those closed already too. */
+export function closeAll(conns: Iterable<Deno.Conn>): void {
+  for (const conn of conns) {
+    try {
+      conn.close();
+    } catch {
+      // closed already
+    }
+  }
+}
+
 /** A running proxy. */
 export interface FrameProxy {
   /** The broker URL with the proxy's host and port. */
@@ -113,13 +124,7 @@ export function startFrameProxy(brokerUrl: string): FrameProxy {
     connections: () => accepted,
     close() {
       listener.close();
-      for (const conn of open) {
-        try {
-          conn.close();
-        } catch {
-          // closed already
-        }
-      }
+      closeAll(open);
     },
   };
 }
