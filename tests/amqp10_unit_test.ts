@@ -138,6 +138,10 @@ Deno.test("the handshake's sentences: login, vhost, a broker without AMQP 1.0 v2
     needsRabbitmq4("amqp://localhost", "3.10.8", "worker"),
     'The broker at "amqp://localhost" is RabbitMQ 3.10.8, which has no AMQP 1.0 with v2 addresses (RabbitMQ 4.0 and later have it, always on); upgrade it, or run the AMQP 0-9-1 program instead: deno task worker',
   );
+  assert.match(
+    needsRabbitmq4("amqp://localhost", undefined, "send"),
+    /is not RabbitMQ 4 \(it names no version\), which has no AMQP 1\.0/,
+  );
 });
 
 Deno.test("managementRefused: a declaration with other arguments, a locked queue, a missing queue", () => {

@@ -185,9 +185,9 @@ export function connect(url: string): Promise<Connection> {
     });
     connection.once("connection_open", () => {
       if (done) return;
-      const version = String(connection.properties?.version ?? "");
-      if (!/^[4-9]\.|^\d{2,}\./.test(version)) {
-        // 3.13 with its AMQP 1.0 plugin opens the connection, but has no v2 addresses.
+      const version = connection.properties?.version as string | undefined;
+      if (!/^[4-9]\.|^\d{2,}\./.test(version ?? "")) {
+        // RabbitMQ 3.x with its AMQP 1.0 plugin opens the connection, but has no v2 addresses.
         return fail(new ProgramError(needsRabbitmq4(url, version, programName())));
       }
       done = true;

@@ -148,7 +148,7 @@ export function vhostRefused(url: string): string {
  * ```
  */
 export function needsRabbitmq4(url: string, version: string | undefined, program: string): string {
-  const met = version ? `RabbitMQ ${version}` : "a broker that speaks AMQP 0-9-1 only";
+  const met = version ? `RabbitMQ ${version}` : "not RabbitMQ 4 (it names no version)";
   return `The broker at "${
     maskUrl(url)
   }" is ${met}, which has no AMQP 1.0 with v2 addresses (RabbitMQ 4.0 and later have it, always on); upgrade it, or run the AMQP 0-9-1 program instead: deno task ${program}`;
