@@ -36,7 +36,8 @@
 import amqp from "amqplib";
 import { cli, wholeNumber } from "../lib/cli.ts";
 import { socketOptions } from "../lib/connect.ts";
-import { describeError, ProgramError } from "../lib/errors.ts";
+import { describeError } from "../lib/errors.ts";
+import { ProgramError } from "../lib/program_error.ts";
 import { maskUrl } from "../lib/url.ts";
 import { localBrokerPid } from "./cpu.ts";
 import { streamPhases } from "./stream.ts";

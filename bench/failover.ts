@@ -15,7 +15,7 @@
 import amqp from "amqplib";
 import { wholeNumber } from "../lib/cli.ts";
 import { connectFirst, socketOptions } from "../lib/connect.ts";
-import { ProgramError } from "../lib/errors.ts";
+import { ProgramError } from "../lib/program_error.ts";
 import {
   CLUSTER_NODES,
   CLUSTER_URLS,
@@ -32,7 +32,7 @@ import { ConfirmedPublisher } from "../tools/lib/confirmed_publisher.ts";
 import { pollUntil } from "../tools/lib/poll.ts";
 import { Program } from "../tools/lib/program.ts";
 
-const { urls, values } = clusterCli("bench:failover", {
+const { brokers, values } = clusterCli("bench:failover", {
   summary:
     "Kill -9 the node leading the work queue of two workers, 5 times under load: failover time (p50, max), tasks lost and redelivered",
   options: {
@@ -40,6 +40,7 @@ const { urls, values } = clusterCli("bench:failover", {
     rate: { default: "100", description: "tasks per second the publisher sends" },
   },
 });
+const { urls } = brokers;
 const KILLS = wholeNumber("kills", values.kills, 1);
 const RATE = wholeNumber("rate", values.rate, 1);
 const WAITING = " [*] Waiting for messages. To exit press CTRL+C";
@@ -51,7 +52,7 @@ const notRunning = new ProgramError(
 const allRunning = CLUSTER_NODES.every((node) => running.has(node.name));
 if (!allRunning && urls.join(",") === CLUSTER_URLS.join(",")) throw notRunning;
 // A handshake first: a plain sentence when a broker of --url does not answer or refuses us.
-const connection = await connectFirst(urls, (url) => amqp.connect(url, socketOptions(url)));
+const connection = await connectFirst(brokers, (url) => amqp.connect(url, socketOptions(url)));
 const { version } = connection.connection.serverProperties;
 await connection.close();
 if (!allRunning) throw notRunning;
@@ -143,7 +144,7 @@ await pollUntil("every confirmed task is done", () => {
 }, { timeoutMs: 60_000 }).catch(() => {});
 for (const worker of workers) await worker.stop();
 await (async () => {
-  const connection = await connectFirst(urls, (url) => amqp.connect(url, socketOptions(url)));
+  const connection = await connectFirst(brokers, (url) => amqp.connect(url, socketOptions(url)));
   const channel = await connection.createChannel();
   await channel.deleteQueue(queue);
   await connection.close();

@@ -22,11 +22,11 @@ const [{ default: amqp }, { Buffer }, { cli }, { connectFirst, socketOptions }] 
   ]);
 marks.loaded = now();
 
-const { urls, values } = cli("send", {
+const { brokers, values } = cli("send", {
   summary: "Send 'Hello World!' to the queue \"hello\", timing each step",
   options: { queue: "hello" },
 });
-const connection = await connectFirst(urls, (url) => amqp.connect(url, socketOptions(url)));
+const connection = await connectFirst(brokers, (url) => amqp.connect(url, socketOptions(url)));
 marks.connected = now();
 const channel = await connection.createChannel();
 marks.channel = now();

@@ -13,7 +13,8 @@ import { Buffer } from "node:buffer";
 import amqp from "amqplib";
 import rabbit, { type Client } from "rabbitmq-stream-js-client";
 import { socketOptions } from "../lib/connect.ts";
-import { streamOptions, streamPort, streamsUnavailable } from "../lib/stream.ts";
+import { streamOptions, streamPort } from "../lib/stream.ts";
+import { streamsUnavailable } from "../tools/lib/streams_available.ts";
 import { startClock } from "./cpu.ts";
 import {
   drained,

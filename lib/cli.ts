@@ -5,7 +5,9 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { ProgramError, reportUncaught } from "./errors.ts";
+import type { Brokers } from "./connect.ts";
+import { ProgramError } from "./program_error.ts";
+import { type ReportContext, reportUncaught } from "./report_uncaught.ts";
 import { TLS_PARAMETERS, type TlsOption, withTlsFiles } from "./tls.ts";
 import { maskUrl } from "./url.ts";
 
@@ -52,6 +54,12 @@ export interface ProgramSpec<O extends Record<string, Option>> {
    * `--help` shows for them.
    */
   brokers?: { urls: string; description: string };
+  /**
+   * The fix to advise, given the program's flags, when a queue or exchange
+   * exists with other arguments than the program declares (the lab's
+   * `lab:reset` command), instead of deleting it by hand.
+   */
+  redeclareFix?: (values: OptionValues<O>) => string;
 }
 
 /** The values of a program's flags, typed from its {@link ProgramSpec}'s options. */
@@ -67,13 +75,14 @@ export interface Cli<O extends Record<string, Option>> {
   /**
    * The brokers to try, in order: each `--url` (repeatable, or comma-separated),
    * else `AMQP_URL` (comma-separated; `.env` may set it), else `amqp://localhost`;
-   * the TLS flags are added as each URL's parameters.
+   * the TLS flags are added as each URL's parameters. For consumers,
+   * `reconnect` is false with `--no-reconnect`. The program hands them to
+   * the function that connects (`connectFirst`, `keepConsuming`,
+   * `connectStream`), which records the one reached for the error sentences.
    */
-  urls: string[];
-  /** The first of {@link urls}: the broker of a program that talks to one. */
+  brokers: Brokers;
+  /** The first broker: the one of a program that talks to one. */
   url: string;
-  /** For consumers: reconnect when the connection drops (false with `--no-reconnect`). */
-  reconnect: boolean;
   /** The program's flags. */
   values: OptionValues<O>;
   /** The positional arguments. */
@@ -95,7 +104,7 @@ const SHARED_OPTIONS: Record<string, string> = {
  *
  * @example
  * ```ts
- * const { urls, values } = parseCli("receive", {
+ * const { brokers, values } = parseCli("receive", {
  *   summary: 'Print the messages of the queue "hello"',
  *   options: { queue: "hello" },
  * }, ["--queue", "jobs"]);
@@ -162,9 +171,8 @@ export function parseCli<O extends Record<string, Option> = Record<string, never
   const { positionals } = parsed;
   if (values.help) {
     return {
-      urls: [],
+      brokers: { urls: [], current: "" },
       url: "",
-      reconnect: false,
       values: values as OptionValues<O>,
       positionals,
       help: helpText(name, spec, options),
@@ -210,22 +218,23 @@ export function parseCli<O extends Record<string, Option> = Record<string, never
     if (values[key] === undefined && option.default !== undefined) values[key] = option.default;
   }
   return {
-    urls,
+    brokers: { urls, reconnect: !values["no-reconnect"], current: urls[0] },
     url: urls[0],
-    reconnect: !values["no-reconnect"],
     values: values as OptionValues<O>,
     positionals,
   };
 }
 
 /**
- * {@link parseCli} for a program's own command line, and the program's
- * top-level error handler ({@link reportUncaught}): `--help` prints the help
- * and exits 0; misuse prints the usage message on stderr and exits 2.
+ * {@link parseCli} for a program's own command line, after installing the
+ * program's top-level error handler ({@link reportUncaught}) with the
+ * brokers it returns: `--help` prints the help and exits 0 (before the
+ * program does anything); misuse throws the usage message, which the
+ * handler prints on stderr, exiting 2.
  *
  * @example
  * ```ts
- * const { urls, values } = cli("worker", {
+ * const { brokers, values } = cli("worker", {
  *   summary: 'Do the tasks of "task_queue" one at a time',
  *   options: { queue: "task_queue" },
  * });
@@ -235,19 +244,14 @@ export function cli<O extends Record<string, Option> = Record<string, never>>(
   name: string,
   spec: ProgramSpec<O>,
 ): Cli<O> {
-  reportUncaught({ url: DEFAULT_URL });
-  let parsed: Cli<O>;
-  try {
-    parsed = parseCli(name, spec);
-  } catch (error) {
-    console.error((error as Error).message);
-    Deno.exit(error instanceof ProgramError ? error.exitCode : 2);
-  }
+  let context: ReportContext = { brokers: { urls: [DEFAULT_URL], current: DEFAULT_URL } };
+  reportUncaught(() => context);
+  const parsed = parseCli(name, spec);
   if (parsed.help !== undefined) {
     console.log(parsed.help);
     Deno.exit(0);
   }
-  reportUncaught({ url: parsed.url });
+  context = { brokers: parsed.brokers, redeclareFix: spec.redeclareFix?.(parsed.values) };
   return parsed;
 }
 
@@ -296,13 +300,16 @@ function parseArgsMessage(error: unknown): string {
   }
 }
 
-function usageLine(name: string, spec: ProgramSpec<Record<string, Option>>): string {
+/** What the usage line and the help text show of a {@link ProgramSpec}. */
+type Shown = Pick<ProgramSpec<Record<string, Option>>, "summary" | "args">;
+
+function usageLine(name: string, spec: Shown): string {
   return `Usage: deno task ${name} [options]${spec.args ? ` ${spec.args}` : ""}`;
 }
 
 function helpText(
   name: string,
-  spec: ProgramSpec<Record<string, Option>>,
+  spec: Shown,
   options: Record<string, OptionSpec>,
 ): string {
   const rows = Object.entries(options).map(([key, option]) => {

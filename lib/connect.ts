@@ -5,13 +5,36 @@
  * @module
  */
 import amqp, { type SocketOptions } from "amqplib";
-import { classifyError, describeError, ProgramError, setErrorContext } from "./errors.ts";
+import { programName } from "./_util.ts";
+import { classifyError, describeError } from "./errors.ts";
+import { ProgramError } from "./program_error.ts";
 import { tlsSocketOptions } from "./tls.ts";
 import { maskUrl } from "./url.ts";
 
+/**
+ * The brokers a program talks to, as `cli()` reads them (`--url`,
+ * `AMQP_URL`): a list tried in order, and the one reached. The functions
+ * that connect ({@link connectFirst}, `keepConsuming`, `connectStream`) set
+ * `current` to each broker they try; the program's handler names that
+ * broker in its sentences.
+ */
+export interface Brokers {
+  /** Broker URLs, tried in order. */
+  readonly urls: string[];
+  /** For a consumer: reconnect when the connection drops (default true); false: exit 1 instead. */
+  readonly reconnect?: boolean;
+  /** The broker the program talks to, or last tried to reach: the first of `urls` until then. */
+  current: string;
+  /**
+   * True once `keepConsuming` has lost a connection: an ack on that
+   * connection's channel fails, and the broker has requeued its message.
+   */
+  lost?: boolean;
+}
+
 /** Options for {@link socketOptions}. */
 export interface ConnectOptions {
-  /** The connection name the management UI shows (default: the program's file name). */
+  /** The connection name the management UI shows (default: the program's name, e.g. "send"). */
   name?: string;
   /**
    * Send small writes at once (default true). `false` turns Nagle's algorithm
@@ -35,11 +58,10 @@ const CONNECT_TIMEOUT_MS = 10_000;
  * ```
  */
 export function socketOptions(url: string, options: ConnectOptions = {}): SocketOptions {
-  const program = Deno.mainModule.split("/").pop()!.replace(/\.ts$/, "");
   return {
     noDelay: options.noDelay ?? true,
     timeout: CONNECT_TIMEOUT_MS,
-    clientProperties: { connection_name: options.name ?? program },
+    clientProperties: { connection_name: options.name ?? programName() },
     ...tlsSocketOptions(url),
   };
 }
@@ -47,7 +69,9 @@ export function socketOptions(url: string, options: ConnectOptions = {}): Socket
 /** What {@link tryInOrder} returns: what `open` gave, and for which URL. */
 export interface Reached<T> {
   value: T;
-  /** The index in the list of the URL that answered. */
+  /** The URL that answered. */
+  url: string;
+  /** Its index in the list. */
   index: number;
 }
 
@@ -65,9 +89,8 @@ export async function tryInOrder<T>(
   let last: unknown;
   for (let i = 0; i < urls.length; i++) {
     const index = (start + i) % urls.length;
-    setErrorContext({ url: urls[index] });
     try {
-      return { value: await open(urls[index]), index };
+      return { value: await open(urls[index]), url: urls[index], index };
     } catch (error) {
       if (urls.length === 1 || classifyError(error) !== "transient") throw error;
       last = error;
@@ -84,15 +107,19 @@ export async function tryInOrder<T>(
 /**
  * Connects to the first broker of the list that answers, trying them in
  * the order given (the first is the one you prefer; put the nearest first).
- * Errors name the broker they came from.
+ * Each broker tried becomes `brokers.current`, so that an error, then or
+ * later, names the broker it came from.
  *
  * @example
  * ```ts
- * const connection = await connectFirst(urls, (url) => amqp.connect(url, socketOptions(url)));
+ * const connection = await connectFirst(brokers, (url) => amqp.connect(url, socketOptions(url)));
  * ```
  */
-export async function connectFirst<T>(urls: string[], open: (url: string) => Promise<T>) {
-  return (await tryInOrder(urls, open)).value;
+export async function connectFirst<T>(
+  brokers: Brokers,
+  open: (url: string) => Promise<T>,
+): Promise<T> {
+  return (await tryInOrder(brokers.urls, (url) => open(brokers.current = url))).value;
 }
 
 /**

@@ -6,18 +6,11 @@
  * @module
  */
 import type { ChannelModel } from "amqplib";
-import { tryInOrder } from "./connect.ts";
-import { classifyError, ProgramError, reportAndExit, setErrorContext } from "./errors.ts";
+import { type Brokers, tryInOrder } from "./connect.ts";
+import { classifyError } from "./errors.ts";
+import { ProgramError } from "./program_error.ts";
 import { closeOnSignal } from "./shutdown.ts";
 import { maskUrl } from "./url.ts";
-
-/** The brokers of {@link keepConsuming}, as `cli()` gives them. */
-export interface Brokers {
-  /** Broker URLs, tried in order. */
-  urls: string[];
-  /** Reconnect when the connection drops (default true); false: exit 1 instead. */
-  reconnect?: boolean;
-}
 
 /** Waits between reconnection attempts: none before the first, then doubling up to 15 s. */
 const FIRST_DELAY_MS = 250;
@@ -38,13 +31,20 @@ function delay(attempt: number): number {
  * each round, up to 15 s), so exclusive queues and their bindings are made
  * anew, and says which broker it reached. Messages that were not acked
  * when the connection dropped are requeued by the broker; an ack for one
- * of them on the lost channel is skipped. Ctrl+C or SIGTERM closes the
- * connection and exits 0. With several brokers, it also says which one it
- * reached first.
+ * of them on the lost channel is skipped (`brokers.lost`). Ctrl+C or
+ * SIGTERM closes the connection and exits 0. With several brokers, it also
+ * says which one it reached first.
+ *
+ * Each broker tried becomes `brokers.current`, so that an error names the
+ * broker it came from. A failure that reconnecting will not mend (a refused
+ * login, a queue declared with other arguments; any drop, with
+ * `reconnect: false`) goes to the program's handler with `reportError()`,
+ * which prints it and exits 1: it happens in an event listener, where a
+ * throw would reach no one.
  *
  * @example
  * ```ts
- * await keepConsuming({ urls }, async (url) => {
+ * await keepConsuming(brokers, async (url) => {
  *   const connection = await amqp.connect(url, socketOptions(url));
  *   const channel = await connection.createChannel();
  *   await channel.consume("hello", (msg) => console.log(msg?.content.toString()));
@@ -57,11 +57,12 @@ export async function keepConsuming(
   open: (url: string) => Promise<ChannelModel>,
 ): Promise<void> {
   const { urls, reconnect = true } = brokers;
+  // Each broker tried is the one a failure names.
+  const tryOne = (url: string) => open(brokers.current = url);
   let current: ChannelModel | undefined;
   // The connection being opened and set up, if any: Ctrl+C may come before `open` returns.
   let opening: Promise<unknown> = Promise.resolve();
   let stopping = false;
-  let lost = false;
   closeOnSignal({
     async close() {
       stopping = true;
@@ -69,22 +70,16 @@ export async function keepConsuming(
       await current?.close();
     },
   });
-  // A worker still busy with a task when its connection dropped acks it on the closed channel.
-  setErrorContext({
-    survivable: (error) =>
-      lost && (error as Error)?.name === "IllegalOperationError"
-        ? "Skipped an ack on the lost connection: the broker has requeued that message"
-        : undefined,
-  });
 
   const watch = (connection: ChannelModel, index: number) => {
     current = connection;
-    setErrorContext({ url: urls[index] });
+    brokers.current = urls[index];
     connection.on("error", () => {}); // reported by "close"
     connection.on("close", (error?: Error) => {
       if (stopping || !error) return;
-      if (!reconnect || classifyError(error) !== "transient") return void reportAndExit(error);
-      lost = true;
+      if (!reconnect || classifyError(error) !== "transient") return reportError(error);
+      // A worker still busy with a task acks it on the closed channel: the handler skips that.
+      brokers.lost = true;
       current = undefined;
       console.error(
         `Lost the connection to "${maskUrl(urls[index])}" (${error.message}); reconnecting`,
@@ -99,17 +94,17 @@ export async function keepConsuming(
       if (stopping) return;
       const index = (start + attempt - 1) % urls.length;
       try {
-        const connection = await open(urls[index]);
+        const connection = await tryOne(urls[index]);
         watch(connection, index);
         if (!stopping) console.error(`Reconnected to "${maskUrl(urls[index])}"`);
         return;
       } catch (error) {
-        if (classifyError(error) !== "transient") return void reportAndExit(error);
+        if (classifyError(error) !== "transient") return reportError(error);
       }
     }
   };
 
-  const first = tryInOrder(urls, open);
+  const first = tryInOrder(urls, tryOne);
   opening = first;
   const { value, index } = await first;
   watch(value, index);

@@ -1,19 +1,19 @@
 /**
- * Error wording: every failure a program can meet becomes one sentence on
- * stderr that says what went wrong and how to fix it, never a stack trace.
+ * Error wording: every failure a program can meet becomes one sentence that
+ * says what went wrong and how to fix it, never a stack trace; and the
+ * sorting of errors the programs react to (retry, or not; no offset stored
+ * yet). Pure functions of what the caller knows (the error, the URL, the
+ * broker's version, the stream concerned): no I/O, no state.
  *
- * lib functions throw ({@link ProgramError} for what they detect themselves,
- * amqplib's and the socket's errors as they come); {@link reportUncaught},
- * which `cli()` installs, is each program's one top-level handler that turns
- * them into the sentence and the exit code.
+ * lib functions throw ({@link ProgramError} with a sentence of this module
+ * for what they detect themselves, amqplib's and the socket's errors as
+ * they come); the program's one handler (`lib/report_uncaught.ts`) prints
+ * {@link describeError}'s sentence.
  *
  * @module
  */
-import { brokerVersion as version } from "./broker_version.ts";
 import { ProgramError } from "./program_error.ts";
 import { maskUrl, urlParts } from "./url.ts";
-
-export { ProgramError };
 
 /**
  * What went wrong, as far as the program's reaction goes:
@@ -24,17 +24,45 @@ export { ProgramError };
  */
 export type ErrorKind = "transient" | "login" | "vhost" | "other";
 
-/** Node's socket error codes, with what they mean for the user. */
-const SOCKET_CAUSES: Record<string, string> = {
-  ECONNREFUSED: 'connection refused; start a broker with "deno task broker" or check the port',
-  ENOTFOUND: "host not found; check the host name in the URL",
-  EAI_AGAIN: "host not found; check the host name in the URL",
-  ETIMEDOUT: "no answer in time; check the host, the port and any firewall between",
-  EHOSTUNREACH: "host unreachable; check the host name and your network",
-  ENETUNREACH: "network unreachable; check your network",
-  ECONNRESET: "the server reset the connection; is this an AMQP port (5672, or 5671 for amqps)?",
-  EPIPE: "the server closed the connection; is this an AMQP port (5672, or 5671 for amqps)?",
+/** Node's socket error codes: what each means, and what to do about it. */
+const SOCKET_CAUSES: Record<string, { cause: string; fix: string }> = {
+  ECONNREFUSED: {
+    cause: "connection refused",
+    fix: 'start a broker with "deno task broker" or check the port',
+  },
+  ENOTFOUND: { cause: "host not found", fix: "check the host name in the URL" },
+  EAI_AGAIN: { cause: "host not found", fix: "check the host name in the URL" },
+  ETIMEDOUT: {
+    cause: "no answer in time",
+    fix: "check the host, the port and any firewall between",
+  },
+  EHOSTUNREACH: { cause: "host unreachable", fix: "check the host name and your network" },
+  ENETUNREACH: { cause: "network unreachable", fix: "check your network" },
+  ECONNRESET: {
+    cause: "the server reset the connection",
+    fix: "is this an AMQP port (5672, or 5671 for amqps)?",
+  },
+  EPIPE: {
+    cause: "the server closed the connection",
+    fix: "is this an AMQP port (5672, or 5671 for amqps)?",
+  },
 };
+
+/** The socket error codes of a connection that never opened (the others: one that broke). */
+const NEVER_OPENED = [
+  "ECONNREFUSED",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "ETIMEDOUT",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+];
+
+/** The error's socket code, if it has one this module knows. */
+function socketCode(error: unknown): string | undefined {
+  const code = (error as { code?: unknown })?.code;
+  return typeof code === "string" && code in SOCKET_CAUSES ? code : undefined;
+}
 
 /** A dropped or failed connection that is worth trying again. */
 const TRANSIENT =
@@ -52,12 +80,9 @@ const TRANSIENT =
  */
 export function classifyError(error: unknown): ErrorKind {
   const text = error instanceof Error ? error.message : String(error);
-  const code = (error as { code?: unknown })?.code;
   if (/Handshake terminated by server: 403/.test(text)) return "login";
   if (/Expected ConnectionOpenOk/.test(text)) return "vhost";
-  if ((typeof code === "string" && code in SOCKET_CAUSES) || TRANSIENT.test(text)) {
-    return "transient";
-  }
+  if (socketCode(error) || TRANSIENT.test(text)) return "transient";
   return "other";
 }
 
@@ -76,9 +101,25 @@ const NOT_AMQP =
 /** RabbitMQ 4.3's refusal of a non-durable queue that is not exclusive (a deprecated feature). */
 const TRANSIENT_REFUSED = /transient_nonexcl_queues/;
 
+/** What {@link describeError} knows of a failed call of the stream client. */
+export interface StreamCall {
+  /** The stream the call was about. */
+  stream: string;
+  /** The arguments the program declares the stream with. */
+  arguments?: Record<string, unknown>;
+  /**
+   * Where the broker tells clients to connect for a stream's leader or
+   * replica (`stream.advertised_host` and `stream.advertised_port`).
+   */
+  advertised?: { host: string; port: number };
+}
+
 /** Options for {@link describeError}. */
 export interface DescribeOptions {
-  /** The broker's version, e.g. "4.3.6", for the sentences whose cause depends on it. */
+  /**
+   * The broker's version, e.g. "4.3.6", for the sentences that name it
+   * (see {@link namesBrokerVersion}).
+   */
   brokerVersion?: string;
   /**
    * The fix to advise when a queue or exchange exists with other arguments
@@ -86,12 +127,22 @@ export interface DescribeOptions {
    * `"deno task lab:reset --group ... --surname ..."`.
    */
   redeclareFix?: string;
+  /** For an error of the stream client: the call that failed. */
+  stream?: StreamCall;
 }
 
 /**
- * Turns an error from amqplib or the socket into one sentence naming the
- * URL (password masked), the object concerned, and the fix. A
- * {@link ProgramError}'s message is that sentence already.
+ * True when {@link describeError}'s sentence for `error` names the broker's
+ * version if it is given one: for the caller that asks the broker, once.
+ */
+export function namesBrokerVersion(error: unknown): boolean {
+  return TRANSIENT_REFUSED.test((error as Error)?.message ?? "");
+}
+
+/**
+ * Turns an error from amqplib, the socket or the stream client into one
+ * sentence naming the URL (password masked), the object concerned, and the
+ * fix. A {@link ProgramError}'s message is that sentence already.
  *
  * @example
  * ```ts
@@ -112,11 +163,17 @@ export function describeError(
   const { user, vhost } = safeParts(url);
   const inVhost = vhost === "/" ? "" : ` -p ${vhost}`;
 
-  if (typeof code === "string" && code in SOCKET_CAUSES) {
-    return `Cannot connect to ${where}: ${SOCKET_CAUSES[code]}`;
+  const stream = options.stream && streamCallSentence(error, url, options.stream);
+  if (stream) return stream;
+  const socket = socketCode(err);
+  if (socket) {
+    return `Cannot connect to ${where}: ${SOCKET_CAUSES[socket].cause}; ${
+      SOCKET_CAUSES[socket].fix
+    }`;
   }
   if (/connect ETIMEDOUT/.test(text)) {
-    return `Cannot connect to ${where}: ${SOCKET_CAUSES.ETIMEDOUT}`;
+    const { cause, fix } = SOCKET_CAUSES.ETIMEDOUT;
+    return `Cannot connect to ${where}: ${cause}; ${fix}`;
   }
   if (NOT_AMQP.test(text)) {
     return `The server at ${where} does not speak AMQP (it answered with something else, such as HTTP); check the host and the port: AMQP is 5672 (5671 for amqps), while 15672 is the management UI`;
@@ -212,89 +269,158 @@ function safeParts(url: string) {
   }
 }
 
-/** What {@link reportUncaught} needs to word an error. */
-export interface ReportContext extends DescribeOptions {
-  /** The broker URL the program talks to (the one it reached, once connected). */
-  url: string;
-  /**
-   * Errors to pass over, as a sentence on stderr instead of an exit: e.g. a
-   * reconnecting consumer's ack on the channel of a connection it lost.
-   * Returns the sentence, or `undefined` for an error that ends the program.
-   */
-  survivable?: (error: unknown) => string | undefined;
-}
+// --- Streams: the stream client (rabbitmq-stream-js-client) and its port ---
 
-const context: ReportContext = { url: "amqp://localhost" };
-let installed = false;
-let exiting: Promise<never> | undefined;
+/** The stream protocol's response codes that the sentences name (RabbitMQ's PROTOCOL.adoc). */
+const RESPONSE_CODES = {
+  streamDoesNotExist: 2,
+  streamNotAvailable: 6,
+  accessRefused: 16,
+  preconditionFailed: 17,
+  noOffset: 19,
+} as const;
 
 /**
- * Prints {@link describeError}'s sentence for `error` on stderr and exits
- * with code 1, or a {@link ProgramError}'s own code (after asking the broker
- * its version, when the sentence depends on it). What
- * {@link reportUncaught}'s handler does; for lib code that learns of a
- * failure in an event listener, where a throw would reach no one.
+ * The stream protocol's response code of a failed call of the stream
+ * client: it throws an Error whose message ends "with code 17", or rejects
+ * with the bare number.
+ */
+function responseCode(error: unknown): number | undefined {
+  if (typeof error === "number") return error;
+  const match = String((error as Error)?.message ?? "").match(/with code (\d+)/);
+  return match ? Number(match[1]) : undefined;
+}
+
+/**
+ * True for the error of the stream client's `queryOffset` when nothing is
+ * stored under the reference yet: a consumer's first run.
  *
  * @example
  * ```ts
- * connection.on("close", (error) => error && reportAndExit(error));
+ * try {
+ *   offset = await client.queryOffset({ reference, stream });
+ * } catch (error) {
+ *   if (!noStoredOffset(error)) throw error;
+ * }
  * ```
  */
-export function reportAndExit(error: unknown): Promise<never> {
-  // The first failure is the one to report: what follows from it (a channel closed by the same
-  // cause) would only repeat it.
-  if (exiting) return exiting;
-  return exiting = (async () => {
-    let { brokerVersion } = context;
-    // The sentence names the version for a refusal that depends on it: ask the broker.
-    if (!brokerVersion && TRANSIENT_REFUSED.test((error as Error)?.message ?? "")) {
-      brokerVersion = await version(context.url).catch(() => undefined);
+export function noStoredOffset(error: unknown): boolean {
+  return responseCode(error) === RESPONSE_CODES.noOffset;
+}
+
+/** The sentence for a failed stream client call, or undefined: nothing better than the AMQP wording. */
+function streamCallSentence(error: unknown, url: string, call: StreamCall): string | undefined {
+  const where = `"${maskUrl(url)}"`;
+  const stream = `"${call.stream}"`;
+  const { vhost, user } = urlParts(url);
+  const inVhost = vhost === "/" ? "" : ` -p ${vhost}`;
+  const socket = socketCode(error);
+  if (socket && NEVER_OPENED.includes(socket) && call.advertised) {
+    const { host, port } = call.advertised;
+    return `The broker at ${where} tells stream clients to connect to "${
+      hostPort(host, port)
+    }", which this machine cannot reach (${
+      SOCKET_CAUSES[socket].cause
+    }); set stream.advertised_host (and stream.advertised_port) in its configuration to a name and port clients can reach, as compose.yaml does with localhost`;
+  }
+  switch (responseCode(error)) {
+    case RESPONSE_CODES.preconditionFailed: {
+      const args = Object.entries(call.arguments ?? {}).map(([k, v]) => `${k} ${v}`);
+      const declared = args.length ? `with ${args.join(", ")}` : "without arguments";
+      return `The stream ${stream} already exists with other arguments than this program declares (${declared}); delete it with "rabbitmqctl delete_queue${inVhost} ${call.stream}" and run again, or use another name with --stream`;
     }
-    console.error(describeError(error, context.url, { ...context, brokerVersion }));
-    Deno.exit(error instanceof ProgramError ? error.exitCode : 1);
-  })();
+    case RESPONSE_CODES.streamDoesNotExist:
+      return `The stream ${stream} does not exist in vhost "${vhost}" at ${where} (deleted while in use?); run again to declare it`;
+    case RESPONSE_CODES.streamNotAvailable:
+      return `The stream ${stream} at ${where} is not available right now (its leader is being elected or the node is starting); run again in a few seconds`;
+    case RESPONSE_CODES.accessRefused:
+      return `The broker at ${where} refused user "${user}" access to the stream ${stream}: no configure, write or read permission on it in vhost "${vhost}"`;
+    default:
+      return undefined;
+  }
 }
 
 /**
- * Updates what the program's handler needs to word an error (the URL
- * reached, the lab's fix, the errors it may pass over), without installing
- * the handler: for lib code that a test may call too.
- *
- * @example
- * ```ts
- * setErrorContext({ url: "amqp://localhost:5682" });
- * ```
+ * The sentence for a broker older than `needed`, the oldest RabbitMQ the
+ * stream client works with.
  */
-export function setErrorContext(update: Partial<ReportContext>): void {
-  Object.assign(context, update);
+export function tooOldSentence(url: string, version: string, needed: string): string {
+  return `The broker at "${
+    maskUrl(url)
+  }" is RabbitMQ ${version}, but the stream client needs RabbitMQ ${needed} or later; upgrade it, or stop it and start this project's RabbitMQ 4.3 (compose.yaml, stream plugin on) with "docker compose up -d"`;
+}
+
+/** What {@link streamPortSentence} knows about a stream port that cannot be reached. */
+export interface StreamPortFailure {
+  /** The broker's AMQP URL. */
+  url: string;
+  /** The stream port that failed. */
+  port: number;
+  /** The broker's version, as it said over AMQP. */
+  version: string;
+  /**
+   * For a refused connection: the ports of the broker's stream listeners,
+   * from its management API; `[]`: none (the plugin is off); undefined: the
+   * API did not answer.
+   */
+  listeners?: number[];
 }
 
 /**
- * Installs the program's one top-level handler: any error that escapes it
- * (a rejected top-level `await`, an error event nobody listens to, a throw
- * in a consumer's callback) goes to {@link reportAndExit}. Called again, it
- * updates the context (the URL reached, the lab's fix) and installs nothing.
+ * The sentence for a stream port that cannot be reached while the broker
+ * answers over AMQP. A refused connection (`ECONNREFUSED`): the plugin is
+ * off, or the port is another one, or the port is not reachable from here.
+ * Any other error: its cause, and what to check.
  *
  * @example
  * ```ts
- * reportUncaught({ url: "amqp://localhost" });
+ * streamPortSentence(refused, { url: "amqp://localhost", port: 5552, version: "4.3.6", listeners: [] });
+ * // 'The broker at "amqp://localhost" (RabbitMQ 4.3.6) does not listen for streams: its plugin rabbitmq_stream is off; ...'
  * ```
  */
-export function reportUncaught(update: Partial<ReportContext>): void {
-  Object.assign(context, update);
-  if (installed) return;
-  installed = true;
-  const report = (error: unknown) => {
-    const note = context.survivable?.(error);
-    if (note === undefined) return void reportAndExit(error);
-    console.error(note);
-  };
-  globalThis.addEventListener("unhandledrejection", (event) => {
-    event.preventDefault();
-    report(event.reason);
-  });
-  globalThis.addEventListener("error", (event) => {
-    event.preventDefault();
-    report(event.error);
-  });
+export function streamPortSentence(error: unknown, failure: StreamPortFailure): string {
+  const { url, port, version, listeners } = failure;
+  const broker = `The broker at "${maskUrl(url)}" (RabbitMQ ${version})`;
+  const endpoint = `"${hostPort(urlParts(url).host, port)}"`;
+  const socket = socketCode(error);
+  if (socket !== "ECONNREFUSED") {
+    const cause = socket && NEVER_OPENED.includes(socket)
+      ? SOCKET_CAUSES[socket].cause
+      : /^Timeout /.test((error as Error)?.message ?? "")
+      ? SOCKET_CAUSES.ETIMEDOUT.cause
+      : String((error as Error)?.message ?? error);
+    return `Cannot connect to the stream port ${endpoint} of the broker at "${
+      maskUrl(url)
+    }" (RabbitMQ ${version}): ${cause}; check the host, the port (--stream-port) and any firewall between`;
+  }
+  if (listeners?.length === 0) {
+    return `${broker} does not listen for streams: its plugin rabbitmq_stream is off; enable it with "rabbitmq-plugins enable rabbitmq_stream" (or "docker compose exec rabbitmq rabbitmq-plugins enable rabbitmq_stream"), then run again`;
+  }
+  if (listeners && !listeners.includes(port)) {
+    const ports = listeners.join(" and ");
+    return `${broker} listens for streams on port ${ports}, not ${port}: nothing answers on ${endpoint}; pass --stream-port ${
+      listeners[0]
+    } (or set RABBITMQ_STREAM_PORT=${listeners[0]})`;
+  }
+  if (listeners) {
+    return `${broker} listens for streams on port ${port}, but ${endpoint} refuses connections from here: if the broker runs in a container, publish the port (compose.yaml: "127.0.0.1:${port}:${port}"), else check the host and any firewall`;
+  }
+  return `${broker} answers over AMQP, but nothing answers on its stream port ${endpoint}: enable the stream plugin with "rabbitmq-plugins enable rabbitmq_stream", or give the broker's stream port with --stream-port`;
+}
+
+/** The sentence for the stream connection (the client's first) dropping. */
+export function lostStreamSentence(url: string, port: number): string {
+  return `Lost the stream connection to "${hostPort(urlParts(url).host, port)}" (the broker at "${
+    maskUrl(url)
+  }"); check that it is still running`;
+}
+
+/** The sentence for a consumer the broker closed: its stream was deleted, or its connection dropped. */
+export function streamClosedSentence(stream: string): string {
+  return `The broker closed the consumer of the stream "${stream}": the stream was deleted, or the consumer's connection dropped; run again to read it from where you want`;
+}
+
+/** `host:port`, with brackets around an IPv6 address. */
+function hostPort(host: string, port: number): string {
+  return `${host.includes(":") ? `[${host}]` : host}:${port}`;
 }

@@ -8,18 +8,10 @@
  *
  * @module
  */
-import { tryInOrder } from "./connect.ts";
+import { type Brokers, tryInOrder } from "./connect.ts";
 import { ProgramError } from "./program_error.ts";
 import { closeOnSignal } from "./shutdown.ts";
 import { maskUrl } from "./url.ts";
-
-/** The brokers, as `cli()` gives them. */
-export interface Brokers {
-  /** Broker URLs, tried in order. */
-  urls: string[];
-  /** Reconnect when the connection drops (default true); false: the program ends instead. */
-  reconnect?: boolean;
-}
 
 /** What {@link keepConnected} needs to know of a protocol's connection `C`. */
 export interface Protocol<C> {
@@ -32,8 +24,8 @@ export interface Protocol<C> {
   watch(connection: C, url: string, lost: (reason: string) => void): void;
   /** Whether a failed attempt to reconnect is worth another (the broker is still starting). */
   retry(error: unknown): boolean;
-  /** Ends the program with the error's sentence. */
-  end(error: unknown): void;
+  /** Ends the program with the error's sentence (default: the program's handler, `reportError`). */
+  end?(error: unknown): void;
 }
 
 /** The wait before reconnection attempt `attempt`: none for the first, then doubling to 15 s. */
@@ -48,6 +40,8 @@ export function backoffMs(attempt: number, random = Math.random()): number {
  * opens it again with the next broker whenever `protocol.watch` says it was
  * lost: "Lost the connection to ...; reconnecting", then "Reconnected to
  * ...". With several brokers it also says which one it reached first.
+ * Each broker tried becomes `brokers.current`, so that an error names the
+ * broker it came from; `brokers.lost` turns true once a connection is lost.
  * Resolves once the first connection is open.
  */
 export async function keepConnected<C>(
@@ -56,6 +50,9 @@ export async function keepConnected<C>(
   protocol: Protocol<C>,
 ): Promise<void> {
   const { urls, reconnect = true } = brokers;
+  const end = protocol.end ?? reportError;
+  // Each broker tried is the one a failure names.
+  const tryOne = (url: string) => open(brokers.current = url);
   let current: C | undefined;
   // The connection being opened, if any: Ctrl+C may come before `open` returns.
   let opening: Promise<unknown> = Promise.resolve();
@@ -70,13 +67,15 @@ export async function keepConnected<C>(
 
   const watch = (connection: C, index: number) => {
     current = connection;
+    brokers.current = urls[index];
     let ended = false;
     protocol.watch(connection, urls[index], (reason) => {
       if (stopping || ended) return;
       ended = true;
       current = undefined;
       const lost = `Lost the connection to "${maskUrl(urls[index])}" (${reason})`;
-      if (!reconnect) return protocol.end(new ProgramError(lost));
+      if (!reconnect) return end(new ProgramError(lost));
+      brokers.lost = true;
       console.error(`${lost}; reconnecting`);
       opening = reconnectFrom(index + 1);
     });
@@ -88,16 +87,16 @@ export async function keepConnected<C>(
       if (stopping) return;
       const index = (start + attempt - 1) % urls.length;
       try {
-        watch(await open(urls[index]), index);
+        watch(await tryOne(urls[index]), index);
         if (!stopping) console.error(`Reconnected to "${maskUrl(urls[index])}"`);
         return;
       } catch (error) {
-        if (!protocol.retry(error)) return protocol.end(error);
+        if (!protocol.retry(error)) return end(error);
       }
     }
   };
 
-  const first = tryInOrder(urls, open);
+  const first = tryInOrder(urls, tryOne);
   opening = first;
   const { value, index } = await first;
   watch(value, index);

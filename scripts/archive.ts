@@ -14,15 +14,15 @@
  *        TLS files, if any)
  */
 import amqp from "amqplib";
-import { ArchiveDb } from "../lib/archive_db.ts";
+import { ArchiveDb } from "../lib/archive/archive_db.ts";
 import { cli } from "../lib/cli.ts";
 import { socketOptions } from "../lib/connect.ts";
 import { keepConsuming, queueDeleted } from "../lib/consumer.ts";
-import { parseDuration } from "../lib/duration.ts";
-import { ProgramError } from "../lib/errors.ts";
+import { parseDuration } from "../lib/archive/duration.ts";
+import { ProgramError } from "../lib/program_error.ts";
 import { checkRoutingKey } from "../lib/routing.ts";
 
-const { urls, reconnect, values } = cli("archive", {
+const { brokers, values } = cli("archive", {
   summary: 'Store every message of the exchange "reddit" in SQLite, through a queue of its own',
   options: {
     exchange: "reddit",
@@ -80,7 +80,7 @@ function openArchive(): ArchiveDb {
 let archive: ArchiveDb | undefined; // opened once connected: a broker it cannot reach leaves no file
 
 // Runs again, with the next broker of the list, whenever the connection drops.
-await keepConsuming({ urls, reconnect }, async (url) => {
+await keepConsuming(brokers, async (url) => {
   const connection = await amqp.connect(url, socketOptions(url));
   const channel = await connection.createChannel();
 

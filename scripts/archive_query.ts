@@ -9,9 +9,9 @@
  *        --allow-env (AMQP_URL, which every program reads)
  */
 import { Buffer } from "node:buffer";
-import { ArchiveDb, type ArchivedMessage } from "../lib/archive_db.ts";
+import { ArchiveDb, type ArchivedMessage } from "../lib/archive/archive_db.ts";
 import { cli, wholeNumber } from "../lib/cli.ts";
-import { parseTime } from "../lib/duration.ts";
+import { parseTime } from "../lib/archive/duration.ts";
 
 const { values } = cli("archive:query", {
   summary: "Print the archived messages, the oldest first",

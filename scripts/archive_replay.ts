@@ -12,13 +12,13 @@
  */
 import amqp, { type Options } from "amqplib";
 import { Buffer } from "node:buffer";
-import { ArchiveDb } from "../lib/archive_db.ts";
+import { ArchiveDb } from "../lib/archive/archive_db.ts";
 import { cli, wholeNumber } from "../lib/cli.ts";
 import { connectFirst, socketOptions } from "../lib/connect.ts";
-import { parseTime } from "../lib/duration.ts";
-import { ProgramError } from "../lib/errors.ts";
+import { parseTime } from "../lib/archive/duration.ts";
+import { ProgramError } from "../lib/program_error.ts";
 
-const { urls, values } = cli("archive:replay", {
+const { brokers, values } = cli("archive:replay", {
   summary: "Publish the archived messages since a time again, to their exchange or to a queue",
   options: {
     since: {
@@ -47,7 +47,7 @@ const TO_QUEUE = values["to-queue"];
 // Says it is a replay, and when: a consumer can tell it from the original.
 const REPLAY_HEADER = "x-replayed-at";
 
-const connection = await connectFirst(urls, (url) => amqp.connect(url, socketOptions(url)));
+const connection = await connectFirst(brokers, (url) => amqp.connect(url, socketOptions(url)));
 const channel = await connection.createConfirmChannel();
 
 const db = ArchiveDb.openExisting(values.db);

@@ -11,13 +11,13 @@ import { Buffer } from "node:buffer";
 import { cli } from "../lib/cli.ts";
 import { connectFirst, socketOptions } from "../lib/connect.ts";
 
-const { urls, values, positionals } = cli("emit_log", {
+const { brokers, values, positionals } = cli("emit_log", {
   summary: 'Send a log message to every subscriber of the fanout exchange "logs" (tutorial 3)',
   args: "[message...]",
   options: { exchange: "logs" },
 });
 
-const connection = await connectFirst(urls, (url) => amqp.connect(url, socketOptions(url)));
+const connection = await connectFirst(brokers, (url) => amqp.connect(url, socketOptions(url)));
 const channel = await connection.createChannel();
 
 const exchange = values.exchange;

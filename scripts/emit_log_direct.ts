@@ -12,14 +12,14 @@ import { cli } from "../lib/cli.ts";
 import { connectFirst, socketOptions } from "../lib/connect.ts";
 import { checkRoutingKey } from "../lib/routing.ts";
 
-const { urls, values, positionals } = cli("emit_log_direct", {
+const { brokers, values, positionals } = cli("emit_log_direct", {
   summary: 'Send a log message with a severity to the direct exchange "direct_logs" (tutorial 4)',
   args: "[severity] [message...]",
   options: { exchange: "direct_logs" },
 });
 const severity = checkRoutingKey(positionals[0] ?? "info", "severity");
 
-const connection = await connectFirst(urls, (url) => amqp.connect(url, socketOptions(url)));
+const connection = await connectFirst(brokers, (url) => amqp.connect(url, socketOptions(url)));
 const channel = await connection.createChannel();
 
 const exchange = values.exchange;

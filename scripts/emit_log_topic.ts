@@ -12,7 +12,7 @@ import { cli } from "../lib/cli.ts";
 import { connectFirst, socketOptions } from "../lib/connect.ts";
 import { checkRoutingKey } from "../lib/routing.ts";
 
-const { urls, values, positionals } = cli("emit_log_topic", {
+const { brokers, values, positionals } = cli("emit_log_topic", {
   summary: 'Send a log message with a routing key to the topic exchange "topic_logs" (tutorial 5)',
   args: "[routing.key] [message...]",
   options: { exchange: "topic_logs" },
@@ -20,7 +20,7 @@ const { urls, values, positionals } = cli("emit_log_topic", {
 // Checked before connecting: AMQP refuses routing keys over 255 bytes.
 const key = checkRoutingKey(positionals[0] ?? "anonymous.info");
 
-const connection = await connectFirst(urls, (url) => amqp.connect(url, socketOptions(url)));
+const connection = await connectFirst(brokers, (url) => amqp.connect(url, socketOptions(url)));
 const channel = await connection.createChannel();
 
 const exchange = values.exchange;

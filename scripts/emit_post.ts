@@ -13,7 +13,7 @@ import { Buffer } from "node:buffer";
 import { cli } from "../lib/cli.ts";
 import { connectFirst, socketOptions } from "../lib/connect.ts";
 
-const { urls, values, positionals } = cli("emit_post", {
+const { brokers, values, positionals } = cli("emit_post", {
   summary: 'Publish a post as JSON to the fanout exchange "reddit"',
   args: "[name...]",
   options: {
@@ -22,7 +22,7 @@ const { urls, values, positionals } = cli("emit_post", {
   },
 });
 
-const connection = await connectFirst(urls, (url) => amqp.connect(url, socketOptions(url)));
+const connection = await connectFirst(brokers, (url) => amqp.connect(url, socketOptions(url)));
 const channel = await connection.createChannel();
 
 const exchange = values.exchange;

@@ -9,9 +9,9 @@
 import amqp from "amqplib";
 import { cli } from "../lib/cli.ts";
 import { connectFirst, socketOptions } from "../lib/connect.ts";
-import { ProgramError } from "../lib/errors.ts";
+import { ProgramError } from "../lib/program_error.ts";
 
-const { urls, values, positionals } = cli("get_message", {
+const { brokers, values, positionals } = cli("get_message", {
   summary: "Take one message from a queue with basic.get, print it and ack it",
   args: "[queue]",
   maxArgs: 1,
@@ -28,7 +28,7 @@ if (!queue.trim()) {
   throw new ProgramError(`Empty queue name: give one, e.g. "deno task get_message hello"`, "usage");
 }
 
-const connection = await connectFirst(urls, (url) => amqp.connect(url, socketOptions(url)));
+const connection = await connectFirst(brokers, (url) => amqp.connect(url, socketOptions(url)));
 const channel = await connection.createChannel();
 
 // Not declared: a missing queue is an error (NOT_FOUND), not something to create.

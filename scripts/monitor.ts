@@ -13,9 +13,10 @@
  *        --allow-read (TLS files, if any)
  */
 import { cli, wholeNumber } from "../lib/cli.ts";
-import { ProgramError } from "../lib/errors.ts";
 import { managementRequest, managementUrl } from "../lib/management.ts";
-import { type Overview, overviewScreen } from "../lib/overview_screen.ts";
+import { type Overview, overviewScreen } from "../lib/monitor/overview_screen.ts";
+import { ProgramError } from "../lib/program_error.ts";
+import { closeOnSignal } from "../lib/shutdown.ts";
 import { tlsSocketOptions } from "../lib/tls.ts";
 import { urlParts } from "../lib/url.ts";
 
@@ -144,6 +145,54 @@ function plainLine(o: Overview): string {
   }/s ready ${o.messages.ready} unacked ${o.messages.unacked}`;
 }
 
+/** Reads and shows the overview every INTERVAL_S seconds, until Ctrl+C; a failed read is shown, and retried. */
+async function watch(): Promise<never> {
+  const encoder = new TextEncoder();
+  const write = (text: string) => Deno.stdout.writeSync(encoder.encode(text));
+  const fullScreen = TTY && !values.json;
+  let onScreen = false;
+  /** Gives back the terminal as it was: the main screen, and the cursor. */
+  const leaveScreen = () => {
+    if (onScreen) write("\x1b[?25h\x1b[?1049l");
+    onScreen = false;
+  };
+  if (fullScreen) {
+    // The terminal's alternate screen, as `top` and `less` use, without the cursor.
+    write("\x1b[?1049h\x1b[?25l");
+    onScreen = true;
+  }
+  closeOnSignal({ close: () => Promise.resolve(leaveScreen()) });
+
+  let last: Overview | undefined;
+  while (true) {
+    let fresh: Overview | undefined;
+    let problem: string | undefined;
+    try {
+      fresh = last = await read();
+    } catch (error) {
+      if (!(error instanceof ProgramError)) {
+        leaveScreen(); // so that the error is printed where it can be read
+        throw error;
+      }
+      problem = error.message; // e.g. the broker is restarting: say so, and try again
+    }
+    if (fullScreen) {
+      const { columns, rows } = Deno.consoleSize();
+      const status = problem ?? `Refreshing every ${INTERVAL_S} s · Ctrl+C to quit`;
+      const lines = last
+        ? overviewScreen(last, { columns, rows, color: COLOR, status, problem: !!problem })
+        : [status];
+      // Home, each line over the old one, then clear what is left below: no flicker.
+      write(`\x1b[H${lines.map((line) => `${line}\x1b[K`).join("\n")}\x1b[J`);
+    } else if (fresh) {
+      console.log(values.json ? JSON.stringify(fresh) : plainLine(fresh));
+    } else {
+      console.error(problem);
+    }
+    await new Promise((resolve) => setTimeout(resolve, INTERVAL_S * 1000));
+  }
+}
+
 if (values.once) {
   const overview = await read();
   const { columns, rows } = TTY ? Deno.consoleSize() : { columns: 100, rows: 40 };
@@ -152,55 +201,6 @@ if (values.once) {
       ? JSON.stringify(overview)
       : overviewScreen(overview, { columns, rows, color: COLOR }).join("\n"),
   );
-  Deno.exit(0);
-}
-
-const encoder = new TextEncoder();
-const write = (text: string) => Deno.stdout.writeSync(encoder.encode(text));
-const FULL_SCREEN = TTY && !values.json;
-let onScreen = false;
-/** Gives back the terminal as it was: the main screen, and the cursor. */
-function leaveScreen() {
-  if (onScreen) write("\x1b[?25h\x1b[?1049l");
-  onScreen = false;
-}
-if (FULL_SCREEN) {
-  // The terminal's alternate screen, as `top` and `less` use, without the cursor.
-  write("\x1b[?1049h\x1b[?25l");
-  onScreen = true;
-}
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  Deno.addSignalListener(signal, () => {
-    leaveScreen();
-    Deno.exit(0);
-  });
-}
-
-let last: Overview | undefined;
-while (true) {
-  let fresh: Overview | undefined;
-  let problem: string | undefined;
-  try {
-    fresh = last = await read();
-  } catch (error) {
-    if (!(error instanceof ProgramError)) {
-      leaveScreen(); // so that the error is printed where it can be read
-      throw error;
-    }
-    problem = error.message; // e.g. the broker is restarting: say so, and try again
-  }
-  if (FULL_SCREEN) {
-    const { columns, rows } = Deno.consoleSize();
-    const status = problem ?? `Refreshing every ${INTERVAL_S} s · Ctrl+C to quit`;
-    const lines = last
-      ? overviewScreen(last, { columns, rows, color: COLOR, status, problem: !!problem })
-      : [status];
-    // Home, each line over the old one, then clear what is left below: no flicker.
-    write(`\x1b[H${lines.map((line) => `${line}\x1b[K`).join("\n")}\x1b[J`);
-  } else if (fresh) {
-    console.log(values.json ? JSON.stringify(fresh) : plainLine(fresh));
-  } else {
-    console.error(problem);
-  }
-  await new Promise((resolve) => setTimeout(resolve, INTERVAL_S * 1000));
+} else {
+  await watch();
 }

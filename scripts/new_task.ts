@@ -11,13 +11,13 @@ import { Buffer } from "node:buffer";
 import { cli } from "../lib/cli.ts";
 import { connectFirst, socketOptions } from "../lib/connect.ts";
 
-const { urls, values, positionals } = cli("new_task", {
+const { brokers, values, positionals } = cli("new_task", {
   summary: "Queue a task on \"task_queue\"; each '.' is one second of work (tutorial 2)",
   args: "[message...]",
   options: { queue: "task_queue" },
 });
 
-const connection = await connectFirst(urls, (url) => amqp.connect(url, socketOptions(url)));
+const connection = await connectFirst(brokers, (url) => amqp.connect(url, socketOptions(url)));
 // A confirm channel: the broker tells us once it has stored the message.
 const channel = await connection.createConfirmChannel();
 

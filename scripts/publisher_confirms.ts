@@ -23,9 +23,9 @@ import amqp, { type ConfirmChannel, type Message } from "amqplib";
 import { Buffer } from "node:buffer";
 import { cli, wholeNumber } from "../lib/cli.ts";
 import { connectFirst, socketOptions } from "../lib/connect.ts";
-import { ProgramError } from "../lib/errors.ts";
+import { ProgramError } from "../lib/program_error.ts";
 
-const { urls, values } = cli("publisher_confirms", {
+const { brokers, values } = cli("publisher_confirms", {
   summary:
     "Publish messages with confirms individually, in batches and asynchronously (tutorial 7)",
   options: {
@@ -193,11 +193,11 @@ function listed(numbers: number[]): string {
   return `${format(numbers.length)} message${numbers.length === 1 ? "" : "s"} (${shown})`;
 }
 
-const connection = await connectFirst(urls, (url) => amqp.connect(url, socketOptions(url)));
-let failed = false;
+const connection = await connectFirst(brokers, (url) => amqp.connect(url, socketOptions(url)));
+/** Says what went wrong; the program goes on, and exits 1 at the end. */
 function report(problem: string) {
   console.error(` [!] ${problem}`);
-  failed = true;
+  Deno.exitCode = 1;
 }
 
 for (const strategy of STRATEGIES) {
@@ -245,4 +245,3 @@ for (const strategy of STRATEGIES) {
 }
 
 await connection.close();
-if (failed) Deno.exit(1);

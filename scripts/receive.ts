@@ -10,14 +10,14 @@ import { cli } from "../lib/cli.ts";
 import { socketOptions } from "../lib/connect.ts";
 import { keepConsuming, queueDeleted } from "../lib/consumer.ts";
 
-const { urls, reconnect, values } = cli("receive", {
+const { brokers, values } = cli("receive", {
   summary: 'Print the messages of the queue "hello" (tutorial 1)',
   options: { queue: "hello" },
   consumer: true,
 });
 
 // Runs again, with the next broker of the list, whenever the connection drops.
-await keepConsuming({ urls, reconnect }, async (url) => {
+await keepConsuming(brokers, async (url) => {
   const connection = await amqp.connect(url, socketOptions(url));
   const channel = await connection.createChannel();
 

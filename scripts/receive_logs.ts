@@ -12,7 +12,7 @@ import { cli } from "../lib/cli.ts";
 import { socketOptions } from "../lib/connect.ts";
 import { keepConsuming, queueDeleted } from "../lib/consumer.ts";
 
-const { urls, reconnect, values } = cli("receive_logs", {
+const { brokers, values } = cli("receive_logs", {
   summary: 'Print every log message sent to the fanout exchange "logs" from now on (tutorial 3)',
   options: { exchange: "logs" },
   consumer: true,
@@ -20,7 +20,7 @@ const { urls, reconnect, values } = cli("receive_logs", {
 
 // Runs again, with the next broker of the list, whenever the connection drops: a new
 // queue, bound again.
-await keepConsuming({ urls, reconnect }, async (url) => {
+await keepConsuming(brokers, async (url) => {
   const connection = await amqp.connect(url, socketOptions(url));
   const channel = await connection.createChannel();
 

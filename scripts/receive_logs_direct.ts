@@ -12,7 +12,7 @@ import { socketOptions } from "../lib/connect.ts";
 import { keepConsuming, queueDeleted } from "../lib/consumer.ts";
 import { checkRoutingKey } from "../lib/routing.ts";
 
-const { urls, reconnect, values, positionals } = cli("receive_logs_direct", {
+const { brokers, values, positionals } = cli("receive_logs_direct", {
   summary: 'Print the log messages of the given severities from "direct_logs" (tutorial 4)',
   args: "[info] [warning] [error]",
   minArgs: 1,
@@ -23,7 +23,7 @@ const { urls, reconnect, values, positionals } = cli("receive_logs_direct", {
 const severities = positionals.map((severity) => checkRoutingKey(severity, "severity"));
 
 // Runs again, with the next broker of the list, whenever the connection drops.
-await keepConsuming({ urls, reconnect }, async (url) => {
+await keepConsuming(brokers, async (url) => {
   const connection = await amqp.connect(url, socketOptions(url));
   const channel = await connection.createChannel();
 

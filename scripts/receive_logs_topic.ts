@@ -13,7 +13,7 @@ import { socketOptions } from "../lib/connect.ts";
 import { keepConsuming, queueDeleted } from "../lib/consumer.ts";
 import { checkRoutingKey } from "../lib/routing.ts";
 
-const { urls, reconnect, values, positionals } = cli("receive_logs_topic", {
+const { brokers, values, positionals } = cli("receive_logs_topic", {
   summary: 'Print the log messages of "topic_logs" that match the binding keys (tutorial 5)',
   args: "[binding_key]...",
   minArgs: 1,
@@ -24,7 +24,7 @@ const { urls, reconnect, values, positionals } = cli("receive_logs_topic", {
 const bindingKeys = positionals.map((key) => checkRoutingKey(key, "binding key"));
 
 // Runs again, with the next broker of the list, whenever the connection drops.
-await keepConsuming({ urls, reconnect }, async (url) => {
+await keepConsuming(brokers, async (url) => {
   const connection = await amqp.connect(url, socketOptions(url));
   const channel = await connection.createChannel();
 

@@ -13,7 +13,7 @@ import { cli } from "../lib/cli.ts";
 import { socketOptions } from "../lib/connect.ts";
 import { keepConsuming, queueDeleted } from "../lib/consumer.ts";
 
-const { urls, reconnect, values } = cli("receive_posts", {
+const { brokers, values } = cli("receive_posts", {
   summary: 'Print the JSON posts sent to the fanout exchange "reddit"',
   options: { exchange: "reddit" },
   consumer: true,
@@ -49,7 +49,7 @@ function parsePost(msg: ConsumeMessage): Post | Error {
 }
 
 // Runs again, with the next broker of the list, whenever the connection drops.
-await keepConsuming({ urls, reconnect }, async (url) => {
+await keepConsuming(brokers, async (url) => {
   const connection = await amqp.connect(url, socketOptions(url));
   const channel = await connection.createChannel();
 

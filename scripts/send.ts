@@ -10,13 +10,13 @@ import { Buffer } from "node:buffer";
 import { cli } from "../lib/cli.ts";
 import { connectFirst, socketOptions } from "../lib/connect.ts";
 
-const { urls, values, positionals } = cli("send", {
+const { brokers, values, positionals } = cli("send", {
   summary: "Send 'Hello World!' to the queue \"hello\" (tutorial 1)",
   args: "[message...]",
   options: { queue: "hello" },
 });
 
-const connection = await connectFirst(urls, (url) => amqp.connect(url, socketOptions(url)));
+const connection = await connectFirst(brokers, (url) => amqp.connect(url, socketOptions(url)));
 const channel = await connection.createChannel();
 
 const queue = values.queue;

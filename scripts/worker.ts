@@ -12,14 +12,14 @@ import { cli } from "../lib/cli.ts";
 import { socketOptions } from "../lib/connect.ts";
 import { keepConsuming, queueDeleted } from "../lib/consumer.ts";
 
-const { urls, reconnect, values } = cli("worker", {
+const { brokers, values } = cli("worker", {
   summary: 'Do the tasks of "task_queue" one at a time, ack each when done (tutorial 2)',
   options: { queue: "task_queue" },
   consumer: true,
 });
 
 // Runs again, with the next broker of the list, whenever the connection drops.
-await keepConsuming({ urls, reconnect }, async (url) => {
+await keepConsuming(brokers, async (url) => {
   const connection = await amqp.connect(url, socketOptions(url));
   const channel = await connection.createChannel();
 

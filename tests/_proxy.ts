@@ -6,8 +6,8 @@
  */
 import { urlParts } from "../lib/url.ts";
 
-/** A running proxy. */
-export interface Proxy {
+/** A running proxy; held with `using`, it is closed at scope exit. */
+export interface Proxy extends Disposable {
   /** The broker URL with the proxy's port instead of the broker's. */
   url: string;
   /** How many AMQP Connection.Close frames clients sent through the proxy. */
@@ -16,8 +16,6 @@ export interface Proxy {
   connections(): number;
   /** Stop forwarding in both directions: the broker seems to hang. */
   freeze(): void;
-  /** Closes the proxy and every connection through it. */
-  close(): void;
 }
 
 /**
@@ -92,20 +90,22 @@ export function startProxy(brokerUrl: string): Proxy {
   const url = new URL(brokerUrl);
   url.hostname = "127.0.0.1";
   url.port = String((listener.addr as Deno.NetAddr).port);
+  // Closes the proxy and every connection through it.
+  const close = () => {
+    listener.close();
+    for (const socket of sockets) {
+      try {
+        socket.close();
+      } catch {
+        // closed already
+      }
+    }
+  };
   return {
     url: url.href,
     connectionCloses: () => closes,
     connections: () => accepted,
     freeze: () => frozen = true,
-    close() {
-      listener.close();
-      for (const socket of sockets) {
-        try {
-          socket.close();
-        } catch {
-          // closed already
-        }
-      }
-    },
+    [Symbol.dispose]: close,
   };
 }

@@ -5,7 +5,7 @@
  * sentence naming the version it met and the AMQP 0-9-1 program to run, and
  * exits 1. This test runs on the 3.x run of .ci/run, and is skipped on 4.x.
  */
-import { assertOneLineError, programTasks, testName } from "./_helpers.ts";
+import { assertOneLineError, programTasks, test, testName } from "./_helpers.ts";
 import { NO_AMQP10, VERSION } from "./peers/amqp10/support.ts";
 
 const skip = NO_AMQP10 === undefined
@@ -19,7 +19,7 @@ const ARGS: Record<string, string[]> = {
   "amqp10:rpc_client": ["10"],
 };
 
-Deno.test({
+test({
   name: testName(
     "every amqp10 program on RabbitMQ 3.x: one sentence naming the version and the AMQP 0-9-1 program to run instead, exit 1",
     skip,

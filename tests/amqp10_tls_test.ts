@@ -9,16 +9,16 @@ import assert from "node:assert/strict";
 import { urlParts } from "../lib/url.ts";
 import { WAITING } from "../tools/lib/ready_lines.ts";
 import {
-  deleteQueues,
-  Program,
+  assertExit,
+  atExit,
+  BROKER_URL,
   runTask,
-  stopThenClean,
-  testName,
-  uniqueName,
-  URL,
+  startReady,
+  testDir,
+  testQueue,
 } from "./_helpers.ts";
 import { closeAll } from "./peers/amqp10/frame_proxy.ts";
-import { NO_AMQP10 } from "./peers/amqp10/support.ts";
+import { amqp10Test, NO_AMQP10 } from "./peers/amqp10/support.ts";
 
 async function openssl(args: string[]) {
   const result = await new Deno.Command("openssl", { args, stdin: "null" }).output();
@@ -84,7 +84,7 @@ async function tlsTerminator(dir: string) {
     cert: await Deno.readTextFile(`${dir}/server.pem`),
     key: await Deno.readTextFile(`${dir}/server.key`),
   });
-  const { host, port } = urlParts(URL);
+  const { host, port } = urlParts(BROKER_URL);
   const conns = new Set<Deno.Conn>();
   (async () => {
     for await (const client of listener) {
@@ -107,58 +107,37 @@ async function tlsTerminator(dir: string) {
 const hasOpenssl = (await new Deno.Command("which", { args: ["openssl"] }).output()).success;
 const skip = NO_AMQP10 ?? (hasOpenssl ? undefined : "it needs openssl");
 
-Deno.test({
-  name: testName(
-    "TLS over AMQP 1.0: amqps:// with --ca (or AMQP_CA) sends and receives; a CA that did not sign the certificate is one sentence",
-    skip,
-  ),
-  ignore: skip !== undefined,
-  async fn() {
-    const dir = await Deno.makeTempDir({ prefix: "amqp10-tls-" });
-    await certificates(dir);
-    const terminator = await tlsTerminator(dir);
-    const { user } = urlParts(URL);
-    const password = decodeURIComponent(new globalThis.URL(URL).password || "guest");
-    const url = `amqps://${user}:${encodeURIComponent(password)}@localhost:${terminator.port}${
-      new globalThis.URL(URL).pathname
-    }`;
-    const queue = uniqueName("hello");
-    const receiver = await Program.start("amqp10:receive", ["--url", url, "--queue", queue], {
-      env: { AMQP_CA: `${dir}/ca.pem` },
+amqp10Test(
+  "TLS over AMQP 1.0: amqps:// with --ca (or AMQP_CA) sends and receives; a CA that did not sign the certificate is one sentence",
+  async () => {
+    await using dir = await testDir("amqp10-tls-");
+    await certificates(dir.path);
+    const terminator = await tlsTerminator(dir.path);
+    await using _terminator = atExit(() => Promise.resolve(terminator.close()));
+    const broker = new URL(BROKER_URL);
+    const login = `${broker.username || "guest"}:${broker.password || "guest"}`;
+    const url = `amqps://${login}@localhost:${terminator.port}${broker.pathname}`;
+    await using queue = testQueue("hello");
+    const args = ["--url", url, "--queue", queue.name];
+    await using receiver = await startReady("amqp10:receive", args, WAITING, {
+      env: { AMQP_CA: `${dir.path}/ca.pem` },
       withoutEnv: ["AMQP_URL"],
     });
-    try {
-      await receiver.waitFor(WAITING);
-      const sent = await runTask("amqp10:send", [
-        "--url",
-        url,
-        "--ca",
-        `${dir}/ca.pem`,
-        "--queue",
-        queue,
-        "over TLS",
-      ], { withoutEnv: ["AMQP_URL"] });
-      assert.equal(sent.code, 0, sent.stderr.join("\n"));
-      await receiver.waitFor("[x] Received 'over TLS'");
+    const sent = await runTask("amqp10:send", [...args, "--ca", `${dir.path}/ca.pem`, "over TLS"], {
+      withoutEnv: ["AMQP_URL"],
+    });
+    assertExit(sent, 0);
+    await receiver.waitFor("[x] Received 'over TLS'");
 
-      const untrusted = await runTask("amqp10:send", [
-        "--url",
-        url,
-        "--ca",
-        `${dir}/other-ca.pem`,
-        "--queue",
-        queue,
-      ], { withoutEnv: ["AMQP_URL"] });
-      assert.equal(untrusted.code, 1);
-      assert.equal(untrusted.stderr.length, 1, untrusted.stderr.join("\n"));
-      assert.match(
-        untrusted.stderr[0],
-        /^Cannot connect to "amqps:\/\/[^:]+:\*\*\*@localhost:\d+(\/[^"]*)?": the broker's TLS certificate is not trusted \(.+\); pass the CA certificate that signed it with --ca/,
-      );
-    } finally {
-      await stopThenClean(receiver, () => deleteQueues(queue));
-      terminator.close();
-      await Deno.remove(dir, { recursive: true });
-    }
+    const untrusted = await runTask("amqp10:send", [...args, "--ca", `${dir.path}/other-ca.pem`], {
+      withoutEnv: ["AMQP_URL"],
+    });
+    assertExit(untrusted, 1);
+    assert.equal(untrusted.stderr.length, 1, untrusted.stderr.join("\n"));
+    assert.match(
+      untrusted.stderr[0],
+      /^Cannot connect to "amqps:\/\/[^:]+:\*\*\*@localhost:\d+(\/[^"]*)?": the broker's TLS certificate is not trusted \(.+\); pass the CA certificate that signed it with --ca/,
+    );
   },
-});
+  skip,
+);

@@ -76,10 +76,10 @@ Deno.test("v2 addresses: percent-encoded queue, exchange and routing key; genera
   assert.match(generatedQueueName(), /^client\.gen-[0-9a-f-]{36}$/);
 });
 
-const URL = "amqp://bob:secret@broker.example/shop";
+const SHOP = "amqp://bob:secret@broker.example/shop";
 
 Deno.test("describeCondition: the queue or exchange of the link's address, and the fix; never the password", () => {
-  const place = (address?: string) => ({ url: URL, address });
+  const place = (address?: string) => ({ url: SHOP, address });
   assert.equal(
     describeCondition({ condition: "amqp:not-found" }, place("/queues/jobs")),
     'The queue "jobs" does not exist in vhost "shop" at "amqp://bob:***@broker.example/shop"; start the program that declares it first, or check the name',
@@ -122,7 +122,7 @@ Deno.test("describeCondition: the queue or exchange of the link's address, and t
 
 Deno.test("the handshake's sentences: login, vhost, a broker without AMQP 1.0 v2 addresses", () => {
   assert.equal(
-    loginRefused(URL),
+    loginRefused(SHOP),
     'The broker at "amqp://bob:***@broker.example/shop" refused the login of user "bob": wrong user name or password',
   );
   assert.match(
@@ -131,7 +131,7 @@ Deno.test("the handshake's sentences: login, vhost, a broker without AMQP 1.0 v2
   );
   assert.doesNotMatch(loginRefused("amqp://guest:x@localhost"), /only log in from localhost/);
   assert.match(
-    vhostRefused(URL),
+    vhostRefused(SHOP),
     /refused access to vhost "shop": it does not exist or user "bob"/,
   );
   assert.equal(
@@ -146,7 +146,7 @@ Deno.test("the handshake's sentences: login, vhost, a broker without AMQP 1.0 v2
 
 Deno.test("managementRefused: a declaration with other arguments, a locked queue, a missing queue", () => {
   const clash = managementRefused(
-    URL,
+    SHOP,
     "PUT",
     "/queues/hello",
     "409",
@@ -158,7 +158,7 @@ Deno.test("managementRefused: a declaration with other arguments, a locked queue
   );
   assert.match(
     managementRefused(
-      URL,
+      SHOP,
       "PUT",
       "/exchanges/amq.direct",
       "409",
@@ -168,7 +168,7 @@ Deno.test("managementRefused: a declaration with other arguments, a locked queue
   );
   assert.match(
     managementRefused(
-      URL,
+      SHOP,
       "PUT",
       "/queues/q",
       "400",
@@ -177,11 +177,11 @@ Deno.test("managementRefused: a declaration with other arguments, a locked queue
     /^The queue "q" is exclusive to another connection/,
   );
   assert.match(
-    managementRefused(URL, "POST", "/bindings", "400", "no queue 'gone' in vhost 'shop'").message,
+    managementRefused(SHOP, "POST", "/bindings", "400", "no queue 'gone' in vhost 'shop'").message,
     /^The queue "gone" does not exist in vhost "shop"/,
   );
   assert.equal(
-    managementRefused(URL, "GET", "/queues/x", "403", "access refused").message,
+    managementRefused(SHOP, "GET", "/queues/x", "403", "access refused").message,
     'The broker at "amqp://bob:***@broker.example/shop" answered 403 to GET /queues/x: access refused',
   );
 });

@@ -4,7 +4,7 @@
  * time) and shows no stack trace.
  */
 import assert from "node:assert/strict";
-import { assertOneLineError, programTasks, urlWith } from "./_helpers.ts";
+import { assertOneLineError, programTasks, test, urlWith } from "./_helpers.ts";
 
 const PROGRAMS = await programTasks();
 
@@ -211,7 +211,7 @@ const CLASSES: Record<string, (program: string) => Cell | undefined> = {
 const sibling = (program: string) => program.replace(/^amqp10:/, "");
 
 for (const [name, cellFor] of Object.entries(CLASSES)) {
-  Deno.test(`every program given ${name} prints one line on stderr and exits non-zero`, async (t) => {
+  test(`every program given ${name} prints one line on stderr and exits non-zero`, async (t) => {
     let cells = 0;
     for (const program of PROGRAMS) {
       const cell = cellFor(sibling(program));

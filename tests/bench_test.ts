@@ -487,8 +487,9 @@ Deno.test("bench peers: the one-shot loops declare and publish what the programs
       variants.map(() => "info: Hello World!"),
     );
 
-    // rpc_client: a request with reply_to (an exclusive server-named queue) and a
-    // correlation id, answered by the test's server.
+    // rpc_client: a request with reply_to and a correlation id, answered by the test's server.
+    // The reply_to is the Direct Reply-To of the client's channel for our program, as for the
+    // official rpc_client.js; the other variants still declare an exclusive server-named queue.
     const requests: { body: string; replyTo: string; correlationId: string }[] = [];
     await withChannel(async (channel) => {
       await channel.assertQueue(rpcQueue, { durable: true, arguments: QUORUM_QUEUE.arguments });
@@ -505,9 +506,10 @@ Deno.test("bench peers: the one-shot loops declare and publish what the programs
       }
     });
     assert.equal(requests.length, variants.length);
-    for (const request of requests) {
+    for (const [i, request] of requests.entries()) {
       assert.equal(request.body, "30");
-      assert.match(request.replyTo, /^amq\.gen-/);
+      const replyTo = variants[i] === "program" ? /^amq\.rabbitmq\.reply-to\./ : /^amq\.gen-/;
+      assert.match(request.replyTo, replyTo, variants[i]);
       assert.ok(request.correlationId.length >= 8, request.correlationId);
     }
   } finally {

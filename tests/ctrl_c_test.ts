@@ -9,93 +9,76 @@
  * at once, but never gets a Connection.Close).
  */
 import assert from "node:assert/strict";
+import { AWAITING_RPC, WAITING, WAITING_LOGS, WAITING_POSTS } from "../tools/lib/ready_lines.ts";
 import { startProxy } from "./_proxy.ts";
 import {
-  deleteExchanges,
-  deleteQueues,
-  ENV,
-  Program,
-  uniqueName,
-  URL,
-  WAITING,
-  WAITING_LOGS,
+  assertExit,
+  BROKER_URL,
+  startReady,
+  stopped,
+  test,
+  testExchange,
+  testQueue,
 } from "./_helpers.ts";
 
 const CONSUMERS = [
   { task: "receive", ready: WAITING, flag: "--queue" },
   { task: "worker", ready: WAITING, flag: "--queue" },
-  { task: "rpc_server", ready: " [x] Awaiting RPC requests", flag: "--queue" },
+  { task: "rpc_server", ready: AWAITING_RPC, flag: "--queue" },
   { task: "receive_logs", ready: WAITING_LOGS, flag: "--exchange" },
   { task: "receive_logs_direct", ready: WAITING_LOGS, flag: "--exchange", args: ["info"] },
   { task: "receive_logs_topic", ready: WAITING_LOGS, flag: "--exchange", args: ["#"] },
-  {
-    task: "receive_posts",
-    ready: " [*] Waiting for posts. To exit press CTRL+C",
-    flag: "--exchange",
-  },
+  { task: "receive_posts", ready: WAITING_POSTS, flag: "--exchange" },
 ];
 
 for (const { task, ready, flag, args = [] } of CONSUMERS) {
-  Deno.test(`${task}: Ctrl+C through deno task closes the connection cleanly and exits 0`, async () => {
-    const proxy = startProxy(URL);
-    const name = uniqueName(task);
-    const program = await Program.start(task, [flag, name, "--url", proxy.url, ...args], {
-      env: ENV,
-    });
-    try {
-      await program.waitFor(ready);
-      program.kill("SIGINT"); // to the group: deno task and the program, as Ctrl+C does
-      assert.equal(await program.exited, 0, program.stderr.join("\n"));
-      assert.equal(proxy.connections(), 1);
-      assert.equal(proxy.connectionCloses(), 1, "the program sent Connection.Close");
-      assert.deepEqual(program.stderr, []);
-    } finally {
-      await program.stop("SIGKILL");
-      proxy.close();
-      if (flag === "--queue") await deleteQueues(name);
-      else await deleteExchanges(name);
-    }
+  test(`${task}: Ctrl+C through deno task closes the connection cleanly and exits 0`, async () => {
+    using proxy = startProxy(BROKER_URL);
+    await using name = flag === "--queue" ? testQueue(task) : testExchange(task);
+    await using program = await startReady(
+      task,
+      [flag, name.name, "--url", proxy.url, ...args],
+      ready,
+    );
+    // To the group: deno task and the program, as Ctrl+C does.
+    assertExit(await stopped(program, "SIGINT"), 0);
+    assert.equal(proxy.connections(), 1);
+    assert.equal(proxy.connectionCloses(), 1, "the program sent Connection.Close");
+    assert.deepEqual(program.stderr, []);
   });
 }
 
-Deno.test("worker: a second Ctrl+C after a pause stops a program whose close hangs, with 130", async () => {
-  const proxy = startProxy(URL);
-  const queue = uniqueName("task_queue");
-  const worker = await Program.start("worker", ["--queue", queue, "--url", proxy.url], {
-    env: ENV,
-  });
-  try {
-    await worker.waitFor(WAITING);
-    proxy.freeze(); // the broker no longer answers: the clean close waits for Close-Ok
-    worker.kill("SIGINT");
-    // A person's second Ctrl+C comes well after the first; the pause is the input here.
-    await new Promise((resolve) => setTimeout(resolve, 600));
-    let exited = false;
-    worker.exited.then(() => exited = true);
-    assert.equal(exited, false, "the first Ctrl+C is still closing");
-    worker.kill("SIGINT");
-    assert.equal(await worker.exited, 130);
-  } finally {
-    await worker.stop("SIGKILL");
-    proxy.close();
-    await deleteQueues(queue);
-  }
+test("worker: a second Ctrl+C after a pause stops a program whose close hangs, with 130", async () => {
+  using proxy = startProxy(BROKER_URL);
+  await using queue = testQueue("task_queue");
+  await using worker = await startReady(
+    "worker",
+    ["--queue", queue.name, "--url", proxy.url],
+    WAITING,
+  );
+  proxy.freeze(); // the broker no longer answers: the clean close waits for Close-Ok
+  let exited = false;
+  worker.exited.then(() => exited = true);
+  worker.kill("SIGINT");
+  // A person's second Ctrl+C comes well after the first; the pause is the input here.
+  await new Promise((resolve) => setTimeout(resolve, 600));
+  // Set during the pause, had the program exited then.
+  assert.equal(exited, false, "the first Ctrl+C is still closing");
+  assertExit(await stopped(worker, "SIGINT"), 130);
 });
 
-Deno.test("demo: Ctrl+C stops the programs it started and exits 0", async () => {
-  const proxy = startProxy(URL);
-  const demo = await Program.start("demo", ["--url", proxy.url], { env: ENV });
-  try {
-    // The first consumer of tutorial 1 is running.
-    await demo.waitFor(/^\[receive\] +\[\*\] Waiting for messages/, { timeoutMs: 60_000 });
-    demo.kill("SIGINT");
-    assert.equal(await demo.exited, 0, demo.stderr.join("\n"));
-    assert.ok(demo.stdout.includes("Stopping the programs still running ..."));
-    // Every connection through the proxy (the receiver's, the demo's own checks) closed cleanly.
-    assert.ok(proxy.connections() >= 1);
-    assert.equal(proxy.connectionCloses(), proxy.connections());
-  } finally {
-    await demo.stop("SIGKILL");
-    proxy.close();
-  }
+test("demo: Ctrl+C stops the programs it started and exits 0", async () => {
+  using proxy = startProxy(BROKER_URL);
+  // The first consumer of tutorial 1 is running.
+  await using demo = await startReady(
+    "demo",
+    ["--url", proxy.url],
+    /^\[receive\] +\[\*\] Waiting for messages/,
+    { timeoutMs: 60_000 },
+  );
+  assertExit(await stopped(demo, "SIGINT"), 0);
+  assert.ok(demo.stdout.includes("Stopping the programs still running ..."));
+  // Every connection through the proxy (the receiver's, the demo's own checks) closed cleanly.
+  assert.ok(proxy.connections() >= 1);
+  assert.equal(proxy.connectionCloses(), proxy.connections());
 });

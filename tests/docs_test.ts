@@ -4,6 +4,7 @@
  * task is named somewhere in the docs. No broker needed.
  */
 import assert from "node:assert/strict";
+import { test } from "./_helpers.ts";
 
 const ROOT = new URL("../", import.meta.url);
 const TASKS = Object.keys(
@@ -28,20 +29,20 @@ function namedTasks(text: string): string[] {
   return names.filter((name) => !["NAME", "X"].includes(name));
 }
 
-Deno.test("every `deno task NAME` in README.md and docs/*.md exists in deno.json", async () => {
+test("every `deno task NAME` in README.md and docs/*.md exists in deno.json", async () => {
   for (const [file, text] of Object.entries(await docs())) {
     const unknown = namedTasks(text).filter((name) => !TASKS.includes(name));
     assert.deepEqual([...new Set(unknown)], [], `${file} names tasks deno.json does not have`);
   }
 });
 
-Deno.test("every task of deno.json is named in README.md or docs/*.md", async () => {
+test("every task of deno.json is named in README.md or docs/*.md", async () => {
   const named = new Set(Object.values(await docs()).flatMap(namedTasks));
   const unnamed = TASKS.filter((task) => !named.has(task));
   assert.deepEqual(unnamed, [], "tasks no document mentions");
 });
 
-Deno.test("README.md links only to docs that exist", async () => {
+test("README.md links only to docs that exist", async () => {
   const readme = await Deno.readTextFile(new URL("README.md", ROOT));
   for (const [, path] of readme.matchAll(/\]\((docs\/[^)#]+)/g)) {
     await Deno.stat(new URL(path, ROOT)); // throws NotFound for a broken link

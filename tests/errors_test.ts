@@ -2,24 +2,29 @@ import assert from "node:assert/strict";
 import amqp from "amqplib";
 import { rabbitmqctl } from "../tools/lib/broker.ts";
 import { maskUrl, urlParts } from "../lib/url.ts";
+import { AWAITING_RPC, WAITING, WAITING_LOGS, WAITING_POSTS } from "../tools/lib/ready_lines.ts";
 import {
+  assertExit,
   assertOneLineError,
+  atExit,
+  BROKER_URL,
   cannotRestartReason,
-  deleteExchanges,
   deleteQueues,
+  ended,
   ENV,
   freePort,
   programTasks,
   queuesBoundTo,
   runTask,
   startReady,
+  test,
+  testDir,
+  testExchange,
   testName,
+  testQueue,
   uniqueName,
-  URL,
   urlWith,
-  waitForConsumer,
-  WAITING,
-  WAITING_LOGS,
+  waitForConsumers,
   withChannel,
 } from "./_helpers.ts";
 
@@ -50,7 +55,7 @@ const connectionCases = [
 
 for (const { name, url, message } of connectionCases) {
   for (const task of ["send", "worker"]) {
-    Deno.test(`${task}.ts given ${name} prints one sentence and exits 1`, async () => {
+    test(`${task}.ts given ${name} prints one sentence and exits 1`, async () => {
       const result = await assertOneLineError(task, [
         "--url",
         url(),
@@ -65,42 +70,34 @@ for (const { name, url, message } of connectionCases) {
   }
 }
 
-Deno.test("new_task.ts and worker.ts refuse a task queue declared non-durable, naming the argument and the fix", async () => {
-  const queue = uniqueName("task_queue");
-  await withChannel((channel) => channel.assertQueue(queue, { durable: false }));
-  try {
-    for (const task of ["new_task", "worker"]) {
-      await assertOneLineError(task, ["--queue", queue], {
-        code: 1,
-        message: new RegExp(
-          `^The queue "${queue}" already exists with durable "false", but this program declares it with durable "true"; delete the queue with "rabbitmqctl delete_queue ${queue}" and run again`,
-        ),
-      });
-    }
-  } finally {
-    await deleteQueues(queue);
+test("new_task.ts and worker.ts refuse a task queue declared non-durable, naming the argument and the fix", async () => {
+  await using queue = testQueue("task_queue");
+  await withChannel((channel) => channel.assertQueue(queue.name, { durable: false }));
+  for (const task of ["new_task", "worker"]) {
+    await assertOneLineError(task, ["--queue", queue.name], {
+      code: 1,
+      message: new RegExp(
+        `^The queue "${queue.name}" already exists with durable "false", but this program declares it with durable "true"; delete the queue with "rabbitmqctl delete_queue ${queue.name}" and run again`,
+      ),
+    });
   }
 });
 
-Deno.test("the tutorial programs refuse a classic queue under their quorum queue's name, saying which type is there", async () => {
+test("the tutorial programs refuse a classic queue under their quorum queue's name, saying which type is there", async () => {
   // What an older version of the tutorials (classic, durable) left on a broker.
-  const queue = uniqueName("hello");
-  await withChannel((channel) => channel.assertQueue(queue, { durable: true }));
-  try {
-    for (const task of ["send", "receive", "new_task", "worker", "rpc_server"]) {
-      await assertOneLineError(task, ["--queue", queue], {
-        code: 1,
-        message: new RegExp(
-          `^The queue "${queue}" already exists with x-queue-type "classic", but this program declares it with x-queue-type "quorum"; delete the queue with "rabbitmqctl delete_queue ${queue}" and run again`,
-        ),
-      });
-    }
-  } finally {
-    await deleteQueues(queue);
+  await using queue = testQueue("hello");
+  await withChannel((channel) => channel.assertQueue(queue.name, { durable: true }));
+  for (const task of ["send", "receive", "new_task", "worker", "rpc_server"]) {
+    await assertOneLineError(task, ["--queue", queue.name], {
+      code: 1,
+      message: new RegExp(
+        `^The queue "${queue.name}" already exists with x-queue-type "classic", but this program declares it with x-queue-type "quorum"; delete the queue with "rabbitmqctl delete_queue ${queue.name}" and run again`,
+      ),
+    });
   }
 });
 
-Deno.test("an empty --queue or --exchange is a usage error, not a server-named queue or the default exchange", async () => {
+test("an empty --queue or --exchange is a usage error, not a server-named queue or the default exchange", async () => {
   const cases = [
     ["send", "queue", "hello"],
     ["receive", "queue", "hello"],
@@ -134,68 +131,67 @@ Deno.test("an empty --queue or --exchange is a usage error, not a server-named q
 const CONSUMERS = [
   { task: "receive", ready: WAITING, queue: true },
   { task: "worker", ready: WAITING, queue: true },
-  { task: "rpc_server", ready: " [x] Awaiting RPC requests", queue: true },
+  { task: "rpc_server", ready: AWAITING_RPC, queue: true },
   { task: "receive_logs", ready: WAITING_LOGS, queue: false },
   { task: "receive_logs_direct", ready: WAITING_LOGS, queue: false, args: ["info"] },
   { task: "receive_logs_topic", ready: WAITING_LOGS, queue: false, args: ["#"] },
-  { task: "receive_posts", ready: " [*] Waiting for posts. To exit press CTRL+C", queue: false },
+  { task: "receive_posts", ready: WAITING_POSTS, queue: false },
 ];
 
 const noRabbitmqctl = await cannotRestartReason();
 
 for (const { task, ready, queue: named, args = [] } of CONSUMERS) {
-  Deno.test({
+  test({
     name: testName(
       `${task}.ts says its queue was deleted and exits 1, instead of waiting for nothing`,
       named ? undefined : noRabbitmqctl,
     ),
     ignore: !named && noRabbitmqctl !== undefined,
-  }, async () => {
-    const name = uniqueName(named ? "queue" : "exchange");
-    const program = await startReady(
-      task,
-      [named ? "--queue" : "--exchange", name, ...args],
-      ready,
-    );
-    let queue = name;
-    try {
-      if (!named) [queue] = await queuesBoundTo(name);
-      await waitForConsumer(queue);
+    async fn() {
+      await using name = named ? testQueue("queue") : testExchange("exchange");
+      await using program = await startReady(
+        task,
+        [named ? "--queue" : "--exchange", name.name, ...args],
+        ready,
+      );
+      const queue = named ? name.name : (await queuesBoundTo(name.name))[0];
+      await using _queue = atExit(() => deleteQueues(queue));
+      await waitForConsumers(queue);
       // Only rabbitmqctl may delete another connection's exclusive queue.
       if (named) await withChannel((channel) => channel.deleteQueue(queue));
-      else await rabbitmqctl(URL, ["delete_queue", "--vhost", urlParts(URL).vhost, queue]);
+      else {
+        await rabbitmqctl(BROKER_URL, [
+          "delete_queue",
+          "--vhost",
+          urlParts(BROKER_URL).vhost,
+          queue,
+        ]);
+      }
       await program.waitFor("was deleted", { stream: "stderr" });
-      assert.equal(await program.exited, 1);
-    } finally {
-      await program.stop();
-      await deleteQueues(queue);
-      if (!named) await deleteExchanges(name);
-    }
-    assert.deepEqual(program.stderr, [
-      `The queue "${queue}" was deleted, so the broker stopped this consumer; start the program again`,
-    ]);
+      assertExit(await ended(program), 1);
+      assert.deepEqual(program.stderr, [
+        `The queue "${queue}" was deleted, so the broker stopped this consumer; start the program again`,
+      ]);
+    },
   });
 }
 
-Deno.test("worker.ts refuses a queue that is exclusive to another connection", async () => {
+test("worker.ts refuses a queue that is exclusive to another connection", async () => {
   const queue = uniqueName("task_queue");
-  const owner = await amqp.connect(URL);
-  try {
-    const channel = await owner.createChannel();
-    await channel.assertQueue(queue, { exclusive: true, durable: true });
-    await assertOneLineError("worker", ["--queue", queue], {
-      code: 1,
-      message: new RegExp(`^The queue "${queue}" is exclusive to another connection`),
-    });
-  } finally {
-    await owner.close();
-  }
+  const owner = await amqp.connect(BROKER_URL);
+  await using _owner = atExit(() => owner.close());
+  const channel = await owner.createChannel();
+  await channel.assertQueue(queue, { exclusive: true, durable: true });
+  await assertOneLineError("worker", ["--queue", queue], {
+    code: 1,
+    message: new RegExp(`^The queue "${queue}" is exclusive to another connection`),
+  });
 });
 
 for (const task of await programTasks()) {
-  Deno.test(`${task} --help prints what it does and its usage, and exits 0`, async () => {
+  test(`${task} --help prints what it does and its usage, and exits 0`, async () => {
     const result = await runTask(task, ["--help"], { env: ENV });
-    assert.equal(result.code, 0);
+    assertExit(result, 0);
     assert.deepEqual(result.stderr, []);
     assert.ok(result.stdout[0].length > 0, "a summary line first");
     assert.ok(
@@ -206,7 +202,7 @@ for (const task of await programTasks()) {
   });
 }
 
-Deno.test("a malformed URL is a usage error", async () => {
+test("a malformed URL is a usage error", async () => {
   await assertOneLineError("send", ["--url", "http://localhost"], {
     code: 2,
     message:
@@ -214,30 +210,25 @@ Deno.test("a malformed URL is a usage error", async () => {
   });
 });
 
-Deno.test("--url wins over AMQP_URL, which wins over .env", async () => {
-  const queue = uniqueName("hello");
-  const dir = await Deno.makeTempDir();
-  const envFile = `${dir}/.env`;
+test("--url wins over AMQP_URL, which wins over .env", async () => {
+  await using queue = testQueue("hello");
+  await using dir = await testDir("errors_test_");
+  const envFile = `${dir.path}/.env`;
   const broken = urlWith((url) => url.port = String(freePort()));
-  try {
-    await Deno.writeTextFile(envFile, `AMQP_URL=${broken}\n`);
-    const fromFile = await runTask("send", ["--queue", queue], {
-      envFile,
-      withoutEnv: ["AMQP_URL"],
-    });
-    assert.equal(fromFile.code, 1);
-    assert.match(
-      fromFile.stderr[0],
-      new RegExp(`Cannot connect to "${maskUrl(broken).replace(/\W/g, ".")}`),
-    );
+  await Deno.writeTextFile(envFile, `AMQP_URL=${broken}\n`);
+  const fromFile = await runTask("send", ["--queue", queue.name], {
+    envFile,
+    withoutEnv: ["AMQP_URL"],
+  });
+  assertExit(fromFile, 1);
+  assert.match(
+    fromFile.stderr[0],
+    new RegExp(`Cannot connect to "${maskUrl(broken).replace(/\W/g, ".")}`),
+  );
 
-    const fromEnv = await runTask("send", ["--queue", queue], { envFile, env: ENV });
-    assert.equal(fromEnv.code, 0, fromEnv.stderr.join("\n"));
+  const fromEnv = await runTask("send", ["--queue", queue.name], { envFile, env: ENV });
+  assertExit(fromEnv, 0);
 
-    const fromFlag = await runTask("send", ["--queue", queue, "--url", broken], { env: ENV });
-    assert.equal(fromFlag.code, 1);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-    await deleteQueues(queue);
-  }
+  const fromFlag = await runTask("send", ["--queue", queue.name, "--url", broken], { env: ENV });
+  assertExit(fromFlag, 1);
 });

@@ -1,59 +1,60 @@
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
-import { deleteQueues, ENV, runTask, uniqueName, waitForDepth, withChannel } from "./_helpers.ts";
+import {
+  assertExit,
+  ENV,
+  runTask,
+  test,
+  testQueue,
+  uniqueName,
+  waitForDepth,
+  withChannel,
+} from "./_helpers.ts";
 
 async function getMessage(args: string[]) {
   return await runTask("get_message", args, { env: ENV });
 }
 
-Deno.test("get_message.ts takes one message off the queue, prints it and acks it", async () => {
-  const queue = uniqueName("hello");
+test("get_message.ts takes one message off the queue, prints it and acks it", async () => {
+  await using queue = testQueue("hello");
   await withChannel(async (channel) => {
-    await channel.assertQueue(queue, { durable: true });
-    for (const text of ["first", "second"]) channel.sendToQueue(queue, Buffer.from(text));
+    await channel.assertQueue(queue.name, { durable: true });
+    for (const text of ["first", "second"]) channel.sendToQueue(queue.name, Buffer.from(text));
     await channel.close();
   });
-  try {
-    await waitForDepth(queue, 2);
-    const first = await getMessage([queue]);
-    assert.equal(first.code, 0, first.stderr.join("\n"));
-    assert.deepEqual(first.stdout, [
-      " [x] Received 'first'",
-      ` [*] 1 more message(s) in "${queue}"`,
-    ]);
-    // Acked: the broker removed it, and the program left no consumer behind.
-    await waitForDepth(queue, 1);
-    const { consumerCount } = await withChannel((channel) => channel.checkQueue(queue));
-    assert.equal(consumerCount, 0);
+  await waitForDepth(queue.name, 2);
+  const first = await getMessage([queue.name]);
+  assertExit(first, 0);
+  assert.deepEqual(first.stdout, [
+    " [x] Received 'first'",
+    ` [*] 1 more message(s) in "${queue.name}"`,
+  ]);
+  // Acked: the broker removed it, and the program left no consumer behind.
+  await waitForDepth(queue.name, 1);
+  const { consumerCount } = await withChannel((channel) => channel.checkQueue(queue.name));
+  assert.equal(consumerCount, 0);
 
-    const second = await getMessage(["--queue", queue]);
-    assert.deepEqual(second.stdout, [
-      " [x] Received 'second'",
-      ` [*] 0 more message(s) in "${queue}"`,
-    ]);
-    await waitForDepth(queue, 0);
-  } finally {
-    await deleteQueues(queue);
-  }
+  const second = await getMessage(["--queue", queue.name]);
+  assert.deepEqual(second.stdout, [
+    " [x] Received 'second'",
+    ` [*] 0 more message(s) in "${queue.name}"`,
+  ]);
+  await waitForDepth(queue.name, 0);
 });
 
-Deno.test("get_message.ts says the queue is empty and exits 0", async () => {
-  const queue = uniqueName("hello");
-  await withChannel((channel) => channel.assertQueue(queue, { durable: true }));
-  try {
-    const result = await getMessage([queue]);
-    assert.equal(result.code, 0);
-    assert.deepEqual(result.stdout, [` [*] The queue "${queue}" is empty`]);
-    assert.deepEqual(result.stderr, []);
-  } finally {
-    await deleteQueues(queue);
-  }
+test("get_message.ts says the queue is empty and exits 0", async () => {
+  await using queue = testQueue("hello");
+  await withChannel((channel) => channel.assertQueue(queue.name, { durable: true }));
+  const result = await getMessage([queue.name]);
+  assertExit(result, 0);
+  assert.deepEqual(result.stdout, [` [*] The queue "${queue.name}" is empty`]);
+  assert.deepEqual(result.stderr, []);
 });
 
-Deno.test("get_message.ts on a missing queue prints one sentence and exits 1, creating nothing", async () => {
+test("get_message.ts on a missing queue prints one sentence and exits 1, creating nothing", async () => {
   const queue = uniqueName("missing");
   const result = await getMessage([queue]);
-  assert.equal(result.code, 1);
+  assertExit(result, 1);
   assert.deepEqual(result.stdout, []);
   assert.equal(result.stderr.length, 1);
   assert.match(
@@ -63,8 +64,8 @@ Deno.test("get_message.ts on a missing queue prints one sentence and exits 1, cr
   await assert.rejects(withChannel((channel) => channel.checkQueue(queue)), /NOT_FOUND/);
 });
 
-Deno.test("get_message.ts refuses two different queue names with exit code 2", async () => {
+test("get_message.ts refuses two different queue names with exit code 2", async () => {
   const result = await getMessage(["one", "--queue", "two"]);
-  assert.equal(result.code, 2);
+  assertExit(result, 2);
   assert.deepEqual(result.stderr, ['Two queues given, "one" and --queue "two"; give one']);
 });

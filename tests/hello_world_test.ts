@@ -1,94 +1,75 @@
 import assert from "node:assert/strict";
+import { WAITING } from "../tools/lib/ready_lines.ts";
 import {
-  deleteQueues,
+  assertExit,
   ENV,
   getOne,
-  Program,
   runTask,
   startReady,
-  stopThenClean,
-  uniqueName,
+  stopped,
+  test,
+  testQueue,
   waitForDepth,
-  WAITING,
   withChannel,
 } from "./_helpers.ts";
 
-Deno.test("send.ts delivers exactly the sent message to receive.ts", async () => {
-  const queue = uniqueName("hello");
-  const receiver = await Program.start("receive", ["--queue", queue], { env: ENV });
-  try {
-    await receiver.waitFor(WAITING);
-    const sent = await runTask("send", ["--queue", queue, "Hello from the test"], { env: ENV });
-    assert.equal(sent.code, 0);
-    assert.deepEqual(sent.stdout, [" [x] Sent 'Hello from the test'"]);
-    await receiver.waitFor("[x] Received");
-  } finally {
-    await stopThenClean(receiver, () => deleteQueues(queue));
-  }
+function startReceiver(queue: string) {
+  return startReady("receive", ["--queue", queue], WAITING);
+}
+
+test("send.ts delivers exactly the sent message to receive.ts", async () => {
+  await using queue = testQueue("hello");
+  await using receiver = await startReceiver(queue.name);
+  const sent = await runTask("send", ["--queue", queue.name, "Hello from the test"], {
+    env: ENV,
+  });
+  assertExit(sent, 0);
+  assert.deepEqual(sent.stdout, [" [x] Sent 'Hello from the test'"]);
+  await receiver.waitFor("[x] Received");
+  assertExit(await stopped(receiver), 0);
   assert.deepEqual(receiver.stdout, [WAITING, " [x] Received 'Hello from the test'"]);
   assert.deepEqual(receiver.stderr, []);
 });
 
-Deno.test("send.ts sends 'Hello World!' by default", async () => {
-  const queue = uniqueName("hello");
-  try {
-    const sent = await runTask("send", ["--queue", queue], { env: ENV });
-    assert.equal(sent.code, 0, sent.stderr.join("\n"));
-    assert.deepEqual(sent.stdout, [" [x] Sent 'Hello World!'"]);
-    await waitForDepth(queue, 1);
-    const message = await getOne(queue);
-    assert.ok(message, "the queue holds the message");
-    assert.equal(message.content.toString(), "Hello World!");
-  } finally {
-    await deleteQueues(queue);
-  }
+test("send.ts sends 'Hello World!' by default", async () => {
+  await using queue = testQueue("hello");
+  const sent = await runTask("send", ["--queue", queue.name], { env: ENV });
+  assertExit(sent, 0);
+  assert.deepEqual(sent.stdout, [" [x] Sent 'Hello World!'"]);
+  await waitForDepth(queue.name, 1);
+  const message = await getOne(queue.name);
+  assert.ok(message, "the queue holds the message");
+  assert.equal(message.content.toString(), "Hello World!");
 });
 
-Deno.test("send.ts and receive.ts use a queue declared as the official tutorials declare it (durable, quorum)", async () => {
-  const queue = uniqueName("hello");
+test("send.ts and receive.ts use a queue declared as the official tutorials declare it (durable, quorum)", async () => {
+  await using queue = testQueue("hello");
   // The declaration of python/send.py and javascript-nodejs/src/send.js in rabbitmq-tutorials.
   await withChannel((channel) =>
-    channel.assertQueue(queue, { durable: true, arguments: { "x-queue-type": "quorum" } })
+    channel.assertQueue(queue.name, { durable: true, arguments: { "x-queue-type": "quorum" } })
   );
-  try {
-    const receiver = await startReady("receive", ["--queue", queue], WAITING);
-    try {
-      const sent = await runTask("send", ["--queue", queue], { env: ENV });
-      assert.equal(sent.code, 0, sent.stderr.join("\n"));
-      await receiver.waitFor(" [x] Received 'Hello World!'");
-    } finally {
-      assert.equal(await receiver.stop(), 0);
-    }
-    assert.deepEqual(receiver.stderr, []);
-  } finally {
-    await deleteQueues(queue);
-  }
+  await using receiver = await startReceiver(queue.name);
+  assertExit(await runTask("send", ["--queue", queue.name], { env: ENV }), 0);
+  await receiver.waitFor(" [x] Received 'Hello World!'");
+  assertExit(await stopped(receiver), 0);
+  assert.deepEqual(receiver.stderr, []);
 });
 
-Deno.test("receive.ts gets N messages for N sends, each once", async () => {
-  const queue = uniqueName("hello");
+test("receive.ts gets N messages for N sends, each once", async () => {
+  await using queue = testQueue("hello");
   const messages = ["one", "two", "three", "four", "five"];
-  const receiver = await Program.start("receive", ["--queue", queue], { env: ENV });
-  try {
-    await receiver.waitFor(WAITING);
-    for (const message of messages) {
-      assert.equal((await runTask("send", ["--queue", queue, message], { env: ENV })).code, 0);
-    }
-    await receiver.waitFor("[x] Received", { count: messages.length });
-  } finally {
-    await stopThenClean(receiver, () => deleteQueues(queue));
+  await using receiver = await startReceiver(queue.name);
+  for (const message of messages) {
+    assertExit(await runTask("send", ["--queue", queue.name, message], { env: ENV }), 0);
   }
+  await receiver.waitFor("[x] Received", { count: messages.length });
+  assertExit(await stopped(receiver), 0);
   const received = receiver.stdout.filter((line) => line.includes("[x] Received"));
   assert.deepEqual(received, messages.map((message) => ` [x] Received '${message}'`));
 });
 
-Deno.test("receive.ts exits 0 on SIGTERM", async () => {
-  const queue = uniqueName("hello");
-  const receiver = await Program.start("receive", ["--queue", queue], { env: ENV });
-  try {
-    await receiver.waitFor(WAITING);
-  } finally {
-    assert.equal(await receiver.stop("SIGTERM"), 0);
-    await deleteQueues(queue);
-  }
+test("receive.ts exits 0 on SIGTERM", async () => {
+  await using queue = testQueue("hello");
+  await using receiver = await startReceiver(queue.name);
+  assertExit(await stopped(receiver, "SIGTERM"), 0);
 });

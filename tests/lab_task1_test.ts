@@ -1,66 +1,62 @@
 import assert from "node:assert/strict";
 import { restartBroker } from "../tools/lib/broker.ts";
+import { LAB_WAITING } from "../tools/lib/ready_lines.ts";
 import {
+  assertExit,
+  BROKER_URL,
   cannotRestartReason,
-  deleteQueues,
   ENV,
   eventually,
-  type Program,
-  runTask,
-  stopThenClean,
-  testName,
-  URL,
-  waitForDepth,
-} from "./_helpers.ts";
-import {
-  deleteStudentObjects,
   queueState,
-  runLab,
+  runOk,
+  runTask,
   startLab,
+  stopped,
+  test,
+  testName,
+  testStudent,
   uniqueStudent,
   waitForConsumers,
-  WAITING,
-} from "./_lab_helpers.ts";
+  waitForDepth,
+} from "./_helpers.ts";
 
-Deno.test("lab1:exclusive: the queue exists while the consumer runs, refuses a second consumer, and goes with the consumer", async () => {
+test("lab1:exclusive: the queue exists while the consumer runs, refuses a second consumer, and goes with the consumer", async () => {
   const student = uniqueStudent();
-  const consumer = await startLab("lab1:exclusive:receive", student.args);
-  try {
-    // Another connection sees the queue, and that it is exclusive to the consumer's connection.
-    assert.equal(await queueState(student.name), "exclusive");
+  await using consumer = await startLab("lab1:exclusive:receive", student.args);
+  // Another connection sees the queue, and that it is exclusive to the consumer's connection.
+  assert.equal(await queueState(student.name), "exclusive");
 
-    assert.deepEqual(await runLab("lab1:exclusive:send", [...student.args, "Hello, exclusive"]), [
-      "SENT: Hello, exclusive",
-    ]);
-    await consumer.waitFor("RECEIVED: Hello, exclusive");
+  assert.deepEqual(await runOk("lab1:exclusive:send", [...student.args, "Hello, exclusive"]), [
+    "SENT: Hello, exclusive",
+  ]);
+  await consumer.waitFor("RECEIVED: Hello, exclusive");
 
-    const second = await runTask("lab1:exclusive:receive", student.args, { env: ENV });
-    assert.equal(second.code, 1);
-    assert.equal(second.stderr.length, 1, JSON.stringify(second.stderr));
-    assert.match(
-      second.stderr[0],
-      new RegExp(`^The queue "${student.name}" is exclusive to another connection`),
-    );
-    // The running-owner cause, not the leftover one: nothing to delete, a program to stop.
-    assert.match(second.stderr[0], /a program that declared it is still running/);
-    assert.doesNotMatch(second.stderr[0], /lab:reset|not exclusive/);
-    assert.ok(!second.stdout.includes(WAITING));
-  } finally {
-    assert.equal(await consumer.stop(), 0);
-  }
-  assert.deepEqual(consumer.stdout, [WAITING, "RECEIVED: Hello, exclusive"]);
+  const second = await runTask("lab1:exclusive:receive", student.args, { env: ENV });
+  assertExit(second, 1);
+  assert.equal(second.stderr.length, 1, JSON.stringify(second.stderr));
+  assert.match(
+    second.stderr[0],
+    new RegExp(`^The queue "${student.name}" is exclusive to another connection`),
+  );
+  // The running-owner cause, not the leftover one: nothing to delete, a program to stop.
+  assert.match(second.stderr[0], /a program that declared it is still running/);
+  assert.doesNotMatch(second.stderr[0], /lab:reset|not exclusive/);
+  assert.ok(!second.stdout.includes(LAB_WAITING));
+
+  assertExit(await stopped(consumer), 0);
+  assert.deepEqual(consumer.stdout, [LAB_WAITING, "RECEIVED: Hello, exclusive"]);
   await eventually(
     `the queue "${student.name}" is gone`,
     async () => (await queueState(student.name)) === "missing",
   );
 });
 
-Deno.test("lab1:exclusive:send with no consumer reports the returned message and exits 1", async () => {
+test("lab1:exclusive:send with no consumer reports the returned message and exits 1", async () => {
   const student = uniqueStudent();
   const result = await runTask("lab1:exclusive:send", [...student.args, "Nobody listens"], {
     env: ENV,
   });
-  assert.equal(result.code, 1);
+  assertExit(result, 1);
   assert.deepEqual(result.stdout, [], "it must not say SENT");
   assert.equal(result.stderr.length, 1, JSON.stringify(result.stderr));
   assert.match(
@@ -75,121 +71,96 @@ Deno.test("lab1:exclusive:send with no consumer reports the returned message and
 
 const noRestart = await cannotRestartReason();
 
-Deno.test({
+test({
   name: testName(
     "lab1:durable: the queue and a persistent message survive a broker restart, then arrive",
     noRestart,
   ),
   ignore: noRestart !== undefined,
   async fn() {
-    const student = uniqueStudent();
-    try {
-      assert.deepEqual(await runLab("lab1:durable:send", [...student.args, "Survivor"]), [
-        "SENT: Survivor",
-      ]);
-      await waitForDepth(student.name, 1);
+    await using student = testStudent();
+    assert.deepEqual(await runOk("lab1:durable:send", [...student.args, "Survivor"]), [
+      "SENT: Survivor",
+    ]);
+    await waitForDepth(student.name, 1);
 
-      await restartBroker(URL);
+    await restartBroker(BROKER_URL);
 
-      await waitForDepth(student.name, 1);
-      const consumer = await startLab("lab1:durable:receive", student.args);
-      await consumer.waitFor("RECEIVED: Survivor");
-      assert.equal(await consumer.stop(), 0);
-      // Already queued, the message still comes after the ready line.
-      assert.deepEqual(consumer.stdout, [WAITING, "RECEIVED: Survivor"]);
-    } finally {
-      await deleteQueues(student.name);
-    }
+    await waitForDepth(student.name, 1);
+    await using consumer = await startLab("lab1:durable:receive", student.args);
+    await consumer.waitFor("RECEIVED: Survivor");
+    assertExit(await stopped(consumer), 0);
+    // Already queued, the message still comes after the ready line.
+    assert.deepEqual(consumer.stdout, [LAB_WAITING, "RECEIVED: Survivor"]);
   },
 });
 
-Deno.test("lab1:durable: a message sent before the consumer starts waits for it", async () => {
-  const student = uniqueStudent();
-  let consumer: Program | undefined;
-  try {
-    await runLab("lab1:durable:send", [...student.args, "Early"]);
-    consumer = await startLab("lab1:durable:receive", student.args);
-    await consumer.waitFor("RECEIVED: Early");
-    assert.equal(await consumer.stop(), 0);
-    // Durable: the queue stays when its consumer leaves.
-    assert.equal(await queueState(student.name), "exists");
-  } finally {
-    await consumer?.stop();
-    await deleteQueues(student.name);
-  }
+test("lab1:durable: a message sent before the consumer starts waits for it", async () => {
+  await using student = testStudent();
+  await runOk("lab1:durable:send", [...student.args, "Early"]);
+  await using consumer = await startLab("lab1:durable:receive", student.args);
+  await consumer.waitFor("RECEIVED: Early");
+  assertExit(await stopped(consumer), 0);
+  // Durable: the queue stays when its consumer leaves.
+  assert.equal(await queueState(student.name), "exists");
 });
 
-Deno.test("lab1:autodelete: a message sent before the consumer starts waits; the queue goes with the last consumer", async () => {
-  const student = uniqueStudent();
-  let first: Program | undefined, second: Program | undefined;
-  try {
-    assert.deepEqual(await runLab("lab1:autodelete:send", [...student.args, "Waiting for you"]), [
-      "SENT: Waiting for you",
-    ]);
-    // Never had a consumer: not deleted, although the producer has disconnected.
-    await waitForDepth(student.name, 1);
+test("lab1:autodelete: a message sent before the consumer starts waits; the queue goes with the last consumer", async () => {
+  await using student = testStudent();
+  assert.deepEqual(await runOk("lab1:autodelete:send", [...student.args, "Waiting for you"]), [
+    "SENT: Waiting for you",
+  ]);
+  // Never had a consumer: not deleted, although the producer has disconnected.
+  await waitForDepth(student.name, 1);
 
-    first = await startLab("lab1:autodelete:receive", student.args);
-    second = await startLab("lab1:autodelete:receive", student.args);
-    await first.waitFor("RECEIVED: Waiting for you");
-    // Both consume before the first stops (their ready lines come before they consume).
-    await waitForConsumers(student.name, 2);
+  await using first = await startLab("lab1:autodelete:receive", student.args);
+  await using second = await startLab("lab1:autodelete:receive", student.args);
+  await first.waitFor("RECEIVED: Waiting for you");
+  // Both consume before the first stops (their ready lines come before they consume).
+  await waitForConsumers(student.name, 2);
 
-    // One consumer left: the queue stays.
-    assert.equal(await first.stop(), 0);
-    await runLab("lab1:autodelete:send", [...student.args, "Still here"]);
-    await second.waitFor("RECEIVED: Still here");
+  // One consumer left: the queue stays.
+  assertExit(await stopped(first), 0);
+  await runOk("lab1:autodelete:send", [...student.args, "Still here"]);
+  await second.waitFor("RECEIVED: Still here");
 
-    // The last consumer left: the queue is gone.
-    assert.equal(await second.stop(), 0);
-    await eventually(
-      `the queue "${student.name}" is gone`,
-      async () => (await queueState(student.name)) === "missing",
-    );
-  } finally {
-    await first?.stop();
-    await second?.stop();
-    await deleteQueues(student.name);
-  }
+  // The last consumer left: the queue is gone.
+  assertExit(await stopped(second), 0);
+  await eventually(
+    `the queue "${student.name}" is gone`,
+    async () => (await queueState(student.name)) === "missing",
+  );
 });
 
-Deno.test("lab1:exclusive:receive tells a leftover queue of another variant from a running owner, and the reset it advises frees the name", async () => {
-  const student = uniqueStudent();
-  try {
-    // A leftover: the auto-delete variant's queue, which never had a consumer, is kept.
-    await runLab("lab1:autodelete:send", [...student.args, "Left over"]);
-    const refused = await runTask("lab1:exclusive:receive", student.args, { env: ENV });
-    assert.equal(refused.code, 1);
-    assert.deepEqual(refused.stdout, []);
-    const [group, surname] = student.name.split("_");
-    assert.deepEqual(refused.stderr, [
-      `The queue "${student.name}" already exists and is not exclusive (1 message): it is left over from another task 1 variant, not another program's exclusive queue; delete your lab queues and exchanges with "deno task lab:reset --group ${group} --surname ${surname}" and run again`,
-    ]);
+test("lab1:exclusive:receive tells a leftover queue of another variant from a running owner, and the reset it advises frees the name", async () => {
+  await using student = testStudent();
+  // A leftover: the auto-delete variant's queue, which never had a consumer, is kept.
+  await runOk("lab1:autodelete:send", [...student.args, "Left over"]);
+  const refused = await runTask("lab1:exclusive:receive", student.args, { env: ENV });
+  assertExit(refused, 1);
+  assert.deepEqual(refused.stdout, []);
+  const [group, surname] = student.name.split("_");
+  assert.deepEqual(refused.stderr, [
+    `The queue "${student.name}" already exists and is not exclusive (1 message): it is left over from another task 1 variant, not another program's exclusive queue; delete your lab queues and exchanges with "deno task lab:reset --group ${group} --surname ${surname}" and run again`,
+  ]);
 
-    await runLab("lab:reset", ["--group", group, "--surname", surname]);
-    const consumer = await startLab("lab1:exclusive:receive", student.args);
-    assert.equal(await queueState(student.name), "exclusive");
-    assert.equal(await consumer.stop(), 0);
-  } finally {
-    await deleteStudentObjects(student);
-  }
+  await runOk("lab:reset", ["--group", group, "--surname", surname]);
+  await using consumer = await startLab("lab1:exclusive:receive", student.args);
+  assert.equal(await queueState(student.name), "exclusive");
+  assertExit(await stopped(consumer), 0);
 });
 
-Deno.test("lab1:exclusive:receive says to stop the program consuming a leftover queue before the reset", async () => {
-  const student = uniqueStudent();
-  const durable = await startLab("lab1:durable:receive", student.args);
-  try {
-    await waitForConsumers(student.name, 1);
-    const refused = await runTask("lab1:exclusive:receive", student.args, { env: ENV });
-    assert.equal(refused.code, 1);
-    assert.equal(refused.stderr.length, 1, JSON.stringify(refused.stderr));
-    assert.match(
-      refused.stderr[0],
-      new RegExp(
-        `^The queue "${student.name}" already exists and is not exclusive \\(0 messages, 1 consumer\\): it is left over from another task 1 variant, not another program's exclusive queue; stop the program consuming it \\(lab1:durable:receive or lab1:autodelete:receive with your name\\?\\), then delete your lab queues and exchanges with "deno task lab:reset --group [^"]+" and run again$`,
-      ),
-    );
-  } finally {
-    await stopThenClean(durable, () => deleteStudentObjects(student));
-  }
+test("lab1:exclusive:receive says to stop the program consuming a leftover queue before the reset", async () => {
+  await using student = testStudent();
+  await using _durable = await startLab("lab1:durable:receive", student.args);
+  await waitForConsumers(student.name, 1);
+  const refused = await runTask("lab1:exclusive:receive", student.args, { env: ENV });
+  assertExit(refused, 1);
+  assert.equal(refused.stderr.length, 1, JSON.stringify(refused.stderr));
+  assert.match(
+    refused.stderr[0],
+    new RegExp(
+      `^The queue "${student.name}" already exists and is not exclusive \\(0 messages, 1 consumer\\): it is left over from another task 1 variant, not another program's exclusive queue; stop the program consuming it \\(lab1:durable:receive or lab1:autodelete:receive with your name\\?\\), then delete your lab queues and exchanges with "deno task lab:reset --group [^"]+" and run again$`,
+    ),
+  );
 });

@@ -2,24 +2,23 @@ import assert from "node:assert/strict";
 import { task2Names, WALKTHROUGH_EXCHANGES, WALKTHROUGH_QUEUES } from "../lib/lab/names.ts";
 import { TASK1_VARIANTS, TASK2_VARIANTS } from "../lib/lab/variants.ts";
 import { maskUrl } from "../lib/url.ts";
+import { LAB_WAITING, WAITING, WAITING_LOGS } from "../tools/lib/ready_lines.ts";
 import {
+  assertExit,
   ENV,
-  type Program,
-  runTask,
-  stopThenClean,
-  waitForDepth,
-  WAITING_LOGS,
-  withVhost,
-} from "./_helpers.ts";
-import {
   exchangeExists,
   queueState,
-  runLab,
+  runOk,
+  runTask,
   startLab,
-  startWith,
+  startReady,
+  stopped,
+  test,
+  testVhost,
   uniqueStudent,
   waitForConsumers,
-} from "./_lab_helpers.ts";
+  waitForDepth,
+} from "./_helpers.ts";
 
 const EXPECTED_FORM =
   `expected <group>_<surname>: a lowercase Latin group code, a hyphen and the group's number, an underscore, a lowercase Latin surname, e.g. "inbo-04_laptev"`;
@@ -63,7 +62,7 @@ async function assertRefused(
   env: Record<string, string> = {},
 ) {
   const result = await runTask(task, args, { env: { ...ENV, ...env } });
-  assert.equal(result.code, 2, `${args.join(" ")}: ${result.stderr.join("\n")}`);
+  assertExit(result, 2, ["deno task", task, ...args].join(" "));
   assert.deepEqual(result.stderr, [message]);
   assert.deepEqual(result.stdout, []);
 }
@@ -72,7 +71,7 @@ async function assertRefused(
 for (
   const task of ["lab1:durable:send", "lab1:exclusive:receive", "lab2:topic:worker", "lab:reset"]
 ) {
-  Deno.test(`${task} --queue refuses a name not of the form <group>_<surname>, showing the form and an example`, async () => {
+  test(`${task} --queue refuses a name not of the form <group>_<surname>, showing the form and an example`, async () => {
     for (const name of BAD_NAMES) {
       await assertRefused(
         task,
@@ -89,14 +88,14 @@ for (
 }
 
 for (const task of ["lab1:autodelete:receive", "lab2:fanout:new_task", "lab2:direct:worker"]) {
-  Deno.test(`${task} --group --surname refuses a part not of the form, naming the part`, async () => {
+  test(`${task} --group --surname refuses a part not of the form, naming the part`, async () => {
     for (const [group, surname, message] of BAD_PARTS) {
       await assertRefused(task, ["--group", group, "--surname", surname], message);
     }
   });
 }
 
-Deno.test("lab programs say when a bad part of the name came from LAB_GROUP or LAB_SURNAME", async () => {
+test("lab programs say when a bad part of the name came from LAB_GROUP or LAB_SURNAME", async () => {
   await assertRefused(
     "lab1:durable:send",
     [],
@@ -111,7 +110,7 @@ Deno.test("lab programs say when a bad part of the name came from LAB_GROUP or L
   );
 });
 
-Deno.test("lab programs accept <group>_<surname> names from --queue, --group/--surname and LAB_GROUP/LAB_SURNAME", async () => {
+test("lab programs accept <group>_<surname> names from --queue, --group/--surname and LAB_GROUP/LAB_SURNAME", async () => {
   // The exclusive producer declares nothing: with no consumer it reports the name it used.
   const [a, b, c] = [uniqueStudent(), uniqueStudent(), uniqueStudent()];
   const [groupA, surnameA] = [a.args[1], a.args[3]];
@@ -132,23 +131,22 @@ Deno.test("lab programs accept <group>_<surname> names from --queue, --group/--s
   ];
   for (const { args, env, name } of cases) {
     const result = await runTask("lab1:exclusive:send", args, { env: { ...ENV, ...env } });
-    assert.equal(result.code, 1, result.stderr.join("\n"));
+    assertExit(result, 1);
     assert.match(result.stderr[0], new RegExp(`^No queue "${name}" to deliver to`));
   }
   // Task 2's programs take --queue too, meaning the same: task 2's queue is <name>_tasks.
-  await withVhost(async (url) => {
-    await runLab("lab2:fanout:new_task", ["--queue", a.name, "by --queue"], { AMQP_URL: url });
-    await waitForDepth(task2Names(a.name, "fanout").queue, 1, url);
-  });
+  await using vhost = await testVhost();
+  await runOk("lab2:fanout:new_task", ["--queue", a.name, "by --queue"], vhost.env);
+  await waitForDepth(task2Names(a.name, "fanout").queue, 1, vhost.url);
 });
 
-Deno.test("lab programs without a name say which part is missing and how to give it", async () => {
+test("lab programs without a name say which part is missing and how to give it", async () => {
   for (const [args, missing] of [[[], "group"], [["--group", "inbo-04"], "surname"]] as const) {
     const result = await runTask("lab1:durable:receive", [...args], {
       env: ENV,
       withoutEnv: ["LAB_GROUP", "LAB_SURNAME"],
     });
-    assert.equal(result.code, 2);
+    assertExit(result, 2);
     assert.deepEqual(result.stderr, [
       `Missing your ${missing}: give --group and --surname (or LAB_GROUP and LAB_SURNAME in .env), e.g. "--group inbo-04 --surname laptev" for the queue "inbo-04_laptev"`,
     ]);
@@ -158,12 +156,13 @@ Deno.test("lab programs without a name say which part is missing and how to give
 for (let digit = 0; digit <= 9; digit++) {
   const ticket = `70${digit}`; // 700 mod 3 = 1: only the last digit gives the variant
   const expected = digit % 3 === 0 ? 3 : digit % 3;
-  Deno.test(`lab:variant ${ticket} gives variant ${expected} of each task`, async () => {
-    const { code, stdout, stderr } = await runTask("lab:variant", [ticket], {
+  test(`lab:variant ${ticket} gives variant ${expected} of each task`, async () => {
+    const result = await runTask("lab:variant", [ticket], {
       env: ENV,
       withoutEnv: ["LAB_GROUP", "LAB_SURNAME"],
     });
-    assert.equal(code, 0, stderr.join("\n"));
+    assertExit(result, 0);
+    const { stdout, stderr } = result;
     assert.deepEqual(stderr, []);
     const rule = `last digit ${digit}, ${digit} mod 3 = ${digit % 3}${
       digit % 3 === 0 ? ", which means the last variant" : ""
@@ -184,8 +183,8 @@ for (let digit = 0; digit <= 9; digit++) {
   });
 }
 
-Deno.test("lab:variant shows your name in the commands when LAB_GROUP and LAB_SURNAME or the flags give it", async () => {
-  const fromEnv = await runLab("lab:variant", ["27"], {
+test("lab:variant shows your name in the commands when LAB_GROUP and LAB_SURNAME or the flags give it", async () => {
+  const fromEnv = await runOk("lab:variant", ["27"], {
     ...ENV,
     LAB_GROUP: "inbo-04",
     LAB_SURNAME: "laptev",
@@ -200,7 +199,7 @@ Deno.test("lab:variant shows your name in the commands when LAB_GROUP and LAB_SU
     env: ENV,
     withoutEnv: ["LAB_GROUP", "LAB_SURNAME"],
   });
-  assert.equal(partly.code, 0, partly.stderr.join("\n"));
+  assertExit(partly, 0);
   assert.ok(
     partly.stdout.includes(
       "  deno task lab1:exclusive:receive --group inbo-05 --surname <surname>",
@@ -214,7 +213,7 @@ Deno.test("lab:variant shows your name in the commands when LAB_GROUP and LAB_SU
   );
 });
 
-Deno.test("lab:variant names the variants' own programs: task 1 1-2-3 = exclusive, durable, auto-delete; task 2 = #/fanout, */direct, -/topic", () => {
+test("lab:variant names the variants' own programs: task 1 1-2-3 = exclusive, durable, auto-delete; task 2 = #/fanout, */direct, -/topic", () => {
   assert.deepEqual(TASK1_VARIANTS.map((v) => v.consumer), [
     "lab1:exclusive:receive",
     "lab1:durable:receive",
@@ -230,244 +229,223 @@ Deno.test("lab:variant names the variants' own programs: task 1 1-2-3 = exclusiv
   );
 });
 
-Deno.test("lab:variant refuses a ticket that is not digits only, with the usage", async () => {
+test("lab:variant refuses a ticket that is not digits only, with the usage", async () => {
   for (const args of [["12a"], ["1.7"], ["№17"], [""]]) {
     const result = await runTask("lab:variant", args, { env: ENV });
-    assert.equal(result.code, 2, JSON.stringify(args));
+    assertExit(result, 2, `lab:variant ${JSON.stringify(args)}`);
     assert.deepEqual(result.stderr, [
       `Invalid ticket number "${args[0]}": expected digits only, e.g. "deno task lab:variant 17"`,
     ]);
   }
   for (const args of [[], ["1", "2"], ["-5"]]) {
     const result = await runTask("lab:variant", args, { env: ENV });
-    assert.equal(result.code, 2, JSON.stringify(args));
+    assertExit(result, 2, `lab:variant ${JSON.stringify(args)}`);
     assert.equal(result.stderr.length, 1);
     assert.match(result.stderr[0], /Usage: deno task lab:variant \[options\] <ticket>/);
   }
 });
 
 /** Starts tutorial 3's subscriber in the vhost of `url`. */
-function startReceiveLogs(url: string): Promise<Program> {
-  return startWith("receive_logs", [], WAITING_LOGS, { AMQP_URL: url });
+function startReceiveLogs(url: string) {
+  return startReady("receive_logs", [], WAITING_LOGS, { env: { AMQP_URL: url } });
 }
 
-Deno.test("lab:reset --walkthrough with your name deletes the walk-through's and your queues and exchanges, leaves tutorial 2's, then finds nothing to delete", async () => {
+test("lab:reset --walkthrough with your name deletes the walk-through's and your queues and exchanges, leaves tutorial 2's, then finds nothing to delete", async () => {
   // lab:reset deletes fixed names (lab_task_queue, logs, ...): in a vhost of its own, a user's are safe.
-  await withVhost(async (url) => {
-    const env = { AMQP_URL: url };
-    const student = uniqueStudent();
-    // Every object the lab's programs declare by name, and tutorial 2's queue with a task.
-    await runLab("lab:1:send", [], env);
-    await runLab("lab:2:new_task", ["queued."], env);
-    await runLab("lab:3:emit_log", [], env);
-    await runLab("lab:4:emit_log_direct", [], env);
-    await runLab("lab:5:emit_stock", [], env);
-    await runLab("lab1:durable:send", student.args, env);
-    for (const variant of TASK2_VARIANTS.filter((v) => v.durable)) {
-      await runLab(variant.producer, student.args, env);
-    }
-    const tutorial = await runTask("new_task", ["tutorial task."], { env });
-    assert.equal(tutorial.code, 0, tutorial.stderr.join("\n"));
-    const tasks = task2Names(student.name, "fanout").queue;
-    const exchanges = TASK2_VARIANTS.filter((v) => v.durable).map((v) =>
-      task2Names(student.name, v.exchangeType).exchange
-    );
-    await waitForDepth(tasks, 2, url);
+  await using vhost = await testVhost();
+  const { url, env } = vhost;
+  const student = uniqueStudent();
+  // Every object the lab's programs declare by name, and tutorial 2's queue with a task.
+  await runOk("lab:1:send", [], env);
+  await runOk("lab:2:new_task", ["queued."], env);
+  await runOk("lab:3:emit_log", [], env);
+  await runOk("lab:4:emit_log_direct", [], env);
+  await runOk("lab:5:emit_stock", [], env);
+  await runOk("lab1:durable:send", student.args, env);
+  for (const variant of TASK2_VARIANTS.filter((v) => v.durable)) {
+    await runOk(variant.producer, student.args, env);
+  }
+  const tutorial = await runTask("new_task", ["tutorial task."], { env });
+  assertExit(tutorial, 0);
+  const tasks = task2Names(student.name, "fanout").queue;
+  const exchanges = TASK2_VARIANTS.filter((v) => v.durable).map((v) =>
+    task2Names(student.name, v.exchangeType).exchange
+  );
+  await waitForDepth(tasks, 2, url);
 
-    const stdout = await runLab("lab:reset", [...student.args, "--walkthrough"], env);
-    assert.deepEqual(stdout, [
-      `Deleted queue "awesome_queue" (1 message)`,
-      `Deleted queue "lab_task_queue" (1 message)`,
-      `Deleted queue "${student.name}" (1 message)`,
-      `Deleted queue "${tasks}" (2 messages)`,
-      `Deleted exchange "logs"`,
-      `Deleted exchange "direct_logs"`,
-      `Deleted exchange "stocks"`,
-      ...exchanges.map((exchange) => `Deleted exchange "${exchange}"`),
-      `Deleted ${4 + 3 + exchanges.length} of the lab's queues and exchanges at "${maskUrl(url)}"`,
-    ]);
-    for (const queue of [...WALKTHROUGH_QUEUES, student.name, tasks]) {
-      assert.equal(await queueState(queue, url), "missing", queue);
-    }
-    for (const exchange of [...WALKTHROUGH_EXCHANGES, ...exchanges]) {
-      assert.equal(await exchangeExists(exchange, url), false, exchange);
-    }
-    // Tutorial 2's queue is not the lab's: it keeps its task.
-    await waitForDepth("task_queue", 1, url);
+  const stdout = await runOk("lab:reset", [...student.args, "--walkthrough"], env);
+  assert.deepEqual(stdout, [
+    `Deleted queue "awesome_queue" (1 message)`,
+    `Deleted queue "lab_task_queue" (1 message)`,
+    `Deleted queue "${student.name}" (1 message)`,
+    `Deleted queue "${tasks}" (2 messages)`,
+    `Deleted exchange "logs"`,
+    `Deleted exchange "direct_logs"`,
+    `Deleted exchange "stocks"`,
+    ...exchanges.map((exchange) => `Deleted exchange "${exchange}"`),
+    `Deleted ${4 + 3 + exchanges.length} of the lab's queues and exchanges at "${maskUrl(url)}"`,
+  ]);
+  for (const queue of [...WALKTHROUGH_QUEUES, student.name, tasks]) {
+    assert.equal(await queueState(queue, url), "missing", queue);
+  }
+  for (const exchange of [...WALKTHROUGH_EXCHANGES, ...exchanges]) {
+    assert.equal(await exchangeExists(exchange, url), false, exchange);
+  }
+  // Tutorial 2's queue is not the lab's: it keeps its task.
+  await waitForDepth("task_queue", 1, url);
 
-    assert.deepEqual(await runLab("lab:reset", [...student.args, "--walkthrough"], env), [
-      `Nothing to delete: none of the lab's queues and exchanges exist at "${maskUrl(url)}"`,
-    ]);
-  });
+  assert.deepEqual(await runOk("lab:reset", [...student.args, "--walkthrough"], env), [
+    `Nothing to delete: none of the lab's queues and exchanges exist at "${maskUrl(url)}"`,
+  ]);
 });
 
-Deno.test("lab:reset --walkthrough without a name deletes only the walk-through's objects and says how to add yours", async () => {
-  await withVhost(async (url) => {
-    const env = { AMQP_URL: url };
-    const student = uniqueStudent();
-    await runLab("lab:1:send", [], env);
-    await runLab("lab:3:emit_log", [], env);
-    await runLab("lab1:durable:send", student.args, env);
-    const reset = await runTask("lab:reset", ["--walkthrough"], {
-      env,
-      withoutEnv: ["LAB_GROUP", "LAB_SURNAME"],
-    });
-    assert.equal(reset.code, 0, reset.stderr.join("\n"));
-    assert.deepEqual(reset.stdout, [
-      `Deleted queue "awesome_queue" (1 message)`,
-      `Deleted exchange "logs"`,
-      `Deleted 2 of the lab's queues and exchanges at "${maskUrl(url)}"`,
-      "To delete your own task 1 and task 2 queues and exchanges too, give --group and --surname (or LAB_GROUP and LAB_SURNAME in .env)",
-    ]);
-    assert.equal(await queueState("awesome_queue", url), "missing");
-    assert.equal(await exchangeExists("logs", url), false);
-    assert.equal(await queueState(student.name, url), "exists");
+test("lab:reset --walkthrough without a name deletes only the walk-through's objects and says how to add yours", async () => {
+  await using vhost = await testVhost();
+  const { url, env } = vhost;
+  const student = uniqueStudent();
+  await runOk("lab:1:send", [], env);
+  await runOk("lab:3:emit_log", [], env);
+  await runOk("lab1:durable:send", student.args, env);
+  const reset = await runTask("lab:reset", ["--walkthrough"], {
+    env,
+    withoutEnv: ["LAB_GROUP", "LAB_SURNAME"],
   });
+  assertExit(reset, 0);
+  assert.deepEqual(reset.stdout, [
+    `Deleted queue "awesome_queue" (1 message)`,
+    `Deleted exchange "logs"`,
+    `Deleted 2 of the lab's queues and exchanges at "${maskUrl(url)}"`,
+    "To delete your own task 1 and task 2 queues and exchanges too, give --group and --surname (or LAB_GROUP and LAB_SURNAME in .env)",
+  ]);
+  assert.equal(await queueState("awesome_queue", url), "missing");
+  assert.equal(await exchangeExists("logs", url), false);
+  assert.equal(await queueState(student.name, url), "exists");
 });
 
-Deno.test("lab:reset without --walkthrough deletes only your own objects and names the walk-through's it kept", async () => {
-  await withVhost(async (url) => {
-    const env = { AMQP_URL: url };
-    const student = uniqueStudent();
-    await runLab("lab:1:send", [], env);
-    await runLab("lab:4:emit_log_direct", [], env);
-    await runLab("lab1:durable:send", student.args, env);
-    assert.deepEqual(await runLab("lab:reset", student.args, env), [
-      `Deleted queue "${student.name}" (1 message)`,
-      `Kept the walk-through's "awesome_queue", "direct_logs": shared with others on this broker; add --walkthrough to delete those no program uses`,
-      `Deleted 1 of the lab's queues and exchanges at "${maskUrl(url)}"`,
-    ]);
-    await waitForDepth("awesome_queue", 1, url);
-    assert.ok(await exchangeExists("direct_logs", url));
+test("lab:reset without --walkthrough deletes only your own objects and names the walk-through's it kept", async () => {
+  await using vhost = await testVhost();
+  const { url, env } = vhost;
+  const student = uniqueStudent();
+  await runOk("lab:1:send", [], env);
+  await runOk("lab:4:emit_log_direct", [], env);
+  await runOk("lab1:durable:send", student.args, env);
+  assert.deepEqual(await runOk("lab:reset", student.args, env), [
+    `Deleted queue "${student.name}" (1 message)`,
+    `Kept the walk-through's "awesome_queue", "direct_logs": shared with others on this broker; add --walkthrough to delete those no program uses`,
+    `Deleted 1 of the lab's queues and exchanges at "${maskUrl(url)}"`,
+  ]);
+  await waitForDepth("awesome_queue", 1, url);
+  assert.ok(await exchangeExists("direct_logs", url));
 
-    // With no name, it deletes nothing at all.
-    const bare = await runTask("lab:reset", [], { env, withoutEnv: ["LAB_GROUP", "LAB_SURNAME"] });
-    assert.equal(bare.code, 0, bare.stderr.join("\n"));
-    assert.deepEqual(bare.stdout, [
-      `Kept the walk-through's "awesome_queue", "direct_logs": shared with others on this broker; add --walkthrough to delete those no program uses`,
-      "To delete your own task 1 and task 2 queues and exchanges, give --group and --surname (or LAB_GROUP and LAB_SURNAME in .env)",
-    ]);
-  });
+  // With no name, it deletes nothing at all.
+  const bare = await runTask("lab:reset", [], { env, withoutEnv: ["LAB_GROUP", "LAB_SURNAME"] });
+  assertExit(bare, 0);
+  assert.deepEqual(bare.stdout, [
+    `Kept the walk-through's "awesome_queue", "direct_logs": shared with others on this broker; add --walkthrough to delete those no program uses`,
+    "To delete your own task 1 and task 2 queues and exchanges, give --group and --surname (or LAB_GROUP and LAB_SURNAME in .env)",
+  ]);
 });
 
-Deno.test("a running tutorial-3 receive_logs and a running lab:3:receive_logs still receive after lab:reset, which lists what it left", async () => {
-  await withVhost(async (url) => {
-    const env = { AMQP_URL: url };
-    const student = uniqueStudent();
-    const subscribers = [
-      await startReceiveLogs(url),
-      await startLab("lab:3:receive_logs", [], env),
-    ];
-    try {
-      // The default form: your objects only; the shared exchange is named as kept.
-      assert.deepEqual(await runLab("lab:reset", student.args, env), [
-        `Kept the walk-through's "logs": shared with others on this broker; add --walkthrough to delete those no program uses`,
-        `Nothing to delete: none of your lab queues and exchanges exist at "${maskUrl(url)}"`,
-      ]);
-      // --walkthrough: "logs" is bound to the subscribers' queues, so it stays, and says why.
-      const walkthrough = await runTask("lab:reset", [...student.args, "--walkthrough"], { env });
-      assert.equal(walkthrough.code, 1, walkthrough.stderr.join("\n"));
-      assert.deepEqual(walkthrough.stdout, [
-        `Not deleted: exchange "logs" is still bound to queues this reset does not delete (a running program's, or one left above); it goes once they are gone`,
-      ]);
+test("a running tutorial-3 receive_logs and a running lab:3:receive_logs still receive after lab:reset, which lists what it left", async () => {
+  await using vhost = await testVhost();
+  const { url, env } = vhost;
+  const student = uniqueStudent();
+  await using tutorial = await startReceiveLogs(url);
+  await using lab = await startLab("lab:3:receive_logs", [], env);
+  // The default form: your objects only; the shared exchange is named as kept.
+  assert.deepEqual(await runOk("lab:reset", student.args, env), [
+    `Kept the walk-through's "logs": shared with others on this broker; add --walkthrough to delete those no program uses`,
+    `Nothing to delete: none of your lab queues and exchanges exist at "${maskUrl(url)}"`,
+  ]);
+  // --walkthrough: "logs" is bound to the subscribers' queues, so it stays, and says why.
+  const walkthrough = await runTask("lab:reset", [...student.args, "--walkthrough"], { env });
+  assertExit(walkthrough, 1);
+  assert.deepEqual(walkthrough.stdout, [
+    `Not deleted: exchange "logs" is still bound to queues this reset does not delete (a running program's, or one left above); it goes once they are gone`,
+  ]);
 
-      await runLab("lab:3:emit_log", ["after the reset"], env);
-      await subscribers[0].waitFor(" [x] after the reset");
-      await subscribers[1].waitFor("RECEIVED: after the reset");
-    } finally {
-      await stopThenClean(subscribers, () => Promise.resolve());
-    }
-  });
+  await runOk("lab:3:emit_log", ["after the reset"], env);
+  await tutorial.waitFor(" [x] after the reset");
+  await lab.waitFor("RECEIVED: after the reset");
 });
 
-Deno.test("lab:reset leaves a queue that a program consumes from, and the exchange bound to it, says why, and exits 1", async () => {
-  await withVhost(async (url) => {
-    const env = { AMQP_URL: url };
-    const student = uniqueStudent();
-    const { queue, exchange } = task2Names(student.name, "topic");
-    const worker = await startLab("lab2:topic:worker", student.args, env);
-    try {
-      await waitForConsumers(queue, 1, url);
-      const result = await runTask("lab:reset", student.args, { env });
-      assert.equal(result.code, 1, result.stderr.join("\n"));
-      assert.deepEqual(result.stdout, [
-        `Not deleted: queue "${queue}" has 1 consumer: a running program uses it; stop that program and run lab:reset again`,
-        `Not deleted: exchange "${exchange}" is still bound to queues this reset does not delete (a running program's, or one left above); it goes once they are gone`,
-      ]);
-      assert.equal(await queueState(queue, url), "exists");
-    } finally {
-      await stopThenClean(worker, () => Promise.resolve());
-    }
-    // Once the worker has stopped, the same reset deletes both.
-    assert.deepEqual(await runLab("lab:reset", student.args, env), [
-      `Deleted queue "${queue}" (0 messages)`,
-      `Deleted exchange "${exchange}"`,
-      `Deleted 2 of the lab's queues and exchanges at "${maskUrl(url)}"`,
-    ]);
-  });
+test("lab:reset leaves a queue that a program consumes from, and the exchange bound to it, says why, and exits 1", async () => {
+  await using vhost = await testVhost();
+  const { url, env } = vhost;
+  const student = uniqueStudent();
+  const { queue, exchange } = task2Names(student.name, "topic");
+  await using worker = await startLab("lab2:topic:worker", student.args, env);
+  await waitForConsumers(queue, 1, url);
+  const result = await runTask("lab:reset", student.args, { env });
+  assertExit(result, 1);
+  assert.deepEqual(result.stdout, [
+    `Not deleted: queue "${queue}" has 1 consumer: a running program uses it; stop that program and run lab:reset again`,
+    `Not deleted: exchange "${exchange}" is still bound to queues this reset does not delete (a running program's, or one left above); it goes once they are gone`,
+  ]);
+  assert.equal(await queueState(queue, url), "exists");
+  assertExit(await stopped(worker), 0);
+  // Once the worker has stopped, the same reset deletes both.
+  assert.deepEqual(await runOk("lab:reset", student.args, env), [
+    `Deleted queue "${queue}" (0 messages)`,
+    `Deleted exchange "${exchange}"`,
+    `Deleted 2 of the lab's queues and exchanges at "${maskUrl(url)}"`,
+  ]);
 });
 
-Deno.test("lab:reset lets a student switch task 1 variants: the next variant's queue was refused before", async () => {
-  await withVhost(async (url) => {
-    const env = { AMQP_URL: url };
-    const student = uniqueStudent();
-    await runLab("lab1:durable:send", student.args, env);
-    const refused = await runTask("lab1:autodelete:send", student.args, { env });
-    assert.equal(refused.code, 1);
-    assert.match(
-      refused.stderr[0],
-      new RegExp(`^The queue "${student.name}" already exists with auto_delete "false"`),
-    );
-    // The way out it names works on a shared broker too (no rabbitmqctl there), and is safe there.
-    assert.ok(
-      refused.stderr[0].endsWith(
-        `; delete your lab queues and exchanges with "deno task lab:reset ${
-          student.args.join(" ")
-        }" and run again`,
-      ),
-      refused.stderr[0],
-    );
-    assert.equal(refused.stderr.length, 1);
+test("lab:reset lets a student switch task 1 variants: the next variant's queue was refused before", async () => {
+  await using vhost = await testVhost();
+  const { url, env } = vhost;
+  const student = uniqueStudent();
+  await runOk("lab1:durable:send", student.args, env);
+  const refused = await runTask("lab1:autodelete:send", student.args, { env });
+  assertExit(refused, 1);
+  assert.match(
+    refused.stderr[0],
+    new RegExp(`^The queue "${student.name}" already exists with auto_delete "false"`),
+  );
+  // The way out it names works on a shared broker too (no rabbitmqctl there), and is safe there.
+  assert.ok(
+    refused.stderr[0].endsWith(
+      `; delete your lab queues and exchanges with "deno task lab:reset ${
+        student.args.join(" ")
+      }" and run again`,
+    ),
+    refused.stderr[0],
+  );
+  assert.equal(refused.stderr.length, 1);
 
-    assert.deepEqual(await runLab("lab:reset", student.args, env), [
-      `Deleted queue "${student.name}" (1 message)`,
-      `Deleted 1 of the lab's queues and exchanges at "${maskUrl(url)}"`,
-    ]);
-    await runLab("lab1:autodelete:send", student.args, env);
-  });
+  assert.deepEqual(await runOk("lab:reset", student.args, env), [
+    `Deleted queue "${student.name}" (1 message)`,
+    `Deleted 1 of the lab's queues and exchanges at "${maskUrl(url)}"`,
+  ]);
+  await runOk("lab1:autodelete:send", student.args, env);
 });
 
-Deno.test("a walk-through program refused for a queue of other settings advises lab:reset --walkthrough", async () => {
-  await withVhost(async (url) => {
-    const env = { AMQP_URL: url };
-    await runLab("lab1:durable:send", ["--queue", "inbo-04_laptev"], env);
-    const refused = await runTask("lab:1:send", ["--queue", "inbo-04_laptev"], { env });
-    assert.equal(refused.code, 1);
-    assert.deepEqual(refused.stderr, [
-      `The queue "inbo-04_laptev" already exists with durable "true", but this program declares it with durable "false"; delete the walk-through's queues and exchanges that no program is using with "deno task lab:reset --walkthrough" and run again`,
-    ]);
-  });
+test("a walk-through program refused for a queue of other settings advises lab:reset --walkthrough", async () => {
+  await using vhost = await testVhost();
+  const { env } = vhost;
+  await runOk("lab1:durable:send", ["--queue", "inbo-04_laptev"], env);
+  const refused = await runTask("lab:1:send", ["--queue", "inbo-04_laptev"], { env });
+  assertExit(refused, 1);
+  assert.deepEqual(refused.stderr, [
+    `The queue "inbo-04_laptev" already exists with durable "true", but this program declares it with durable "false"; delete the walk-through's queues and exchanges that no program is using with "deno task lab:reset --walkthrough" and run again`,
+  ]);
 });
 
-Deno.test("lab:reset leaves an exclusive queue in use, says why, and exits 1", async () => {
-  await withVhost(async (url) => {
-    const env = { AMQP_URL: url };
-    const student = uniqueStudent();
-    const consumer = await startLab("lab1:exclusive:receive", student.args, env);
-    try {
-      const result = await runTask("lab:reset", student.args, { env });
-      assert.equal(result.code, 1);
-      assert.deepEqual(result.stdout, [
-        `Not deleted: queue "${student.name}" is exclusive to a running program; stop that program and the queue goes with it`,
-      ]);
-      assert.equal(await queueState(student.name, url), "exclusive");
-    } finally {
-      await stopThenClean(consumer, () => Promise.resolve());
-    }
-  });
+test("lab:reset leaves an exclusive queue in use, says why, and exits 1", async () => {
+  await using vhost = await testVhost();
+  const { url, env } = vhost;
+  const student = uniqueStudent();
+  await using _consumer = await startLab("lab1:exclusive:receive", student.args, env);
+  const result = await runTask("lab:reset", student.args, { env });
+  assertExit(result, 1);
+  assert.deepEqual(result.stdout, [
+    `Not deleted: queue "${student.name}" is exclusive to a running program; stop that program and the queue goes with it`,
+  ]);
+  assert.equal(await queueState(student.name, url), "exclusive");
 });
 
-Deno.test("tutorials and the lab share a broker: each pair of programs runs in either order", async () => {
+test("tutorials and the lab share a broker: each pair of programs runs in either order", async () => {
   // Tutorial 2's task_queue (quorum) and the lab's lab_task_queue (classic) are two queues; logs
   // and direct_logs are declared alike by tutorials 3 and 4 and the lab's parts 3 and 4.
   const pairs: [string, string][] = [
@@ -483,27 +461,26 @@ Deno.test("tutorials and the lab share a broker: each pair of programs runs in e
     "lab:4:receive_logs_direct": ["info"],
   };
   const ready: Record<string, string> = {
-    worker: " [*] Waiting for messages. To exit press CTRL+C",
+    worker: WAITING,
     receive_logs: WAITING_LOGS,
     receive_logs_direct: WAITING_LOGS,
   };
   /** Runs a producer to completion, or starts a consumer and stops it once it is ready. */
   async function run(task: string, url: string) {
+    const env = { AMQP_URL: url };
     if (task in ready || task.startsWith("lab:") && /receive|worker/.test(task)) {
-      const program = await startWith(task, args[task] ?? [], ready[task] ?? "INFO: Waiting", {
-        AMQP_URL: url,
+      await using program = await startReady(task, args[task] ?? [], ready[task] ?? LAB_WAITING, {
+        env,
       });
-      assert.equal(await program.stop(), 0, `${task} after SIGINT`);
+      assertExit(await stopped(program), 0);
     } else {
-      const result = await runTask(task, args[task] ?? [], { env: { AMQP_URL: url } });
-      assert.equal(result.code, 0, `${task}: ${result.stderr.join("\n")}`);
+      assertExit(await runTask(task, args[task] ?? [], { env }), 0);
     }
   }
   for (const [tutorial, lab] of pairs) {
     for (const order of [[tutorial, lab], [lab, tutorial]]) {
-      await withVhost(async (url) => {
-        for (const task of order) await run(task, url);
-      });
+      await using vhost = await testVhost();
+      for (const task of order) await run(task, vhost.url);
     }
   }
 });
@@ -517,9 +494,9 @@ for (
     "lab:reset",
   ]
 ) {
-  Deno.test(`${task} --help prints its usage and the --url option, and exits 0`, async () => {
+  test(`${task} --help prints its usage and the --url option, and exits 0`, async () => {
     const result = await runTask(task, ["--help"], { env: ENV });
-    assert.equal(result.code, 0);
+    assertExit(result, 0);
     assert.ok(result.stdout.some((line) => line.startsWith(`Usage: deno task ${task} [options]`)));
     assert.ok(result.stdout.some((line) => line.includes("--url URL")));
   });

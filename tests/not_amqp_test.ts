@@ -4,7 +4,7 @@
  * the fix, and shows no password.
  */
 import assert from "node:assert/strict";
-import { assertOneLineError } from "./_helpers.ts";
+import { assertOneLineError, test } from "./_helpers.ts";
 
 /**
  * Runs `fn` with the port of a local TCP server that answers anything with
@@ -42,7 +42,7 @@ for (
     ["lab:2:worker", []],
   ] as const
 ) {
-  Deno.test(`${task} given a server that answers "HTTP/1.1 404" says it does not speak AMQP, exits 1, shows no password`, async () => {
+  test(`${task} given a server that answers "HTTP/1.1 404" says it does not speak AMQP, exits 1, shows no password`, async () => {
     await withHttpServer(async (port) => {
       const url = `amqp://student:s3cret-Pa55@127.0.0.1:${port}`;
       const result = await assertOneLineError(task, [...args, "--url", url], {

@@ -1,20 +1,21 @@
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import amqp from "amqplib";
+import { WAITING_LOGS } from "../tools/lib/ready_lines.ts";
 import {
+  assertExit,
   assertOneLineError,
+  BROKER_URL,
   closeConnectionsConsuming,
-  deleteExchanges,
   ENV,
   eventually,
-  Program,
+  type Program,
   queuesBoundTo,
   runTask,
   startReady,
-  stopThenClean,
-  uniqueName,
-  URL,
-  WAITING_LOGS,
+  stopped,
+  test,
+  testExchange,
   withChannel,
 } from "./_helpers.ts";
 
@@ -26,102 +27,87 @@ async function emitLog(exchange: string, message?: string) {
   const result = await runTask(
     "emit_log",
     ["--exchange", exchange, ...(message ? [message] : [])],
-    {
-      env: ENV,
-    },
+    { env: ENV },
   );
-  assert.equal(result.code, 0, result.stderr.join("\n"));
+  assertExit(result, 0);
   return result;
 }
 
 const logs = (receiver: Program) => receiver.stdout.filter((line) => line.startsWith(" [x] "));
 
-Deno.test("receive_logs.ts: two subscribers both get every message; a later one gets only later messages", async () => {
-  const exchange = uniqueName("logs");
-  const early = [await startReceiver(exchange), await startReceiver(exchange)];
-  let late: Program | undefined;
-  try {
-    const first = await emitLog(exchange, "info: first");
-    assert.deepEqual(first.stdout, [" [x] Sent 'info: first'"]);
-    await emitLog(exchange, "warning: second");
-    for (const receiver of early) await receiver.waitFor("[x] warning: second");
+test("receive_logs.ts: two subscribers both get every message; a later one gets only later messages", async () => {
+  await using exchange = testExchange("logs");
+  await using first = await startReceiver(exchange.name);
+  await using second = await startReceiver(exchange.name);
+  const early = [first, second];
+  const sent = await emitLog(exchange.name, "info: first");
+  assert.deepEqual(sent.stdout, [" [x] Sent 'info: first'"]);
+  await emitLog(exchange.name, "warning: second");
+  for (const receiver of early) await receiver.waitFor("[x] warning: second");
 
-    late = await startReceiver(exchange);
-    await emitLog(exchange, "error: third");
-    for (const receiver of [...early, late]) await receiver.waitFor("[x] error: third");
+  await using late = await startReceiver(exchange.name);
+  await emitLog(exchange.name, "error: third");
+  for (const receiver of [...early, late]) await receiver.waitFor("[x] error: third");
 
-    for (const receiver of early) {
-      assert.deepEqual(logs(receiver), [
-        " [x] info: first",
-        " [x] warning: second",
-        " [x] error: third",
-      ]);
-    }
-    // Messages go to the queues bound at the time they are sent: none kept them for the late one.
-    assert.deepEqual(logs(late), [" [x] error: third"]);
-  } finally {
-    await stopThenClean([...early, ...(late ? [late] : [])], () => deleteExchanges(exchange));
+  for (const receiver of early) {
+    assert.deepEqual(logs(receiver), [
+      " [x] info: first",
+      " [x] warning: second",
+      " [x] error: third",
+    ]);
   }
-  for (const receiver of [...early, late!]) assert.deepEqual(receiver.stderr, []);
+  // Messages go to the queues bound at the time they are sent: none kept them for the late one.
+  assert.deepEqual(logs(late), [" [x] error: third"]);
+  for (const receiver of [...early, late]) assertExit(await stopped(receiver), 0);
+  for (const receiver of [...early, late]) assert.deepEqual(receiver.stderr, []);
 });
 
-Deno.test("emit_log.ts sends 'info: Hello World!' by default to a non-durable fanout exchange", async () => {
-  const exchange = uniqueName("logs");
-  const receiver = await startReceiver(exchange);
-  try {
-    const sent = await emitLog(exchange);
-    assert.deepEqual(sent.stdout, [" [x] Sent 'info: Hello World!'"]);
-    await receiver.waitFor("[x] info: Hello World!");
-    // Declaring it again with the tutorial's arguments succeeds only if they are equal.
-    await withChannel((channel) => channel.assertExchange(exchange, "fanout", { durable: false }));
-  } finally {
-    await stopThenClean(receiver, () => deleteExchanges(exchange));
-  }
+test("emit_log.ts sends 'info: Hello World!' by default to a non-durable fanout exchange", async () => {
+  await using exchange = testExchange("logs");
+  await using receiver = await startReceiver(exchange.name);
+  const sent = await emitLog(exchange.name);
+  assert.deepEqual(sent.stdout, [" [x] Sent 'info: Hello World!'"]);
+  await receiver.waitFor("[x] info: Hello World!");
+  // Declaring it again with the tutorial's arguments succeeds only if they are equal.
+  await withChannel((channel) =>
+    channel.assertExchange(exchange.name, "fanout", { durable: false })
+  );
 });
 
-Deno.test("receive_logs.ts's queue is bound while it runs and gone once it stops", async () => {
-  const exchange = uniqueName("logs");
-  const receiver = await startReceiver(exchange);
-  try {
-    assert.equal(await routed(exchange, "info: probe"), true);
-    await receiver.waitFor("[x] info: probe");
-    assert.equal(await receiver.stop(), 0);
-    // Exclusive: the broker deletes the queue with the connection, so nothing keeps the logs.
-    await eventually(
-      "no queue is bound to the exchange",
-      async () => !(await routed(exchange, "x")),
-    );
-  } finally {
-    await receiver.stop();
-    await deleteExchanges(exchange);
-  }
+test("receive_logs.ts's queue is bound while it runs and gone once it stops", async () => {
+  await using exchange = testExchange("logs");
+  await using receiver = await startReceiver(exchange.name);
+  assert.equal(await routed(exchange.name, "info: probe"), true);
+  await receiver.waitFor("[x] info: probe");
+  assertExit(await stopped(receiver), 0);
+  // Exclusive: the broker deletes the queue with the connection, so nothing keeps the logs.
+  await eventually(
+    "no queue is bound to the exchange",
+    async () => !(await routed(exchange.name, "x")),
+  );
 });
 
-Deno.test("receive_logs.ts binds a new queue after the broker closes its connection, and receives again", async () => {
-  const exchange = uniqueName("logs");
-  const receiver = await startReceiver(exchange);
-  try {
-    const [queue] = await queuesBoundTo(exchange);
-    await eventually(
-      `the broker lists a consumer of "${queue}"`,
-      async () => (await closeConnectionsConsuming(queue)) > 0,
-    );
-    await receiver.waitFor(/^Lost the connection to /, { stream: "stderr" });
-    await receiver.waitFor(/^Reconnected to /, { stream: "stderr", timeoutMs: 30_000 });
-    // Its old exclusive queue went with the old connection; the new one is bound again.
-    await eventually(
-      "a queue is bound to the exchange again",
-      () => routed(exchange, "info: probe"),
-    );
-    await receiver.waitFor("[x] info: probe");
-    await emitLog(exchange, "info: after the reconnect");
-    await receiver.waitFor("[x] info: after the reconnect");
-  } finally {
-    await stopThenClean(receiver, () => deleteExchanges(exchange));
-  }
+test("receive_logs.ts binds a new queue after the broker closes its connection, and receives again", async () => {
+  await using exchange = testExchange("logs");
+  await using receiver = await startReceiver(exchange.name);
+  const [queue] = await queuesBoundTo(exchange.name);
+  await eventually(
+    `the broker lists a consumer of "${queue}"`,
+    async () => (await closeConnectionsConsuming(queue)) > 0,
+  );
+  await receiver.waitFor(/^Lost the connection to /, { stream: "stderr" });
+  await receiver.waitFor(/^Reconnected to /, { stream: "stderr", timeoutMs: 30_000 });
+  // Its old exclusive queue went with the old connection; the new one is bound again.
+  await eventually(
+    "a queue is bound to the exchange again",
+    () => routed(exchange.name, "info: probe"),
+  );
+  await receiver.waitFor("[x] info: probe");
+  await emitLog(exchange.name, "info: after the reconnect");
+  await receiver.waitFor("[x] info: after the reconnect");
 });
 
-Deno.test("emit_log.ts on one of the broker's own amq.* exchanges says to use another name, not to delete it", async () => {
+test("emit_log.ts on one of the broker's own amq.* exchanges says to use another name, not to delete it", async () => {
   await assertOneLineError("emit_log", ["--exchange", "amq.direct"], {
     code: 1,
     message:
@@ -129,34 +115,30 @@ Deno.test("emit_log.ts on one of the broker's own amq.* exchanges says to use an
   });
 });
 
-Deno.test("emit_log.ts and receive_logs.ts refuse an exchange declared durable elsewhere, naming the argument", async () => {
-  const exchange = uniqueName("logs");
+test("emit_log.ts and receive_logs.ts refuse an exchange declared durable elsewhere, naming the argument", async () => {
+  await using exchange = testExchange("logs");
   // amqplib's own default: assertExchange declares durable exchanges.
-  await withChannel((channel) => channel.assertExchange(exchange, "fanout"));
-  try {
-    for (const task of ["emit_log", "receive_logs"]) {
-      const result = await runTask(task, ["--exchange", exchange], { env: ENV });
-      assert.equal(result.code, 1);
-      assert.deepEqual(result.stderr, [
-        `The exchange "${exchange}" already exists with durable "true", but this program declares it with durable "false"; delete the exchange with the management UI (Exchanges tab) and run again, or use another name`,
-      ]);
-    }
-  } finally {
-    await deleteExchanges(exchange);
+  await withChannel((channel) => channel.assertExchange(exchange.name, "fanout"));
+  for (const task of ["emit_log", "receive_logs"]) {
+    const result = await runTask(task, ["--exchange", exchange.name], { env: ENV });
+    assertExit(result, 1);
+    assert.deepEqual(result.stderr, [
+      `The exchange "${exchange.name}" already exists with durable "true", but this program declares it with durable "false"; delete the exchange with the management UI (Exchanges tab) and run again, or use another name`,
+    ]);
   }
 });
 
 for (const task of ["emit_log", "receive_logs"]) {
-  Deno.test(`${task}.ts --help names the --exchange flag and the default exchange "logs"`, async () => {
+  test(`${task}.ts --help names the --exchange flag and the default exchange "logs"`, async () => {
     const result = await runTask(task, ["--help"], { env: ENV });
-    assert.equal(result.code, 0);
+    assertExit(result, 0);
     assert.ok(result.stdout.some((line) => /--exchange EXCHANGE .*\(default: logs\)/.test(line)));
   });
 }
 
 /** Publishes with the mandatory flag: false when no queue is bound to take the message. */
 async function routed(exchange: string, message: string): Promise<boolean> {
-  const connection = await amqp.connect(URL);
+  const connection = await amqp.connect(BROKER_URL);
   try {
     const channel = await connection.createConfirmChannel();
     let returned = false;

@@ -1,14 +1,18 @@
 import assert from "node:assert/strict";
 import { brokerKind, rabbitmqctl } from "../tools/lib/broker.ts";
 import {
-  deleteExchanges,
+  assertExit,
+  atExit,
+  BROKER_URL,
+  ended,
   ENV,
   Program,
   queueState,
   runTask,
+  test,
+  testExchange,
   testName,
   uniqueName,
-  URL,
   withChannel,
 } from "./_helpers.ts";
 
@@ -34,18 +38,18 @@ async function assertQueuesGone(prefix: string) {
   }
 }
 
-Deno.test("publisher_confirms.ts publishes 2,000 messages three ways, prints the tutorial's lines, exits 0 and leaves no queue", async () => {
+test("publisher_confirms.ts publishes 2,000 messages three ways, prints the tutorial's lines, exits 0 and leaves no queue", async () => {
   const prefix = uniqueName("publisher_confirms");
   const result = await runTask("publisher_confirms", ["--count", "2000", "--queue", prefix], {
     env: ENV,
   });
-  assert.equal(result.code, 0, result.stderr.join("\n"));
+  assertExit(result, 0);
   assertLines(result.stdout, publishedLines("2,000"));
   assert.deepEqual(result.stderr, []);
   await assertQueuesGone(prefix);
 });
 
-Deno.test("publisher_confirms.ts reports the messages the broker nacks (full queue, reject-publish) and exits 1", async () => {
+test("publisher_confirms.ts reports the messages the broker nacks (full queue, reject-publish) and exits 1", async () => {
   const prefix = uniqueName("publisher_confirms");
   const result = await runTask("publisher_confirms", [
     "--count",
@@ -55,7 +59,7 @@ Deno.test("publisher_confirms.ts reports the messages the broker nacks (full que
     "--queue",
     prefix,
   ], { env: ENV });
-  assert.equal(result.code, 1);
+  assertExit(result, 1);
   assertLines(result.stdout, publishedLines("2,000"));
   // Each strategy, the asynchronous one included, counts the 500 messages that did not fit.
   const nacked = " [!] The broker nacked 500 messages (1501, 1502, ... 2000): it did not take them";
@@ -69,27 +73,25 @@ Deno.test("publisher_confirms.ts reports the messages the broker nacks (full que
  */
 async function throughUnboundExchange(args: string[]) {
   const prefix = uniqueName("publisher_confirms");
-  const exchange = uniqueName("unbound");
-  await withChannel((channel) => channel.assertExchange(exchange, "direct", { durable: false }));
-  try {
-    const result = await runTask("publisher_confirms", [
-      "--count",
-      "3",
-      "--exchange",
-      exchange,
-      "--queue",
-      prefix,
-      ...args,
-    ], { env: ENV });
-    return { result, prefix, exchange };
-  } finally {
-    await deleteExchanges(exchange);
-  }
+  await using exchange = testExchange("unbound");
+  await withChannel((channel) =>
+    channel.assertExchange(exchange.name, "direct", { durable: false })
+  );
+  const result = await runTask("publisher_confirms", [
+    "--count",
+    "3",
+    "--exchange",
+    exchange.name,
+    "--queue",
+    prefix,
+    ...args,
+  ], { env: ENV });
+  return { result, prefix, exchange: exchange.name };
 }
 
-Deno.test("publisher_confirms.ts --mandatory reports the messages an unbound exchange returns, and exits 1", async () => {
+test("publisher_confirms.ts --mandatory reports the messages an unbound exchange returns, and exits 1", async () => {
   const { result, prefix, exchange } = await throughUnboundExchange(["--mandatory"]);
-  assert.equal(result.code, 1);
+  assertExit(result, 1);
   assertLines(result.stdout, publishedLines("3"));
   assert.deepEqual(
     result.stderr,
@@ -100,9 +102,9 @@ Deno.test("publisher_confirms.ts --mandatory reports the messages an unbound exc
   await assertQueuesGone(prefix);
 });
 
-Deno.test("publisher_confirms.ts without --mandatory finds confirmed messages missing from the queue, and exits 1", async () => {
+test("publisher_confirms.ts without --mandatory finds confirmed messages missing from the queue, and exits 1", async () => {
   const { result, prefix } = await throughUnboundExchange([]);
-  assert.equal(result.code, 1);
+  assertExit(result, 1);
   assertLines(result.stdout, publishedLines("3"));
   assert.deepEqual(
     result.stderr,
@@ -114,7 +116,7 @@ Deno.test("publisher_confirms.ts without --mandatory finds confirmed messages mi
 
 /** rabbitmqctl -q on the test broker (the local node, `$RABBITMQCTL`'s, or the compose service's). */
 async function ctl(...args: string[]): Promise<string> {
-  return (await rabbitmqctl(URL, ["-q", ...args])).trim();
+  return (await rabbitmqctl(BROKER_URL, ["-q", ...args])).trim();
 }
 
 /**
@@ -127,7 +129,7 @@ function restoreArgs(reported: string): string[] {
   return match[1] === "absolute" ? ["absolute", match[2]] : [match[2]];
 }
 
-const remote = await brokerKind(URL) === "remote";
+const remote = await brokerKind(BROKER_URL) === "remote";
 const noCtl = remote ? "rabbitmqctl cannot reach the broker of this run" : undefined;
 
 /**
@@ -140,21 +142,15 @@ async function duringMemoryAlarm(prefix: string, args: string[]) {
     await ctl("eval", "vm_memory_monitor:get_vm_memory_high_watermark()."),
   );
   await ctl("set_vm_memory_high_watermark", "0.000001");
-  try {
-    const program = await Program.start("publisher_confirms", [...args, "--queue", prefix], {
-      env: ENV,
-    });
-    // Should the program wait forever, end it rather than the test.
-    const timer = setTimeout(() => program.kill("SIGKILL"), 15_000);
-    const code = await program.exited;
-    clearTimeout(timer);
-    return { code, stdout: program.stdout, stderr: program.stderr };
-  } finally {
-    await ctl("set_vm_memory_high_watermark", ...watermark);
-  }
+  await using _restored = atExit(() => ctl("set_vm_memory_high_watermark", ...watermark));
+  const program = await Program.start("publisher_confirms", [...args, "--queue", prefix], {
+    env: ENV,
+  });
+  // Should the program wait forever, end it (and fail) rather than wait with it.
+  return await ended(program, 15_000);
 }
 
-Deno.test({
+test({
   name: testName(
     "publisher_confirms.ts reports an unconfirmed message and exits 1 when the broker stops confirming (memory alarm)",
     noCtl,
@@ -163,14 +159,14 @@ Deno.test({
   async fn() {
     const prefix = uniqueName("publisher_confirms");
     const result = await duringMemoryAlarm(prefix, ["--count", "10", "--timeout", "500"]);
-    assert.equal(result.code, 1);
+    assertExit(result, 1);
     assert.deepEqual(result.stdout, []);
     assert.deepEqual(result.stderr, [" [!] No confirm within 500 ms for 1 message (1); giving up"]);
     await assertQueuesGone(prefix);
   },
 });
 
-Deno.test({
+test({
   name: testName(
     "publisher_confirms.ts --strategy async gives up after --timeout when the blocked broker stops reading (no drain)",
     noCtl,
@@ -188,7 +184,7 @@ Deno.test({
       "--timeout",
       "1000",
     ]);
-    assert.equal(result.code, 1, JSON.stringify(result));
+    assertExit(result, 1);
     assert.deepEqual(result.stdout, []);
     assert.equal(result.stderr.length, 1, JSON.stringify(result.stderr));
     const [, count, last] = result.stderr[0].match(
@@ -201,7 +197,7 @@ Deno.test({
   },
 });
 
-Deno.test("publisher_confirms.ts runs only the strategy --strategy names", async () => {
+test("publisher_confirms.ts runs only the strategy --strategy names", async () => {
   const prefix = uniqueName("publisher_confirms");
   const result = await runTask("publisher_confirms", [
     "--strategy",
@@ -211,23 +207,23 @@ Deno.test("publisher_confirms.ts runs only the strategy --strategy names", async
     "--queue",
     prefix,
   ], { env: ENV });
-  assert.equal(result.code, 0, result.stderr.join("\n"));
+  assertExit(result, 0);
   assertLines(result.stdout, [/^Published 300 messages in batch in [\d,]+ ms$/]);
   await assertQueuesGone(prefix);
 });
 
-Deno.test("publisher_confirms.ts refuses a count of 0 with a usage error", async () => {
+test("publisher_confirms.ts refuses a count of 0 with a usage error", async () => {
   const result = await runTask("publisher_confirms", ["--count", "0"], { env: ENV });
-  assert.equal(result.code, 2);
+  assertExit(result, 2);
   assert.match(
     result.stderr[0],
     /^Invalid value for --count: "0" is not a whole number of at least 1/,
   );
 });
 
-Deno.test("publisher_confirms.ts refuses an unknown --strategy with a usage error", async () => {
+test("publisher_confirms.ts refuses an unknown --strategy with a usage error", async () => {
   const result = await runTask("publisher_confirms", ["--strategy", "sync"], { env: ENV });
-  assert.equal(result.code, 2);
+  assertExit(result, 2);
   assert.deepEqual(result.stderr, [
     'Invalid value for --strategy: "sync" is not one of individually, batch, async',
   ]);

@@ -8,14 +8,14 @@
  * exports its URL as RABBITMQ4_BARE_URL.
  */
 import assert from "node:assert/strict";
-import { assertOneLineError, brokerVersionAt, testName } from "./_helpers.ts";
+import { assertOneLineError, brokerVersionAt, test, testName } from "./_helpers.ts";
 
 const BARE_URL = Deno.env.get("RABBITMQ4_BARE_URL");
 const skip = BARE_URL
   ? undefined
   : `this run's broker is RabbitMQ ${await brokerVersionAt()}, with no strict 4.x node beside it (RABBITMQ4_BARE_URL unset)`;
 
-Deno.test({
+test({
   name: testName(
     "a 4.x node without tutorials.conf refuses a transient shared queue, and the program names the version",
     skip,

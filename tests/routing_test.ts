@@ -1,13 +1,14 @@
 import assert from "node:assert/strict";
+import { WAITING_LOGS } from "../tools/lib/ready_lines.ts";
 import {
-  deleteExchanges,
+  assertExit,
   ENV,
-  Program,
+  type Program,
   runTask,
   startReady,
-  stopThenClean,
-  uniqueName,
-  WAITING_LOGS,
+  stopped,
+  test,
+  testExchange,
   withChannel,
 } from "./_helpers.ts";
 
@@ -17,53 +18,48 @@ function startReceiver(exchange: string, severities: string[]) {
 
 async function emit(exchange: string, args: string[]) {
   const result = await runTask("emit_log_direct", ["--exchange", exchange, ...args], { env: ENV });
-  assert.equal(result.code, 0, result.stderr.join("\n"));
+  assertExit(result, 0);
   return result.stdout;
 }
 
 const logs = (receiver: Program) => receiver.stdout.filter((line) => line.startsWith(" [x] "));
 
-Deno.test("receive_logs_direct.ts gets only the severities it is bound to", async () => {
-  const exchange = uniqueName("direct_logs");
-  const errorsOnly = await startReceiver(exchange, ["error"]);
-  const all = await startReceiver(exchange, ["info", "warning", "error"]);
-  try {
-    // "info" and "warning" go first: once "error" has arrived, they would have arrived before it.
-    assert.deepEqual(await emit(exchange, ["info", "Just so you know"]), [
-      " [x] Sent 'info':'Just so you know'",
-    ]);
-    await emit(exchange, ["warning", "Careful"]);
-    await emit(exchange, ["error", "Run. Run. Or it will explode."]);
-    await all.waitFor("[x] 'error'");
-    await errorsOnly.waitFor("[x] 'error'");
+test("receive_logs_direct.ts gets only the severities it is bound to", async () => {
+  await using exchange = testExchange("direct_logs");
+  await using errorsOnly = await startReceiver(exchange.name, ["error"]);
+  await using all = await startReceiver(exchange.name, ["info", "warning", "error"]);
+  // "info" and "warning" go first: once "error" has arrived, they would have arrived before it.
+  assert.deepEqual(await emit(exchange.name, ["info", "Just so you know"]), [
+    " [x] Sent 'info':'Just so you know'",
+  ]);
+  await emit(exchange.name, ["warning", "Careful"]);
+  await emit(exchange.name, ["error", "Run. Run. Or it will explode."]);
+  await all.waitFor("[x] 'error'");
+  await errorsOnly.waitFor("[x] 'error'");
 
-    assert.deepEqual(logs(errorsOnly), [" [x] 'error':'Run. Run. Or it will explode.'"]);
-    assert.deepEqual(logs(all), [
-      " [x] 'info':'Just so you know'",
-      " [x] 'warning':'Careful'",
-      " [x] 'error':'Run. Run. Or it will explode.'",
-    ]);
-  } finally {
-    await stopThenClean([errorsOnly, all], () => deleteExchanges(exchange));
-  }
+  assert.deepEqual(logs(errorsOnly), [" [x] 'error':'Run. Run. Or it will explode.'"]);
+  assert.deepEqual(logs(all), [
+    " [x] 'info':'Just so you know'",
+    " [x] 'warning':'Careful'",
+    " [x] 'error':'Run. Run. Or it will explode.'",
+  ]);
+  for (const receiver of [errorsOnly, all]) assertExit(await stopped(receiver), 0);
   for (const receiver of [errorsOnly, all]) assert.deepEqual(receiver.stderr, []);
 });
 
-Deno.test("emit_log_direct.ts sends 'info' 'Hello World!' by default to a non-durable direct exchange", async () => {
-  const exchange = uniqueName("direct_logs");
-  const receiver = await startReceiver(exchange, ["info"]);
-  try {
-    assert.deepEqual(await emit(exchange, []), [" [x] Sent 'info':'Hello World!'"]);
-    await receiver.waitFor("[x] 'info':'Hello World!'");
-    await withChannel((channel) => channel.assertExchange(exchange, "direct", { durable: false }));
-  } finally {
-    await stopThenClean(receiver, () => deleteExchanges(exchange));
-  }
+test("emit_log_direct.ts sends 'info' 'Hello World!' by default to a non-durable direct exchange", async () => {
+  await using exchange = testExchange("direct_logs");
+  await using receiver = await startReceiver(exchange.name, ["info"]);
+  assert.deepEqual(await emit(exchange.name, []), [" [x] Sent 'info':'Hello World!'"]);
+  await receiver.waitFor("[x] 'info':'Hello World!'");
+  await withChannel((channel) =>
+    channel.assertExchange(exchange.name, "direct", { durable: false })
+  );
 });
 
-Deno.test("receive_logs_direct.ts with no severity prints the usage on stderr and exits 1", async () => {
+test("receive_logs_direct.ts with no severity prints the usage on stderr and exits 1", async () => {
   const result = await runTask("receive_logs_direct", [], { env: ENV });
-  assert.equal(result.code, 1);
+  assertExit(result, 1);
   assert.deepEqual(result.stdout, []);
   assert.equal(result.stderr.length, 1);
   assert.match(
@@ -73,9 +69,9 @@ Deno.test("receive_logs_direct.ts with no severity prints the usage on stderr an
 });
 
 for (const task of ["emit_log_direct", "receive_logs_direct"]) {
-  Deno.test(`${task}.ts --help names the --exchange flag and the default exchange "direct_logs"`, async () => {
+  test(`${task}.ts --help names the --exchange flag and the default exchange "direct_logs"`, async () => {
     const result = await runTask(task, ["--help"], { env: ENV });
-    assert.equal(result.code, 0);
+    assertExit(result, 0);
     assert.ok(
       result.stdout.some((line) => /--exchange EXCHANGE .*\(default: direct_logs\)/.test(line)),
     );

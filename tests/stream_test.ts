@@ -9,20 +9,23 @@ import { Buffer } from "node:buffer";
 import rabbit, { type Client } from "rabbitmq-stream-js-client";
 import { streamOptions, supportsStreams } from "../lib/stream.ts";
 import { brokerKind, rabbitmqCommand } from "../tools/lib/broker.ts";
+import { WAITING } from "../tools/lib/ready_lines.ts";
 import {
+  assertExit,
   assertOneLineError,
+  atExit,
+  BROKER_URL,
   brokerVersionAt,
-  deleteQueues,
   ENV,
   eventually,
   freePort,
-  Program,
+  KILLED,
   runTask,
-  stopThenClean,
+  startReady,
+  stopped,
+  test,
   testName,
-  uniqueName,
-  URL,
-  WAITING,
+  testQueue,
   withChannel,
 } from "./_helpers.ts";
 
@@ -45,12 +48,12 @@ const TOO_OLD = supportsStreams(VERSION)
 
 /** A test that needs streams: skipped, naming the version, on a broker older than 3.11. */
 function streamTest(name: string, fn: (t: Deno.TestContext) => Promise<void>, skip = TOO_OLD) {
-  Deno.test({ name: testName(name, skip), ignore: skip !== undefined, fn });
+  test({ name: testName(name, skip), ignore: skip !== undefined, fn });
 }
 
 /** Runs `fn` with a stream client of the test's own, connected to the test broker. */
 async function withStreamClient<T>(fn: (client: Client) => Promise<T>): Promise<T> {
-  const client = await rabbit.connect(streamOptions(URL, PORT, "stream test"));
+  const client = await rabbit.connect(streamOptions(BROKER_URL, PORT, "stream test"));
   try {
     return await fn(client);
   } finally {
@@ -110,7 +113,7 @@ async function receiveToMarker(stream: string) {
   const result = await runTask("stream:offset_tracking_receive", ["--stream", stream], {
     env: STREAM_ENV,
   });
-  assert.equal(result.code, 0, result.stderr.join("\n"));
+  assertExit(result, 0);
   assert.deepEqual(result.stderr, []);
   assert.ok(result.stdout.includes("Marker found"), result.stdout.join("\n"));
   return offsetsOf(result.stdout);
@@ -120,39 +123,33 @@ async function offsetTrackingSend(stream: string, args: string[] = []) {
   const sent = await runTask("stream:offset_tracking_send", ["--stream", stream, ...args], {
     env: STREAM_ENV,
   });
-  assert.equal(sent.code, 0, sent.stderr.join("\n"));
+  assertExit(sent, 0);
   return sent;
 }
 
 streamTest(
   "stream:receive prints what stream:send appended, and a receiver started later reads it again from the first offset",
   async () => {
-    const stream = uniqueName("hello-nodejs-stream");
-    const args = ["--stream", stream];
-    const first = await Program.start("stream:receive", args, { env: STREAM_ENV });
-    const programs = [first];
-    try {
-      await first.waitFor(WAITING);
-      const sent = await runTask("stream:send", args, { env: STREAM_ENV });
-      assert.equal(sent.code, 0, sent.stderr.join("\n"));
-      assert.deepEqual(sent.stdout, [
-        "Connecting...",
-        "Making sure the stream exists...",
-        "Creating the publisher...",
-        "Sending a message...",
-        "Closing the connection...",
-        "done!",
-      ]);
-      await first.waitFor("Received message Test message");
+    await using stream = testQueue("hello-nodejs-stream");
+    const args = ["--stream", stream.name];
+    await using first = await startReady("stream:receive", args, WAITING, { env: STREAM_ENV });
+    const sent = await runTask("stream:send", args, { env: STREAM_ENV });
+    assertExit(sent, 0);
+    assert.deepEqual(sent.stdout, [
+      "Connecting...",
+      "Making sure the stream exists...",
+      "Creating the publisher...",
+      "Sending a message...",
+      "Closing the connection...",
+      "done!",
+    ]);
+    await first.waitFor("Received message Test message");
 
-      // A queue would be empty now; the stream still has the message for the next reader.
-      const later = await Program.start("stream:receive", args, { env: STREAM_ENV });
-      programs.push(later);
-      await later.waitFor("Received message Test message");
-      await later.waitFor(WAITING);
-    } finally {
-      await stopThenClean(programs, () => deleteQueues(stream));
-    }
+    // A queue would be empty now; the stream still has the message for the next reader.
+    await using later = await startReady("stream:receive", args, WAITING, { env: STREAM_ENV });
+    await later.waitFor("Received message Test message");
+    const programs = [first, later];
+    for (const program of programs) assertExit(await stopped(program), 0);
     for (const program of programs) {
       assert.deepEqual(program.stderr, []);
       assert.deepEqual(program.stdout.filter((line) => line.startsWith("Received")), [
@@ -165,104 +162,96 @@ streamTest(
 streamTest(
   "stream:offset_tracking_receive reads offsets 0 to 99 up to the marker; after 100 more messages it starts right after its stored offset and ends at the new marker: nothing read twice, nothing skipped",
   async () => {
-    const stream = uniqueName("stream-offset-tracking-javascript");
-    try {
-      const sent = await offsetTrackingSend(stream);
-      assert.deepEqual(sent.stdout, [
-        "Connecting...",
-        "Making sure the stream exists...",
-        "Creating the publisher...",
-        "Publishing 100 messages",
-        "Closing the connection...",
-        "done!",
-      ]);
-      const run1 = await receiveToMarker(stream);
-      assert.deepEqual(run1, { first: 0n, last: 99n });
-      assert.equal(await storedOffset(stream), 99n, "the offset stored at the marker");
+    await using queue = testQueue("stream-offset-tracking-javascript");
+    const stream = queue.name;
+    const sent = await offsetTrackingSend(stream);
+    assert.deepEqual(sent.stdout, [
+      "Connecting...",
+      "Making sure the stream exists...",
+      "Creating the publisher...",
+      "Publishing 100 messages",
+      "Closing the connection...",
+      "done!",
+    ]);
+    const run1 = await receiveToMarker(stream);
+    assert.deepEqual(run1, { first: 0n, last: 99n });
+    assert.equal(await storedOffset(stream), 99n, "the offset stored at the marker");
 
-      await offsetTrackingSend(stream);
-      const run2 = await receiveToMarker(stream);
-      // The broker writes stored offsets into the stream too, so the new messages start a few
-      // offsets after 100: the second run must start at the first message after offset 99.
-      const next = await firstMessageFrom(stream, run1.last + 1n);
-      assert.equal(next.body, "hello 0", "the first message of the second batch");
-      assert.equal(run2.first, next.offset, "the second run starts right after the stored offset");
-      assert.ok(run2.last > run2.first);
-      assert.equal(await storedOffset(stream), run2.last, "the offset stored at the new marker");
+    await offsetTrackingSend(stream);
+    const run2 = await receiveToMarker(stream);
+    // The broker writes stored offsets into the stream too, so the new messages start a few
+    // offsets after 100: the second run must start at the first message after offset 99.
+    const next = await firstMessageFrom(stream, run1.last + 1n);
+    assert.equal(next.body, "hello 0", "the first message of the second batch");
+    assert.equal(run2.first, next.offset, "the second run starts right after the stored offset");
+    assert.ok(run2.last > run2.first);
+    assert.equal(await storedOffset(stream), run2.last, "the offset stored at the new marker");
 
-      // With no new marker, a third run waits for one; Ctrl+C ends it cleanly.
-      const third = await Program.start("stream:offset_tracking_receive", ["--stream", stream], {
-        env: STREAM_ENV,
-      });
-      await third.waitFor("Start consuming...");
-      assert.equal(await third.stop(), 0, third.stderr.join("\n"));
-      assert.ok(!third.stdout.includes("First message received"), third.stdout.join("\n"));
-    } finally {
-      await deleteQueues(stream);
-    }
+    // With no new marker, a third run waits for one; Ctrl+C ends it cleanly.
+    await using third = await startReady(
+      "stream:offset_tracking_receive",
+      ["--stream", stream],
+      "Start consuming...",
+      { env: STREAM_ENV },
+    );
+    assertExit(await stopped(third), 0);
+    assert.ok(!third.stdout.includes("First message received"), third.stdout.join("\n"));
   },
 );
 
 streamTest(
   "stream:offset_tracking_receive killed with SIGKILL halfway through 1,000 messages: the next run starts at its last stored offset + 1, re-reading at most the messages since that store",
   async () => {
-    const stream = uniqueName("stream-offset-tracking-javascript");
+    await using queue = testQueue("stream-offset-tracking-javascript");
+    const stream = queue.name;
     const hello = (from: number, to: number) =>
       Array.from({ length: to - from }, (_, i) => `hello ${from + i}`);
-    try {
-      // The first 495 of 1,000 messages (offsets 0 to 494): the receiver stores its offset at
-      // its 490th message (offset 489) and has at most 5 messages read past that store.
-      await publish(stream, hello(0, 495));
-      const receiver = await Program.start("stream:offset_tracking_receive", [
-        "--stream",
-        stream,
-      ], { env: STREAM_ENV });
-      try {
-        await receiver.waitFor("First message received");
-        await eventually(
-          "the receiver has stored offset 489",
-          async () => (await storedOffset(stream)) === 489n,
-        );
-      } finally {
-        receiver.kill("SIGKILL");
-        assert.notEqual(await receiver.exited, 0);
-      }
-      const stored = await storedOffset(stream);
-      assert.equal(stored, 489n);
-      await publish(stream, [...hello(495, 999), "marker"]);
-
-      const run = await receiveToMarker(stream);
-      assert.equal(run.first, stored + 1n, "starts right after the last stored offset");
-      const reread = 494n - run.first + 1n; // of the messages the killed run may have read
-      assert.ok(reread <= 10n, `re-reads at most the messages since that store (${reread})`);
-      assert.equal((await firstMessageFrom(stream, run.last)).body, "marker");
-      assert.equal(await storedOffset(stream), run.last);
-    } finally {
-      await deleteQueues(stream);
+    // The first 495 of 1,000 messages (offsets 0 to 494): the receiver stores its offset at
+    // its 490th message (offset 489) and has at most 5 messages read past that store.
+    await publish(stream, hello(0, 495));
+    {
+      await using receiver = await startReady(
+        "stream:offset_tracking_receive",
+        ["--stream", stream],
+        "First message received",
+        { env: STREAM_ENV },
+      );
+      await eventually(
+        "the receiver has stored offset 489",
+        async () => (await storedOffset(stream)) === 489n,
+      );
+      assertExit(await stopped(receiver, "SIGKILL"), KILLED);
     }
+    const stored = await storedOffset(stream);
+    assert.equal(stored, 489n);
+    await publish(stream, [...hello(495, 999), "marker"]);
+
+    const run = await receiveToMarker(stream);
+    assert.equal(run.first, stored + 1n, "starts right after the last stored offset");
+    const reread = 494n - run.first + 1n; // of the messages the killed run may have read
+    assert.ok(reread <= 10n, `re-reads at most the messages since that store (${reread})`);
+    assert.equal((await firstMessageFrom(stream, run.last)).body, "marker");
+    assert.equal(await storedOffset(stream), run.last);
   },
 );
 
 streamTest(
   "stream:send refuses a stream that exists with other arguments, in one sentence",
   async () => {
-    const stream = uniqueName("hello-nodejs-stream");
+    await using queue = testQueue("hello-nodejs-stream");
+    const stream = queue.name;
     // A stream declared as offset_tracking_send declares its own: without a retention limit.
     await withChannel((channel) =>
       channel.assertQueue(stream, { durable: true, arguments: { "x-queue-type": "stream" } })
     );
-    try {
-      await assertOneLineError("stream:send", ["--stream", stream], {
-        code: 1,
-        message: new RegExp(
-          `^The stream "${
-            stream.replace(/\W/g, ".")
-          }" already exists with other arguments than this program declares \\(with max-length-bytes 5000000000\\); delete it with "rabbitmqctl delete_queue`,
-        ),
-      });
-    } finally {
-      await deleteQueues(stream);
-    }
+    await assertOneLineError("stream:send", ["--stream", stream], {
+      code: 1,
+      message: new RegExp(
+        `^The stream "${
+          stream.replace(/\W/g, ".")
+        }" already exists with other arguments than this program declares \\(with max-length-bytes 5000000000\\); delete it with "rabbitmqctl delete_queue`,
+      ),
+    });
   },
 );
 
@@ -288,7 +277,7 @@ streamTest(
 /** Why the stream plugin cannot be turned off and on again here, if it cannot. */
 async function pluginSkip(): Promise<string | undefined> {
   if (TOO_OLD) return TOO_OLD;
-  const kind = await brokerKind(URL);
+  const kind = await brokerKind(BROKER_URL);
   return kind === "local"
     ? undefined
     : `the broker at the test URL is ${
@@ -310,7 +299,7 @@ async function plugins(...args: string[]): Promise<void> {
 
 async function portAnswers(port: number): Promise<boolean> {
   try {
-    (await Deno.connect({ hostname: new globalThis.URL(URL).hostname, port })).close();
+    (await Deno.connect({ hostname: new URL(BROKER_URL).hostname, port })).close();
     return true;
   } catch {
     return false;
@@ -321,29 +310,28 @@ streamTest(
   "every stream program, with the stream plugin off, says how to turn it on and exits 1",
   async (t) => {
     await plugins("disable", "rabbitmq_stream");
-    try {
-      await eventually("the stream port is closed", async () => !(await portAnswers(PORT)));
-      for (const program of PROGRAMS) {
-        await t.step(program, async () => {
-          await assertOneLineError(program, [], {
-            code: 1,
-            message: new RegExp(
-              `\\(RabbitMQ ${
-                VERSION.replace(/\W/g, ".")
-              }\\) does not listen for streams: its plugin rabbitmq_stream is off; enable it with "rabbitmq-plugins enable rabbitmq_stream"`,
-            ),
-          });
-        });
-      }
-    } finally {
+    await using _enabledAgain = atExit(async () => {
       await plugins("enable", "rabbitmq_stream");
       await eventually("the stream port answers again", () => portAnswers(PORT), 60_000);
+    });
+    await eventually("the stream port is closed", async () => !(await portAnswers(PORT)));
+    for (const program of PROGRAMS) {
+      await t.step(program, async () => {
+        await assertOneLineError(program, [], {
+          code: 1,
+          message: new RegExp(
+            `\\(RabbitMQ ${
+              VERSION.replace(/\W/g, ".")
+            }\\) does not listen for streams: its plugin rabbitmq_stream is off; enable it with "rabbitmq-plugins enable rabbitmq_stream"`,
+          ),
+        });
+      });
     }
   },
   await pluginSkip(),
 );
 
-Deno.test({
+test({
   name: testName(
     "every stream program, against a broker older than 3.11, says which version it met and exits 1",
     TOO_OLD

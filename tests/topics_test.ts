@@ -1,13 +1,14 @@
 import assert from "node:assert/strict";
+import { WAITING_LOGS } from "../tools/lib/ready_lines.ts";
 import {
-  deleteExchanges,
+  assertExit,
   ENV,
-  Program,
+  type Program,
   runTask,
   startReady,
-  stopThenClean,
-  uniqueName,
-  WAITING_LOGS,
+  stopped,
+  test,
+  testExchange,
   withChannel,
 } from "./_helpers.ts";
 
@@ -36,39 +37,37 @@ interface Table {
  * once, in order, and nothing else.
  */
 async function checkTable(table: Table) {
-  const exchange = uniqueName("topic_logs");
+  await using exchange = testExchange("topic_logs");
+  await using started = new AsyncDisposableStack();
   const receivers: Record<string, Program> = {};
-  try {
-    for (const [name, keys] of Object.entries(table.receivers)) {
-      receivers[name] = await startReceiver(exchange, keys);
-    }
-    for (const [key] of [...table.deliveries, [table.last]]) {
-      const result = await emit(exchange, [key, `to ${key}`]);
-      assert.equal(result.code, 0, result.stderr.join("\n"));
-      assert.deepEqual(result.stdout, [` [x] Sent '${key}':'to ${key}'`]);
-    }
-    for (const receiver of Object.values(receivers)) {
-      await receiver.waitFor(`[x] '${table.last}'`);
-    }
-    for (const [name, receiver] of Object.entries(receivers)) {
-      const expected = table.deliveries
-        .filter(([, names]) => names.includes(name))
-        .map(([key]) => key)
-        .concat(table.last)
-        .map((key) => ` [x] '${key}':'to ${key}'`);
-      assert.deepEqual(
-        logs(receiver),
-        expected,
-        `receiver ${name} bound to ${table.receivers[name]}`,
-      );
-    }
-  } finally {
-    await stopThenClean(Object.values(receivers), () => deleteExchanges(exchange));
+  for (const [name, keys] of Object.entries(table.receivers)) {
+    receivers[name] = started.use(await startReceiver(exchange.name, keys));
   }
+  for (const [key] of [...table.deliveries, [table.last]]) {
+    const result = await emit(exchange.name, [key, `to ${key}`]);
+    assertExit(result, 0);
+    assert.deepEqual(result.stdout, [` [x] Sent '${key}':'to ${key}'`]);
+  }
+  for (const receiver of Object.values(receivers)) {
+    await receiver.waitFor(`[x] '${table.last}'`);
+  }
+  for (const [name, receiver] of Object.entries(receivers)) {
+    const expected = table.deliveries
+      .filter(([, names]) => names.includes(name))
+      .map(([key]) => key)
+      .concat(table.last)
+      .map((key) => ` [x] '${key}':'to ${key}'`);
+    assert.deepEqual(
+      logs(receiver),
+      expected,
+      `receiver ${name} bound to ${table.receivers[name]}`,
+    );
+  }
+  for (const receiver of Object.values(receivers)) assertExit(await stopped(receiver), 0);
   for (const receiver of Object.values(receivers)) assert.deepEqual(receiver.stderr, []);
 }
 
-Deno.test("receive_logs_topic.ts matches the tutorial's table: *.orange.*, *.*.rabbit, lazy.#", async () => {
+test("receive_logs_topic.ts matches the tutorial's table: *.orange.*, *.*.rabbit, lazy.#", async () => {
   await checkTable({
     receivers: {
       orange: ["*.orange.*"],
@@ -92,7 +91,7 @@ Deno.test("receive_logs_topic.ts matches the tutorial's table: *.orange.*, *.*.r
   });
 });
 
-Deno.test("receive_logs_topic.ts matches the lab's stock example: *.usa.*, *.*.rub, stock.#", async () => {
+test("receive_logs_topic.ts matches the lab's stock example: *.usa.*, *.*.rub, stock.#", async () => {
   await checkTable({
     receivers: { usa: ["*.usa.*"], rub: ["*.*.rub"], stock: ["stock.#"] },
     deliveries: [
@@ -109,46 +108,40 @@ Deno.test("receive_logs_topic.ts matches the lab's stock example: *.usa.*, *.*.r
   });
 });
 
-Deno.test("emit_log_topic.ts sends 'anonymous.info' 'Hello World!' by default to a non-durable topic exchange", async () => {
-  const exchange = uniqueName("topic_logs");
-  const receiver = await startReceiver(exchange, ["#"]);
-  try {
-    const result = await emit(exchange, []);
-    assert.deepEqual(result.stdout, [" [x] Sent 'anonymous.info':'Hello World!'"]);
-    await receiver.waitFor("[x] 'anonymous.info':'Hello World!'");
-    await withChannel((channel) => channel.assertExchange(exchange, "topic", { durable: false }));
-  } finally {
-    await stopThenClean(receiver, () => deleteExchanges(exchange));
-  }
+test("emit_log_topic.ts sends 'anonymous.info' 'Hello World!' by default to a non-durable topic exchange", async () => {
+  await using exchange = testExchange("topic_logs");
+  await using receiver = await startReceiver(exchange.name, ["#"]);
+  const result = await emit(exchange.name, []);
+  assert.deepEqual(result.stdout, [" [x] Sent 'anonymous.info':'Hello World!'"]);
+  await receiver.waitFor("[x] 'anonymous.info':'Hello World!'");
+  await withChannel((channel) =>
+    channel.assertExchange(exchange.name, "topic", { durable: false })
+  );
 });
 
-Deno.test("emit_log_topic.ts refuses a routing key over 255 bytes before sending anything", async () => {
-  const exchange = uniqueName("topic_logs");
-  const receiver = await startReceiver(exchange, ["#"]);
-  try {
-    for (const key of ["a".repeat(256), "é".repeat(128)]) { // 256 bytes of UTF-8 each
-      const refused = await emit(exchange, [key, "too long"]);
-      assert.equal(refused.code, 2);
-      assert.deepEqual(refused.stdout, []);
-      assert.equal(refused.stderr.length, 1);
-      assert.match(
-        refused.stderr[0],
-        /^The routing key ".*…" is 256 bytes long, but AMQP allows at most 255 bytes; use a shorter one$/,
-      );
-    }
-    // 255 bytes is fine; it is sent after the refused ones, so they would have arrived first.
-    const longest = "b".repeat(255);
-    assert.equal((await emit(exchange, [longest, "just fits"])).code, 0);
-    await receiver.waitFor("just fits");
-    assert.deepEqual(logs(receiver), [` [x] '${longest}':'just fits'`]);
-  } finally {
-    await stopThenClean(receiver, () => deleteExchanges(exchange));
+test("emit_log_topic.ts refuses a routing key over 255 bytes before sending anything", async () => {
+  await using exchange = testExchange("topic_logs");
+  await using receiver = await startReceiver(exchange.name, ["#"]);
+  for (const key of ["a".repeat(256), "é".repeat(128)]) { // 256 bytes of UTF-8 each
+    const refused = await emit(exchange.name, [key, "too long"]);
+    assertExit(refused, 2);
+    assert.deepEqual(refused.stdout, []);
+    assert.equal(refused.stderr.length, 1);
+    assert.match(
+      refused.stderr[0],
+      /^The routing key ".*…" is 256 bytes long, but AMQP allows at most 255 bytes; use a shorter one$/,
+    );
   }
+  // 255 bytes is fine; it is sent after the refused ones, so they would have arrived first.
+  const longest = "b".repeat(255);
+  assertExit(await emit(exchange.name, [longest, "just fits"]), 0);
+  await receiver.waitFor("just fits");
+  assert.deepEqual(logs(receiver), [` [x] '${longest}':'just fits'`]);
 });
 
-Deno.test("receive_logs_topic.ts with no binding key prints the usage on stderr and exits 1", async () => {
+test("receive_logs_topic.ts with no binding key prints the usage on stderr and exits 1", async () => {
   const result = await runTask("receive_logs_topic", [], { env: ENV });
-  assert.equal(result.code, 1);
+  assertExit(result, 1);
   assert.equal(result.stderr.length, 1);
   assert.match(
     result.stderr[0],
@@ -157,9 +150,9 @@ Deno.test("receive_logs_topic.ts with no binding key prints the usage on stderr 
 });
 
 for (const task of ["emit_log_topic", "receive_logs_topic"]) {
-  Deno.test(`${task}.ts --help names the --exchange flag and the default exchange "topic_logs"`, async () => {
+  test(`${task}.ts --help names the --exchange flag and the default exchange "topic_logs"`, async () => {
     const result = await runTask(task, ["--help"], { env: ENV });
-    assert.equal(result.code, 0);
+    assertExit(result, 0);
     assert.ok(
       result.stdout.some((line) => /--exchange EXCHANGE .*\(default: topic_logs\)/.test(line)),
     );

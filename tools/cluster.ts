@@ -18,7 +18,7 @@
  */
 import amqp from "amqplib";
 import { connectFirst, socketOptions } from "../lib/connect.ts";
-import { ProgramError } from "../lib/errors.ts";
+import { ProgramError } from "../lib/program_error.ts";
 import { maskUrl, urlParts } from "../lib/url.ts";
 import {
   CLUSTER_DIR,
@@ -52,7 +52,7 @@ const SPEC = {
   },
 };
 
-const { urls, values, positionals } = clusterCli("cluster", SPEC, ([given, node]) => {
+const { brokers, values, positionals } = clusterCli("cluster", SPEC, ([given, node]) => {
   if (given !== undefined && !COMMANDS.includes(given)) {
     throw usage(`Unknown command "${given}": expected start, status, stop or kill`);
   }
@@ -60,6 +60,7 @@ const { urls, values, positionals } = clusterCli("cluster", SPEC, ([given, node]
     throw usage(`Too many arguments: "${given}" takes none, got "${node}"`);
   }
 });
+const { urls } = brokers;
 const command = positionals[0] ?? "status";
 const defaultUrls = urls.join(",") === CLUSTER_URLS.join(",");
 
@@ -105,7 +106,7 @@ async function status() {
     );
   }
   // A handshake first: it says plainly when no node answers, or when one refuses the login.
-  const connection = await connectFirst(urls, (url) => amqp.connect(url, socketOptions(url)));
+  const connection = await connectFirst(brokers, (url) => amqp.connect(url, socketOptions(url)));
   const { version } = connection.connection.serverProperties;
   await connection.close();
 

@@ -8,19 +8,19 @@
  */
 import { cli } from "../lib/cli.ts";
 import { brokerVersion } from "../lib/broker_version.ts";
-import { ProgramError } from "../lib/errors.ts";
+import { ProgramError } from "../lib/program_error.ts";
 import { closeOnSignal } from "../lib/shutdown.ts";
-import { streamPort, streamsUnavailable } from "../lib/stream.ts";
+import { streamPort } from "../lib/stream.ts";
+import { streamsUnavailable } from "./lib/streams_available.ts";
 import { ensureBroker } from "./lib/broker.ts";
 import { PollTimeout, pollUntil } from "./lib/poll.ts";
 import { Program, runTask } from "./lib/program.ts";
+import { AWAITING_RPC, WAITING, WAITING_LOGS, WAITING_POSTS } from "./lib/ready_lines.ts";
 
 const { url } = cli("demo", {
   summary: "Start a broker if needed and run the tutorials end to end, labelled",
 });
 const env = { AMQP_URL: url };
-const WAITING = "[*] Waiting for messages";
-const WAITING_LOGS = "[*] Waiting for logs";
 
 console.log(await ensureBroker(url));
 
@@ -127,7 +127,7 @@ await until("[x] 'disk.critical'");
 await stop(...topics);
 
 console.log('\n== Tutorial 6: RPC (queue "rpc_queue") ==');
-const server = await start("rpc_server", "rpc_server", [], "[x] Awaiting RPC requests");
+const server = await start("rpc_server", "rpc_server", [], AWAITING_RPC);
 await run("rpc_client", ["30"]);
 await until("[.] fib(30)");
 await stop(server);
@@ -152,7 +152,6 @@ await run("archive:query", ["--since", "2m"]);
 console.log(
   "\n== The monitor: the management UI's overview (two receive_posts, a stream of posts) ==",
 );
-const WAITING_POSTS = "[*] Waiting for posts";
 const readers = [
   await start("receive_posts", "posts 1", [], WAITING_POSTS),
   await start("receive_posts", "posts 2", [], WAITING_POSTS),

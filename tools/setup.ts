@@ -12,7 +12,7 @@
  */
 import { cli } from "../lib/cli.ts";
 import { logsIn } from "../lib/connect.ts";
-import { ProgramError } from "../lib/errors.ts";
+import { ProgramError } from "../lib/program_error.ts";
 import { managementRequest, managementUrl } from "../lib/management.ts";
 import { maskUrl } from "../lib/url.ts";
 import { readPassword } from "./lib/password.ts";

@@ -20,6 +20,7 @@ import rhea, {
   type Sender,
   type Source,
 } from "rhea";
+import { programName } from "../_util.ts";
 import { brokerVersion } from "../broker_version.ts";
 import { ProgramError } from "../program_error.ts";
 import { tlsSocketOptions } from "../tls.ts";
@@ -40,9 +41,9 @@ export type { Connection, Message, Receiver, Sender };
 /** How long opening a connection, a link or a management request may take. */
 export const TIMEOUT_MS = 10_000;
 
-/** The program's name, e.g. "send" for scripts/amqp10/send.ts: its AMQP 0-9-1 sibling's task. */
-export function programName(): string {
-  return Deno.mainModule.split("/").pop()!.replace(/\.ts$/, "");
+/** The AMQP 0-9-1 sibling of the running program: "send" for scripts/amqp10/send.ts. */
+function siblingName(): string {
+  return programName().replace(/^amqp10\//, "");
 }
 
 /**
@@ -87,17 +88,6 @@ export function connectionOptions(url: string, name = programName()): Connection
   };
 }
 
-/**
- * Hands an error that an event brought (where a throw reaches no one) to
- * the program's one top-level handler, which `cli()` installs: it prints
- * the sentence and exits.
- */
-export function reportLater(error: unknown): void {
-  queueMicrotask(() => {
-    throw error;
-  });
-}
-
 /** Rejects when the connection is lost or closed by the broker: what every wait races with. */
 const lost = new WeakMap<Connection, Promise<never>>();
 
@@ -118,7 +108,7 @@ function endError(context: EventContext, url: string): Error {
  *
  * @example
  * ```ts
- * const connection = await connectFirst(urls, (url) => connect(url));
+ * const connection = await connectFirst(brokers, connect);
  * ```
  */
 export function connect(url: string): Promise<Connection> {
@@ -144,7 +134,7 @@ export function connect(url: string): Promise<Connection> {
       answered = /0-9-1/.test(error.message) ? "amqp 0-9-1" : "not amqp";
     });
     // An exception in an event handler of ours (rhea catches it): the program's own bug, reported.
-    connection.on("error", (error: Error) => done ? reportLater(error) : undefined);
+    connection.on("error", (error: Error) => done ? reportError(error) : undefined);
     // A link the broker detaches with an error once attached (its queue was deleted, say): the
     // sentence, unless the link's owner listens itself (rhea passes events up to the connection).
     for (const kind of ["sender", "receiver"] as const) {
@@ -153,7 +143,7 @@ export function connect(url: string): Promise<Connection> {
         const link = (context.sender ?? context.receiver)!;
         const terminus = (kind === "sender" ? link.target : link.source) as { address?: string };
         const place = { url, address: terminus?.address, sender: kind === "sender" };
-        reportLater(new ProgramError(describeCondition(link.error as AmqpError, place)));
+        reportError(new ProgramError(describeCondition(link.error as AmqpError, place)));
       });
     }
     connection.on("connection_error", (context) => {
@@ -172,7 +162,7 @@ export function connect(url: string): Promise<Connection> {
         // the first thing to fix: that error, as it comes.
         try {
           const version = await brokerVersion(url);
-          return fail(new ProgramError(needsRabbitmq4(url, version, programName())));
+          return fail(new ProgramError(needsRabbitmq4(url, version, siblingName())));
         } catch (error) {
           return fail(error as Error);
         }
@@ -188,7 +178,7 @@ export function connect(url: string): Promise<Connection> {
       const version = connection.properties?.version as string | undefined;
       if (!/^[4-9]\.|^\d{2,}\./.test(version ?? "")) {
         // RabbitMQ 3.x with its AMQP 1.0 plugin opens the connection, but has no v2 addresses.
-        return fail(new ProgramError(needsRabbitmq4(url, version, programName())));
+        return fail(new ProgramError(needsRabbitmq4(url, version, siblingName())));
       }
       done = true;
       clearTimeout(timer);
@@ -448,7 +438,7 @@ function publishing(sender: Sender): Publishing {
       }),
     );
     const waiting = [...created.outcomes.values(), ...created.waiting];
-    if (waiting.length === 0) reportLater(error); // nobody waits: the program's handler says it
+    if (waiting.length === 0) reportError(error); // nobody waits: the program's handler says it
     for (const { reject } of waiting) reject(error);
     created.outcomes.clear();
     created.waiting.length = 0;

@@ -8,12 +8,11 @@
  * @module
  */
 import { classifyError } from "../errors.ts";
+import type { Brokers } from "../connect.ts";
 import { ProgramError } from "../program_error.ts";
-import { type Brokers, keepConnected } from "../reconnect.ts";
-import { close, type Connection, reportLater } from "./connection.ts";
+import { keepConnected } from "../reconnect.ts";
+import { close, type Connection } from "./connection.ts";
 import { connectionForced, describeCondition } from "./errors.ts";
-
-export type { Brokers };
 
 /**
  * Runs an AMQP 1.0 consumer (with lib/reconnect.ts): calls `open` with the
@@ -28,7 +27,7 @@ export type { Brokers };
  *
  * @example
  * ```ts
- * await keepReceiving({ urls }, async (url) => {
+ * await keepReceiving(brokers, async (url) => {
  *   const connection = await connect(url);
  *   const receiver = await openReceiver(connection, "/queues/hello");
  *   receiver.on("message", ({ message, delivery }) => delivery!.accept());
@@ -54,11 +53,10 @@ export function keepReceiving(
         if (!error || connectionForced(error)) {
           return lost(error?.description ?? "the broker closed the connection");
         }
-        if (!stopping) reportLater(new ProgramError(describeCondition(error, { url })));
+        if (!stopping) reportError(new ProgramError(describeCondition(error, { url })));
       });
     },
     // A broker still starting refuses or resets connections: try again; anything else ends it.
     retry: (error) => !(error instanceof ProgramError) && classifyError(error) === "transient",
-    end: reportLater,
   });
 }

@@ -8,7 +8,6 @@
  * @module
  */
 import { type Cli, cli, type Option, type ProgramSpec } from "../cli.ts";
-import { setErrorContext } from "../errors.ts";
 import { STUDENT_OPTIONS, studentFlags, studentName, type StudentValues } from "./names.ts";
 
 /** The walk-through's advice for a queue or exchange declared with other settings. */
@@ -38,7 +37,7 @@ export function resetFix(student: string): string {
  *
  * @example
  * ```ts
- * const { urls, values } = labCli("lab:1:send", {
+ * const { brokers, values } = labCli("lab:1:send", {
  *   summary: 'Send "My first message" to the queue "awesome_queue" (lab 5, part 1)',
  *   options: { queue: "awesome_queue" },
  * });
@@ -48,9 +47,7 @@ export function labCli<O extends Record<string, Option> = Record<string, never>>
   name: string,
   spec: ProgramSpec<O>,
 ): Cli<O> {
-  const parsed = cli(name, spec);
-  setErrorContext({ redeclareFix: WALKTHROUGH_FIX });
-  return parsed;
+  return cli(name, { ...spec, redeclareFix: () => WALKTHROUGH_FIX });
 }
 
 /** What {@link studentCli} returns: `cli()`'s result and the student's name. */
@@ -68,7 +65,7 @@ export type StudentCli<O extends Record<string, Option>> = Cli<typeof STUDENT_OP
  *
  * @example
  * ```ts
- * const { urls, student } = studentCli("lab1:durable:send", {
+ * const { brokers, student } = studentCli("lab1:durable:send", {
  *   summary: "Send a message to your durable queue <group>_<surname>",
  *   args: "[message...]",
  * });
@@ -81,8 +78,8 @@ export function studentCli<O extends Record<string, Option> = Record<string, nev
   const parsed = cli(name, {
     ...spec,
     options: { ...STUDENT_OPTIONS, ...spec.options } as typeof STUDENT_OPTIONS & O,
+    // Reads the student's name: a usage error when it is missing or malformed.
+    redeclareFix: (values) => resetFix(studentName(values as StudentValues)),
   });
-  const student = studentName(parsed.values as StudentValues);
-  setErrorContext({ redeclareFix: resetFix(student) });
-  return { ...parsed, student };
+  return { ...parsed, student: studentName(parsed.values as StudentValues) };
 }

@@ -19,14 +19,14 @@ import { close, connect, openSender, publish } from "../../lib/amqp10/connection
 import { expectAccepted } from "../../lib/amqp10/errors.ts";
 import { exchangeAddress, openManagement } from "../../lib/amqp10/management.ts";
 
-const { urls, values, positionals } = cli("amqp10:emit_log", {
+const { brokers, values, positionals } = cli("amqp10:emit_log", {
   summary:
     'Send a log message to every subscriber of the fanout exchange "logs" over AMQP 1.0 (tutorial 3, RabbitMQ 4)',
   args: "[message...]",
   options: { exchange: "logs" },
 });
 
-const connection = await connectFirst(urls, connect);
+const connection = await connectFirst(brokers, connect);
 
 const exchange = values.exchange;
 const msg = positionals.join(" ") || "info: Hello World!";

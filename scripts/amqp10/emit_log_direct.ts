@@ -19,7 +19,7 @@ import { close, connect, openSender, publish } from "../../lib/amqp10/connection
 import { expectAccepted } from "../../lib/amqp10/errors.ts";
 import { exchangeAddress, openManagement } from "../../lib/amqp10/management.ts";
 
-const { urls, values, positionals } = cli("amqp10:emit_log_direct", {
+const { brokers, values, positionals } = cli("amqp10:emit_log_direct", {
   summary:
     'Send a log message with a severity to the direct exchange "direct_logs" over AMQP 1.0 (tutorial 4, RabbitMQ 4)',
   args: "[severity] [message...]",
@@ -27,7 +27,7 @@ const { urls, values, positionals } = cli("amqp10:emit_log_direct", {
 });
 const severity = checkRoutingKey(positionals[0] ?? "info", "severity");
 
-const connection = await connectFirst(urls, connect);
+const connection = await connectFirst(brokers, connect);
 
 const exchange = values.exchange;
 const msg = positionals.slice(1).join(" ") || "Hello World!";

@@ -20,7 +20,7 @@ import { close, connect, openSender, publish } from "../../lib/amqp10/connection
 import { expectAccepted } from "../../lib/amqp10/errors.ts";
 import { exchangeAddress, openManagement } from "../../lib/amqp10/management.ts";
 
-const { urls, values, positionals } = cli("amqp10:emit_log_topic", {
+const { brokers, values, positionals } = cli("amqp10:emit_log_topic", {
   summary:
     'Send a log message with a routing key to the topic exchange "topic_logs" over AMQP 1.0 (tutorial 5, RabbitMQ 4)',
   args: "[routing.key] [message...]",
@@ -28,7 +28,7 @@ const { urls, values, positionals } = cli("amqp10:emit_log_topic", {
 });
 const key = checkRoutingKey(positionals[0] ?? "anonymous.info");
 
-const connection = await connectFirst(urls, connect);
+const connection = await connectFirst(brokers, connect);
 
 const exchange = values.exchange;
 const msg = positionals.slice(1).join(" ") || "Hello World!";

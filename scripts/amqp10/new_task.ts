@@ -18,14 +18,14 @@ import { close, connect, openSender, publish } from "../../lib/amqp10/connection
 import { expectAccepted } from "../../lib/amqp10/errors.ts";
 import { openManagement, queueAddress } from "../../lib/amqp10/management.ts";
 
-const { urls, values, positionals } = cli("amqp10:new_task", {
+const { brokers, values, positionals } = cli("amqp10:new_task", {
   summary:
     "Queue a task on \"task_queue\" over AMQP 1.0; each '.' is one second of work (tutorial 2, RabbitMQ 4)",
   args: "[message...]",
   options: { queue: "task_queue" },
 });
 
-const connection = await connectFirst(urls, connect);
+const connection = await connectFirst(brokers, connect);
 
 const queue = values.queue;
 const msg = positionals.join(" ") || "Hello World!";

@@ -38,7 +38,7 @@ import {
 } from "../../lib/amqp10/connection.ts";
 import { exchangeAddress, openManagement, queueAddress } from "../../lib/amqp10/management.ts";
 
-const { urls, values } = cli("amqp10:publisher_confirms", {
+const { brokers, values } = cli("amqp10:publisher_confirms", {
   summary:
     "Publish messages with outcomes individually, in batches and asynchronously over AMQP 1.0 (tutorial 7, RabbitMQ 4)",
   options: {
@@ -153,7 +153,7 @@ if (STRATEGIES.length === 0) {
   );
 }
 
-const connection = await connectFirst(urls, connect);
+const connection = await connectFirst(brokers, connect);
 const management = await openManagement(connection);
 let failed = false;
 function report(problem: string) {

@@ -17,14 +17,14 @@ import { bodyText, connect, openReceiver } from "../../lib/amqp10/connection.ts"
 import { openManagement, queueAddress } from "../../lib/amqp10/management.ts";
 import { keepReceiving } from "../../lib/amqp10/receiver.ts";
 
-const { urls, reconnect, values } = cli("amqp10:receive", {
+const { brokers, values } = cli("amqp10:receive", {
   summary: 'Print the messages of the queue "hello" over AMQP 1.0 (tutorial 1, RabbitMQ 4)',
   options: { queue: "hello" },
   consumer: true,
 });
 
 // Runs again, with the next broker of the list, whenever the connection drops.
-await keepReceiving({ urls, reconnect }, async (url) => {
+await keepReceiving(brokers, async (url) => {
   const connection = await connect(url);
 
   const queue = values.queue;

@@ -17,7 +17,7 @@ import { bodyText, connect, openReceiver } from "../../lib/amqp10/connection.ts"
 import { generatedQueueName, openManagement, queueAddress } from "../../lib/amqp10/management.ts";
 import { keepReceiving } from "../../lib/amqp10/receiver.ts";
 
-const { urls, reconnect, values } = cli("amqp10:receive_logs", {
+const { brokers, values } = cli("amqp10:receive_logs", {
   summary:
     'Print every log message sent to the fanout exchange "logs" from now on, over AMQP 1.0 (tutorial 3, RabbitMQ 4)',
   options: { exchange: "logs" },
@@ -26,7 +26,7 @@ const { urls, reconnect, values } = cli("amqp10:receive_logs", {
 
 // Runs again, with the next broker of the list, whenever the connection drops: a new
 // queue, bound again.
-await keepReceiving({ urls, reconnect }, async (url) => {
+await keepReceiving(brokers, async (url) => {
   const connection = await connect(url);
 
   const exchange = values.exchange;

@@ -16,7 +16,7 @@ import { bodyText, connect, openReceiver } from "../../lib/amqp10/connection.ts"
 import { generatedQueueName, openManagement, queueAddress } from "../../lib/amqp10/management.ts";
 import { keepReceiving } from "../../lib/amqp10/receiver.ts";
 
-const { urls, reconnect, values, positionals } = cli("amqp10:receive_logs_direct", {
+const { brokers, values, positionals } = cli("amqp10:receive_logs_direct", {
   summary:
     'Print the log messages of the given severities from "direct_logs" over AMQP 1.0 (tutorial 4, RabbitMQ 4)',
   args: "[info] [warning] [error]",
@@ -28,7 +28,7 @@ const { urls, reconnect, values, positionals } = cli("amqp10:receive_logs_direct
 const severities = positionals.map((severity) => checkRoutingKey(severity, "severity"));
 
 // Runs again, with the next broker of the list, whenever the connection drops.
-await keepReceiving({ urls, reconnect }, async (url) => {
+await keepReceiving(brokers, async (url) => {
   const connection = await connect(url);
 
   const exchange = values.exchange;

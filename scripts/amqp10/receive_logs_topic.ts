@@ -17,7 +17,7 @@ import { bodyText, connect, openReceiver } from "../../lib/amqp10/connection.ts"
 import { generatedQueueName, openManagement, queueAddress } from "../../lib/amqp10/management.ts";
 import { keepReceiving } from "../../lib/amqp10/receiver.ts";
 
-const { urls, reconnect, values, positionals } = cli("amqp10:receive_logs_topic", {
+const { brokers, values, positionals } = cli("amqp10:receive_logs_topic", {
   summary:
     'Print the log messages of "topic_logs" that match the binding keys, over AMQP 1.0 (tutorial 5, RabbitMQ 4)',
   args: "[binding_key]...",
@@ -29,7 +29,7 @@ const { urls, reconnect, values, positionals } = cli("amqp10:receive_logs_topic"
 const bindingKeys = positionals.map((key) => checkRoutingKey(key, "binding key"));
 
 // Runs again, with the next broker of the list, whenever the connection drops.
-await keepReceiving({ urls, reconnect }, async (url) => {
+await keepReceiving(brokers, async (url) => {
   const connection = await connect(url);
 
   const exchange = values.exchange;

@@ -1,16 +1,13 @@
 /**
- * Tutorial 6 over AMQP 1.0, RPC: the server. Takes requests "n" from the
- * queue "rpc_queue" one at a time (one credit), computes the n-th Fibonacci
- * number, and sends it to the request's reply-to address with the request's
- * correlation id, then accepts the request. A body that is not a whole
- * number from 0 to 10,000 gets an error reply (annotation x-basic-type
- * "error", which an AMQP 0-9-1 client reads as its message type) instead.
- * It answers AMQP 1.0 and AMQP 0-9-1 clients alike.
+ * Tutorial 6 over AMQP 1.0, RPC: the server. Takes requests "n" from the queue "rpc_queue" one
+ * at a time (one credit) and sends fib(n) to each request's reply-to address with its
+ * correlation id (its message-id when it has none), then accepts it. A body that is not a whole
+ * number from 0 to 10,000 gets an error reply instead (annotated x-basic-type "error": an AMQP
+ * 0-9-1 client's message type). It answers AMQP 1.0 and AMQP 0-9-1 clients alike.
  *
- * What AMQP 1.0 changes: the replies go out on one sender link attached to
- * no address at all (the anonymous terminus); each reply's `to` says where
- * it goes: "/queues/amq.rabbitmq.reply-to.…" for a client using Direct
- * Reply-To, "/queues/amq.gen-…" for an AMQP 0-9-1 client's reply queue.
+ * What AMQP 1.0 changes: the replies go out on one sender attached to no address (the anonymous
+ * terminus); each reply's `to` is its request's reply-to, "/queues/amq.rabbitmq.reply-to.…" for
+ * a client using Direct Reply-To over either protocol.
  *
  * Run:   deno task amqp10:rpc_server     (and `deno task amqp10:rpc_client 30`, or `deno task rpc_client 30`)
  * Needs: RabbitMQ 4.0+; --allow-net, --allow-env (AMQP_URL), --allow-read (TLS files, if any)
@@ -28,14 +25,13 @@ import {
 import { openManagement, queueAddress } from "../../lib/amqp10/management.ts";
 import { keepReceiving } from "../../lib/amqp10/receiver.ts";
 
-const { urls, reconnect, values } = cli("amqp10:rpc_server", {
+const { brokers, values } = cli("amqp10:rpc_server", {
   summary:
     'Answer Fibonacci requests from the queue "rpc_queue" over AMQP 1.0 (tutorial 6, RabbitMQ 4)',
   options: { queue: "rpc_queue" },
   consumer: true,
 });
-const MAX_N = 10_000;
-
+const MAX_N = 10_000; // a larger n is refused
 /** The n-th Fibonacci number, iteratively: fib(0) = 0, fib(1) = 1. BigInt keeps it exact. */
 function fib(n: number): bigint {
   let [a, b] = [0n, 1n];
@@ -43,48 +39,33 @@ function fib(n: number): bigint {
   return a;
 }
 
-/** The answer to a request: fib(n), or an error for a body that is not a whole number <= MAX_N. */
-function answer(body: string): { text: string; error: boolean } {
-  if (/^\d+$/.test(body.trim()) && Number(body) <= MAX_N) {
-    console.log(` [.] fib(${Number(body)})`);
-    return { text: String(fib(Number(body))), error: false };
-  }
-  const text = `"${body}" is not a whole number from 0 to ${MAX_N}`;
-  console.error(`Refused a request: ${text}`);
-  return { text, error: true };
-}
-
 // Runs again, with the next broker of the list, whenever the connection drops.
-await keepReceiving({ urls, reconnect }, async (url) => {
+await keepReceiving(brokers, async (url) => {
   const connection = await connect(url);
-
   const queue = values.queue;
   const management = await openManagement(connection);
   await management.declareQueue(queue, { type: "quorum" });
-  // The anonymous terminus: one sender for replies to any address, given in each reply's `to`.
-  const replies = await openSender(connection, null);
-
+  const replies = await openSender(connection, null); // the anonymous terminus: each reply's `to`
   console.log(" [x] Awaiting RPC requests");
   const receiver = await openReceiver(connection, queueAddress(queue));
-  receiver.on("message", async ({ message, delivery }) => {
-    const request = message!;
-    const { text, error } = answer(bodyText(request));
-    if (request.reply_to) {
-      const outcome = await publish(replies, {
-        to: request.reply_to,
-        // An AMQP 1.0 requester matches replies by its message-id; ours sets both.
-        correlation_id: request.correlation_id ?? request.message_id,
+  receiver.on("message", async ({ message: request, delivery }) => {
+    const body = bodyText(request!);
+    const n = Number(body);
+    const error = !/^\d+$/.test(body.trim()) || n > MAX_N;
+    const text = error ? `"${body}" is not a whole number from 0 to ${MAX_N}` : `${fib(n)}`;
+    if (error) console.error(`Refused a request: ${text}`); // and the client gets the error reply
+    else console.log(` [.] fib(${n})`);
+    const { reply_to: to, correlation_id, message_id } = request!;
+    if (to) {
+      await publish(replies, {
+        to,
+        correlation_id: correlation_id ?? message_id, // what AMQP 1.0 requesters match on
         body: rhea.message.data_section(Buffer.from(text)),
         ...(error ? { message_annotations: { "x-basic-type": "error" } } : {}),
       });
-      if (outcome !== "accepted") {
-        console.error(`The reply to "${request.reply_to}" was ${outcome}`);
-      }
-    } else {console.error(
-        `The request "${bodyText(request)}" has no reply-to, so its answer is dropped`,
-      );}
+    } else console.error(`The request "${body}" has no reply-to, so its answer is dropped`);
     delivery!.accept();
-    receiver.add_credit(1); // one request at a time: with several servers, each takes the next when free
+    receiver.add_credit(1); // one request at a time: with several servers, the next one free
   });
   receiver.add_credit(1);
   return connection;

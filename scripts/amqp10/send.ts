@@ -19,13 +19,13 @@ import { close, connect, openSender, publish } from "../../lib/amqp10/connection
 import { expectAccepted } from "../../lib/amqp10/errors.ts";
 import { openManagement, queueAddress } from "../../lib/amqp10/management.ts";
 
-const { urls, values, positionals } = cli("amqp10:send", {
+const { brokers, values, positionals } = cli("amqp10:send", {
   summary: "Send 'Hello World!' to the queue \"hello\" over AMQP 1.0 (tutorial 1, RabbitMQ 4)",
   args: "[message...]",
   options: { queue: "hello" },
 });
 
-const connection = await connectFirst(urls, connect);
+const connection = await connectFirst(brokers, connect);
 
 const queue = values.queue;
 const msg = positionals.join(" ") || "Hello World!";

@@ -21,7 +21,7 @@ import { bodyText, connect, openReceiver } from "../../lib/amqp10/connection.ts"
 import { openManagement, queueAddress } from "../../lib/amqp10/management.ts";
 import { keepReceiving } from "../../lib/amqp10/receiver.ts";
 
-const { urls, reconnect, values } = cli("amqp10:worker", {
+const { brokers, values } = cli("amqp10:worker", {
   summary:
     'Do the tasks of "task_queue" one at a time over AMQP 1.0, accept each when done (tutorial 2, RabbitMQ 4)',
   options: { queue: "task_queue" },
@@ -29,7 +29,7 @@ const { urls, reconnect, values } = cli("amqp10:worker", {
 });
 
 // Runs again, with the next broker of the list, whenever the connection drops.
-await keepReceiving({ urls, reconnect }, async (url) => {
+await keepReceiving(brokers, async (url) => {
   const connection = await connect(url);
 
   const queue = values.queue;

@@ -142,4 +142,4 @@ if (!student) {
     }, give --group and --surname (or LAB_GROUP and LAB_SURNAME in .env)`,
   );
 }
-if (left > 0) Deno.exit(1);
+if (left > 0) Deno.exitCode = 1;

@@ -13,7 +13,7 @@ import { socketOptions } from "../../lib/connect.ts";
 import { keepConsuming, queueDeleted } from "../../lib/consumer.ts";
 import { studentCli } from "../../lib/lab/cli.ts";
 
-const { urls, reconnect, student } = studentCli("lab1:autodelete:receive", {
+const { brokers, student } = studentCli("lab1:autodelete:receive", {
   summary:
     "Print the messages of your auto-delete queue <group>_<surname> (lab 5, task 1, variant 3)",
   consumer: true,
@@ -21,7 +21,7 @@ const { urls, reconnect, student } = studentCli("lab1:autodelete:receive", {
 const queue = student; // <group>_<surname>
 
 // Runs again, with the next broker of the list, whenever the connection drops.
-await keepConsuming({ urls, reconnect }, async (url) => {
+await keepConsuming(brokers, async (url) => {
   const connection = await amqp.connect(url, socketOptions(url));
   const channel = await connection.createChannel();
 

@@ -12,14 +12,14 @@ import { socketOptions } from "../../lib/connect.ts";
 import { keepConsuming, queueDeleted } from "../../lib/consumer.ts";
 import { studentCli } from "../../lib/lab/cli.ts";
 
-const { urls, reconnect, student } = studentCli("lab1:durable:receive", {
+const { brokers, student } = studentCli("lab1:durable:receive", {
   summary: "Print the messages of your durable queue <group>_<surname> (lab 5, task 1, variant 2)",
   consumer: true,
 });
 const queue = student; // <group>_<surname>
 
 // Runs again, with the next broker of the list, whenever the connection drops.
-await keepConsuming({ urls, reconnect }, async (url) => {
+await keepConsuming(brokers, async (url) => {
   const connection = await amqp.connect(url, socketOptions(url));
   const channel = await connection.createChannel();
 

@@ -12,14 +12,14 @@ import { Buffer } from "node:buffer";
 import { connectFirst, socketOptions } from "../../lib/connect.ts";
 import { studentCli } from "../../lib/lab/cli.ts";
 
-const { urls, positionals, student } = studentCli("lab1:durable:send", {
+const { brokers, positionals, student } = studentCli("lab1:durable:send", {
   summary: "Send a message to your durable queue <group>_<surname> (lab 5, task 1, variant 2)",
   args: "[message...]",
 });
 const queue = student; // <group>_<surname>
 const msg = positionals.join(" ") || "My first message";
 
-const connection = await connectFirst(urls, (url) => amqp.connect(url, socketOptions(url)));
+const connection = await connectFirst(brokers, (url) => amqp.connect(url, socketOptions(url)));
 // A confirm channel: the broker says when it has stored the message (on disk: it is persistent).
 const channel = await connection.createConfirmChannel();
 

@@ -14,7 +14,7 @@ import { keepConsuming, queueDeleted } from "../../lib/consumer.ts";
 import { studentCli } from "../../lib/lab/cli.ts";
 import { checkNameFree } from "../../lib/lab/exclusive.ts";
 
-const { urls, reconnect, student } = studentCli("lab1:exclusive:receive", {
+const { brokers, student } = studentCli("lab1:exclusive:receive", {
   summary:
     "Print the messages of your exclusive queue <group>_<surname> (lab 5, task 1, variant 1)",
   consumer: true,
@@ -23,7 +23,7 @@ const queue = student; // <group>_<surname>
 
 // Runs again, with the next broker of the list, whenever the connection drops: the old
 // queue went with the old connection, so it declares a new one.
-await keepConsuming({ urls, reconnect }, async (url) => {
+await keepConsuming(brokers, async (url) => {
   const connection = await amqp.connect(url, socketOptions(url));
   const channel = await connection.createChannel();
 

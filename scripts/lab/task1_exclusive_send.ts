@@ -12,17 +12,17 @@
 import amqp from "amqplib";
 import { Buffer } from "node:buffer";
 import { connectFirst, socketOptions } from "../../lib/connect.ts";
-import { ProgramError } from "../../lib/errors.ts";
+import { ProgramError } from "../../lib/program_error.ts";
 import { studentCli } from "../../lib/lab/cli.ts";
 
-const { urls, positionals, student } = studentCli("lab1:exclusive:send", {
+const { brokers, positionals, student } = studentCli("lab1:exclusive:send", {
   summary: "Send a message to your exclusive queue <group>_<surname> (lab 5, task 1, variant 1)",
   args: "[message...]",
 });
 const queue = student; // <group>_<surname>
 const msg = positionals.join(" ") || "My first message";
 
-const connection = await connectFirst(urls, (url) => amqp.connect(url, socketOptions(url)));
+const connection = await connectFirst(brokers, (url) => amqp.connect(url, socketOptions(url)));
 // A confirm channel: once the broker confirms, a returned message has already arrived.
 const channel = await connection.createConfirmChannel();
 let returned = false;

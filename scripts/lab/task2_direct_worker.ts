@@ -15,14 +15,14 @@ import { keepConsuming, queueDeleted } from "../../lib/consumer.ts";
 import { studentCli } from "../../lib/lab/cli.ts";
 import { task2Names } from "../../lib/lab/names.ts";
 
-const { urls, reconnect, student } = studentCli("lab2:direct:worker", {
+const { brokers, student } = studentCli("lab2:direct:worker", {
   summary: 'Do your tasks one at a time, one second per "*" (lab 5, task 2, variant 2)',
   consumer: true,
 });
 const { queue, exchange } = task2Names(student, "direct"); // <group>_<surname>_tasks, _direct
 
 // Runs again, with the next broker of the list, whenever the connection drops.
-await keepConsuming({ urls, reconnect }, async (url) => {
+await keepConsuming(brokers, async (url) => {
   const connection = await amqp.connect(url, socketOptions(url));
   const channel = await connection.createChannel();
 

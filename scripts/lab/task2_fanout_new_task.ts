@@ -14,7 +14,7 @@ import { connectFirst, socketOptions } from "../../lib/connect.ts";
 import { studentCli } from "../../lib/lab/cli.ts";
 import { task2Names } from "../../lib/lab/names.ts";
 
-const { urls, positionals, student } = studentCli("lab2:fanout:new_task", {
+const { brokers, positionals, student } = studentCli("lab2:fanout:new_task", {
   summary:
     'Queue a task; each "#" is one second of work (lab 5, task 2, variant 1: durable fanout)',
   args: "[task...]",
@@ -22,7 +22,7 @@ const { urls, positionals, student } = studentCli("lab2:fanout:new_task", {
 const { queue, exchange } = task2Names(student, "fanout"); // <group>_<surname>_tasks, _fanout
 const msg = positionals.join(" ") || "Resize photo###";
 
-const connection = await connectFirst(urls, (url) => amqp.connect(url, socketOptions(url)));
+const connection = await connectFirst(brokers, (url) => amqp.connect(url, socketOptions(url)));
 // A confirm channel: the broker says when it has stored the task.
 const channel = await connection.createConfirmChannel();
 

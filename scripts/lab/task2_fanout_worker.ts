@@ -14,14 +14,14 @@ import { keepConsuming, queueDeleted } from "../../lib/consumer.ts";
 import { studentCli } from "../../lib/lab/cli.ts";
 import { task2Names } from "../../lib/lab/names.ts";
 
-const { urls, reconnect, student } = studentCli("lab2:fanout:worker", {
+const { brokers, student } = studentCli("lab2:fanout:worker", {
   summary: 'Do your tasks one at a time, one second per "#" (lab 5, task 2, variant 1)',
   consumer: true,
 });
 const { queue, exchange } = task2Names(student, "fanout"); // <group>_<surname>_tasks, _fanout
 
 // Runs again, with the next broker of the list, whenever the connection drops.
-await keepConsuming({ urls, reconnect }, async (url) => {
+await keepConsuming(brokers, async (url) => {
   const connection = await amqp.connect(url, socketOptions(url));
   const channel = await connection.createChannel();
 

@@ -12,14 +12,14 @@ import { socketOptions } from "../../lib/connect.ts";
 import { keepConsuming, queueDeleted } from "../../lib/consumer.ts";
 import { labCli } from "../../lib/lab/cli.ts";
 
-const { urls, reconnect, values } = labCli("lab:1:receive", {
+const { brokers, values } = labCli("lab:1:receive", {
   summary: 'Print the messages of the queue "awesome_queue" (lab 5, part 1)',
   options: { queue: "awesome_queue" },
   consumer: true,
 });
 
 // Runs again, with the next broker of the list, whenever the connection drops.
-await keepConsuming({ urls, reconnect }, async (url) => {
+await keepConsuming(brokers, async (url) => {
   const connection = await amqp.connect(url, socketOptions(url));
   const channel = await connection.createChannel();
 

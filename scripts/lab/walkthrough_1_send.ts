@@ -12,13 +12,13 @@ import { Buffer } from "node:buffer";
 import { connectFirst, socketOptions } from "../../lib/connect.ts";
 import { labCli } from "../../lib/lab/cli.ts";
 
-const { urls, values, positionals } = labCli("lab:1:send", {
+const { brokers, values, positionals } = labCli("lab:1:send", {
   summary: 'Send "My first message" to the queue "awesome_queue" (lab 5, part 1)',
   args: "[message...]",
   options: { queue: "awesome_queue" },
 });
 
-const connection = await connectFirst(urls, (url) => amqp.connect(url, socketOptions(url)));
+const connection = await connectFirst(brokers, (url) => amqp.connect(url, socketOptions(url)));
 const channel = await connection.createChannel();
 
 const queue = values.queue;

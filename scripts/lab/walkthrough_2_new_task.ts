@@ -13,13 +13,13 @@ import { Buffer } from "node:buffer";
 import { connectFirst, socketOptions } from "../../lib/connect.ts";
 import { labCli } from "../../lib/lab/cli.ts";
 
-const { urls, values, positionals } = labCli("lab:2:new_task", {
+const { brokers, values, positionals } = labCli("lab:2:new_task", {
   summary: `Queue a task on "lab_task_queue"; each '.' is one second of work (lab 5, part 2)`,
   args: "[message...]",
   options: { queue: "lab_task_queue" },
 });
 
-const connection = await connectFirst(urls, (url) => amqp.connect(url, socketOptions(url)));
+const connection = await connectFirst(brokers, (url) => amqp.connect(url, socketOptions(url)));
 // A confirm channel: the broker says when it has stored the message.
 const channel = await connection.createConfirmChannel();
 

@@ -12,14 +12,14 @@ import { socketOptions } from "../../lib/connect.ts";
 import { keepConsuming, queueDeleted } from "../../lib/consumer.ts";
 import { labCli } from "../../lib/lab/cli.ts";
 
-const { urls, reconnect, values } = labCli("lab:2:worker", {
+const { brokers, values } = labCli("lab:2:worker", {
   summary: 'Do the tasks of "lab_task_queue" one at a time, ack each when done (lab 5, part 2)',
   options: { queue: "lab_task_queue" },
   consumer: true,
 });
 
 // Runs again, with the next broker of the list, whenever the connection drops.
-await keepConsuming({ urls, reconnect }, async (url) => {
+await keepConsuming(brokers, async (url) => {
   const connection = await amqp.connect(url, socketOptions(url));
   const channel = await connection.createChannel();
 

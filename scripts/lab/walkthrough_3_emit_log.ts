@@ -11,13 +11,13 @@ import { Buffer } from "node:buffer";
 import { connectFirst, socketOptions } from "../../lib/connect.ts";
 import { labCli } from "../../lib/lab/cli.ts";
 
-const { urls, values, positionals } = labCli("lab:3:emit_log", {
+const { brokers, values, positionals } = labCli("lab:3:emit_log", {
   summary: 'Send a message to every subscriber of the fanout exchange "logs" (lab 5, part 3)',
   args: "[message...]",
   options: { exchange: "logs" },
 });
 
-const connection = await connectFirst(urls, (url) => amqp.connect(url, socketOptions(url)));
+const connection = await connectFirst(brokers, (url) => amqp.connect(url, socketOptions(url)));
 const channel = await connection.createChannel();
 
 const exchange = values.exchange;

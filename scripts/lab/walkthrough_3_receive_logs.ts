@@ -12,7 +12,7 @@ import { socketOptions } from "../../lib/connect.ts";
 import { keepConsuming, queueDeleted } from "../../lib/consumer.ts";
 import { labCli } from "../../lib/lab/cli.ts";
 
-const { urls, reconnect, values } = labCli("lab:3:receive_logs", {
+const { brokers, values } = labCli("lab:3:receive_logs", {
   summary: 'Print every message sent to the fanout exchange "logs" from now on (lab 5, part 3)',
   options: { exchange: "logs" },
   consumer: true,
@@ -20,7 +20,7 @@ const { urls, reconnect, values } = labCli("lab:3:receive_logs", {
 
 // Runs again, with the next broker of the list, whenever the connection drops: a new
 // queue, bound again.
-await keepConsuming({ urls, reconnect }, async (url) => {
+await keepConsuming(brokers, async (url) => {
   const connection = await amqp.connect(url, socketOptions(url));
   const channel = await connection.createChannel();
 

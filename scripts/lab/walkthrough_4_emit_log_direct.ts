@@ -13,7 +13,7 @@ import { connectFirst, socketOptions } from "../../lib/connect.ts";
 import { labCli } from "../../lib/lab/cli.ts";
 import { checkRoutingKey } from "../../lib/routing.ts";
 
-const { urls, values, positionals } = labCli("lab:4:emit_log_direct", {
+const { brokers, values, positionals } = labCli("lab:4:emit_log_direct", {
   summary: 'Send a message with a severity to the direct exchange "direct_logs" (lab 5, part 4)',
   args: "[severity] [message...]",
   options: { exchange: "direct_logs" },
@@ -21,7 +21,7 @@ const { urls, values, positionals } = labCli("lab:4:emit_log_direct", {
 const severity = checkRoutingKey(positionals[0] ?? "info");
 const msg = positionals.slice(1).join(" ") || "Hello World!";
 
-const connection = await connectFirst(urls, (url) => amqp.connect(url, socketOptions(url)));
+const connection = await connectFirst(brokers, (url) => amqp.connect(url, socketOptions(url)));
 const channel = await connection.createChannel();
 
 const exchange = values.exchange;

@@ -12,7 +12,7 @@ import { keepConsuming, queueDeleted } from "../../lib/consumer.ts";
 import { labCli } from "../../lib/lab/cli.ts";
 import { checkRoutingKey } from "../../lib/routing.ts";
 
-const { urls, reconnect, values, positionals } = labCli("lab:4:receive_logs_direct", {
+const { brokers, values, positionals } = labCli("lab:4:receive_logs_direct", {
   summary: 'Print the messages of "direct_logs" with the given severities (lab 5, part 4)',
   args: "[info] [warning] [error]",
   minArgs: 1,
@@ -23,7 +23,7 @@ const severities = positionals.map((key) => checkRoutingKey(key, "severity"));
 
 // Runs again, with the next broker of the list, whenever the connection drops: a new
 // queue, bound again.
-await keepConsuming({ urls, reconnect }, async (url) => {
+await keepConsuming(brokers, async (url) => {
   const connection = await amqp.connect(url, socketOptions(url));
   const channel = await connection.createChannel();
 

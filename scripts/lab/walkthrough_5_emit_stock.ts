@@ -10,11 +10,11 @@
 import amqp from "amqplib";
 import { Buffer } from "node:buffer";
 import { connectFirst, socketOptions } from "../../lib/connect.ts";
-import { ProgramError } from "../../lib/errors.ts";
+import { ProgramError } from "../../lib/program_error.ts";
 import { labCli } from "../../lib/lab/cli.ts";
 import { checkRoutingKey } from "../../lib/routing.ts";
 
-const { urls, values, positionals } = labCli("lab:5:emit_stock", {
+const { brokers, values, positionals } = labCli("lab:5:emit_stock", {
   summary:
     'Send a quote with a key <class>.<market>.<currency> to the topic exchange "stocks" (lab 5, part 5)',
   args: "[class.market.currency] [message...]",
@@ -29,7 +29,7 @@ if (!/^[^.*#]+\.[^.*#]+\.[^.*#]+$/.test(routingKey)) {
   );
 }
 
-const connection = await connectFirst(urls, (url) => amqp.connect(url, socketOptions(url)));
+const connection = await connectFirst(brokers, (url) => amqp.connect(url, socketOptions(url)));
 const channel = await connection.createChannel();
 
 const exchange = values.exchange;

@@ -14,7 +14,7 @@ import { keepConsuming, queueDeleted } from "../../lib/consumer.ts";
 import { labCli } from "../../lib/lab/cli.ts";
 import { checkRoutingKey } from "../../lib/routing.ts";
 
-const { urls, reconnect, values, positionals } = labCli("lab:5:receive_stocks", {
+const { brokers, values, positionals } = labCli("lab:5:receive_stocks", {
   summary: 'Print the quotes of "stocks" whose key matches a pattern (lab 5, part 5)',
   args: "[pattern...]",
   minArgs: 1,
@@ -25,7 +25,7 @@ const patterns = positionals.map((key) => checkRoutingKey(key, "binding key"));
 
 // Runs again, with the next broker of the list, whenever the connection drops: a new
 // queue, bound again.
-await keepConsuming({ urls, reconnect }, async (url) => {
+await keepConsuming(brokers, async (url) => {
   const connection = await amqp.connect(url, socketOptions(url));
   const channel = await connection.createChannel();
 

@@ -12,15 +12,10 @@
 import rabbit, { type Consumer } from "rabbitmq-stream-js-client";
 import { cli } from "../../lib/cli.ts";
 import { closeOnSignal } from "../../lib/shutdown.ts";
-import {
-  connectStream,
-  noStoredOffset,
-  STREAM_PORT_OPTION,
-  streamClosed,
-  streamPort,
-} from "../../lib/stream.ts";
+import { noStoredOffset } from "../../lib/errors.ts";
+import { connectStream, STREAM_PORT_OPTION, streamClosed, streamPort } from "../../lib/stream.ts";
 
-const { urls, values } = cli("stream:offset_tracking_receive", {
+const { brokers, url, values } = cli("stream:offset_tracking_receive", {
   summary:
     'Read the stream "stream-offset-tracking-javascript" up to the next marker, resuming after the stored offset (stream tutorial 2)',
   options: {
@@ -28,10 +23,10 @@ const { urls, values } = cli("stream:offset_tracking_receive", {
     "stream-port": STREAM_PORT_OPTION,
   },
 });
-const port = streamPort(urls[0], values["stream-port"]);
+const port = streamPort(url, values["stream-port"]);
 
 console.log("Connecting...");
-const client = await connectStream(urls, port, (options) => rabbit.connect(options));
+const client = await connectStream(brokers, port, (options) => rabbit.connect(options));
 closeOnSignal(client);
 
 console.log("Making sure the stream exists...");

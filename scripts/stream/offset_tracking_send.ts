@@ -10,10 +10,10 @@
 import rabbit from "rabbitmq-stream-js-client";
 import { Buffer } from "node:buffer";
 import { cli, wholeNumber } from "../../lib/cli.ts";
-import { ProgramError } from "../../lib/errors.ts";
+import { ProgramError } from "../../lib/program_error.ts";
 import { connectStream, STREAM_PORT_OPTION, streamPort } from "../../lib/stream.ts";
 
-const { urls, values } = cli("stream:offset_tracking_send", {
+const { brokers, url, values } = cli("stream:offset_tracking_send", {
   summary:
     'Append 100 messages, the last one "marker", to the stream "stream-offset-tracking-javascript" (stream tutorial 2)',
   options: {
@@ -23,10 +23,10 @@ const { urls, values } = cli("stream:offset_tracking_send", {
   },
 });
 const messageCount = wholeNumber("count", values.count, 1);
-const port = streamPort(urls[0], values["stream-port"]);
+const port = streamPort(url, values["stream-port"]);
 
 console.log("Connecting...");
-const client = await connectStream(urls, port, (options) => rabbit.connect(options));
+const client = await connectStream(brokers, port, (options) => rabbit.connect(options));
 
 console.log("Making sure the stream exists...");
 const streamName = values.stream;

@@ -12,7 +12,7 @@ import { cli } from "../../lib/cli.ts";
 import { closeOnSignal } from "../../lib/shutdown.ts";
 import { connectStream, STREAM_PORT_OPTION, streamClosed, streamPort } from "../../lib/stream.ts";
 
-const { urls, values } = cli("stream:receive", {
+const { brokers, url, values } = cli("stream:receive", {
   summary:
     'Print the messages of the stream "hello-nodejs-stream", from the first (stream tutorial 1)',
   options: {
@@ -20,10 +20,10 @@ const { urls, values } = cli("stream:receive", {
     "stream-port": STREAM_PORT_OPTION,
   },
 });
-const port = streamPort(urls[0], values["stream-port"]);
+const port = streamPort(url, values["stream-port"]);
 
 console.log("Connecting...");
-const client = await connectStream(urls, port, (options) => rabbit.connect(options));
+const client = await connectStream(brokers, port, (options) => rabbit.connect(options));
 closeOnSignal(client);
 
 console.log("Making sure the stream exists...");

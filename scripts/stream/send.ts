@@ -10,21 +10,21 @@
 import rabbit from "rabbitmq-stream-js-client";
 import { Buffer } from "node:buffer";
 import { cli } from "../../lib/cli.ts";
-import { ProgramError } from "../../lib/errors.ts";
+import { ProgramError } from "../../lib/program_error.ts";
 import { connectStream, STREAM_PORT_OPTION, streamPort } from "../../lib/stream.ts";
 
-const { urls, values } = cli("stream:send", {
+const { brokers, url, values } = cli("stream:send", {
   summary: 'Append one message to the stream "hello-nodejs-stream" (stream tutorial 1)',
   options: {
     stream: { default: "hello-nodejs-stream", description: "stream name" },
     "stream-port": STREAM_PORT_OPTION,
   },
 });
-const port = streamPort(urls[0], values["stream-port"]);
+const port = streamPort(url, values["stream-port"]);
 
 console.log("Connecting...");
 // Host, user, password and vhost come from the AMQP URL; the stream protocol has its own port.
-const client = await connectStream(urls, port, (options) => rabbit.connect(options));
+const client = await connectStream(brokers, port, (options) => rabbit.connect(options));
 
 console.log("Making sure the stream exists...");
 const streamName = values.stream;

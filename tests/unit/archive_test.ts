@@ -1,12 +1,16 @@
 /**
- * Unit tests of the archive's lib without a broker: lib/archive_db.ts on a
+ * Unit tests of the archive's lib without a broker: lib/archive/archive_db.ts on a
  * temporary database file (storing once, UTF-8 and bytes, the window,
- * filters) and lib/duration.ts.
+ * filters) and lib/archive/duration.ts.
  */
 import assert from "node:assert/strict";
-import { ArchiveDb, type ArchiveDb as Db, type IncomingMessage } from "../../lib/archive_db.ts";
-import { parseDuration, parseTime } from "../../lib/duration.ts";
-import { ProgramError } from "../../lib/errors.ts";
+import {
+  ArchiveDb,
+  type ArchiveDb as Db,
+  type IncomingMessage,
+} from "../../lib/archive/archive_db.ts";
+import { parseDuration, parseTime } from "../../lib/archive/duration.ts";
+import { ProgramError } from "../../lib/program_error.ts";
 
 const UTF8_AUTHOR = "MicroJoe UTF-8 Æ¢V→−≠É–È„⋅®…";
 const DAY = 86_400_000;

@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { DEFAULT_URL, parseCli, wholeNumber } from "../../lib/cli.ts";
-import { ProgramError } from "../../lib/errors.ts";
+import { ProgramError } from "../../lib/program_error.ts";
 import { managementUrl } from "../../lib/management.ts";
 import { checkRoutingKey, MAX_KEY_BYTES } from "../../lib/routing.ts";
 import { tlsSocketOptions, withTlsFiles } from "../../lib/tls.ts";
@@ -31,12 +31,11 @@ function thrown(fn: () => unknown): ProgramError {
 
 Deno.test("parseCli: defaults, flags and positional arguments", () => {
   const cli = parseCli("send", SPEC, ["Hello", "there"], noEnv);
-  assert.deepEqual(cli.urls, [DEFAULT_URL]);
+  assert.deepEqual(cli.brokers, { urls: [DEFAULT_URL], reconnect: true, current: DEFAULT_URL });
   assert.equal(cli.url, DEFAULT_URL);
   assert.equal(cli.values.queue, "hello");
   assert.equal(cli.values.mandatory, false);
   assert.deepEqual(cli.positionals, ["Hello", "there"]);
-  assert.equal(cli.reconnect, true);
   const given = parseCli("send", SPEC, ["--queue", "jobs", "--mandatory"], noEnv);
   assert.equal(given.values.queue, "jobs");
   assert.equal(given.values.mandatory, true);
@@ -44,19 +43,24 @@ Deno.test("parseCli: defaults, flags and positional arguments", () => {
 
 Deno.test("parseCli: brokers from --url (repeated or comma-separated), else AMQP_URL, else localhost", () => {
   const flags = ["--url", "amqp://a:5681", "--url", "amqp://b:5682,amqp://c:5683"];
-  assert.deepEqual(parseCli("send", SPEC, flags, noEnv).urls, [
+  assert.deepEqual(parseCli("send", SPEC, flags, noEnv).brokers.urls, [
     "amqp://a:5681",
     "amqp://b:5682",
     "amqp://c:5683",
   ]);
   const fromEnv = env({ AMQP_URL: "amqp://x, amqp://y" });
-  assert.deepEqual(parseCli("send", SPEC, [], fromEnv).urls, ["amqp://x", "amqp://y"]);
-  assert.deepEqual(parseCli("send", SPEC, ["--url", "amqp://z"], fromEnv).urls, ["amqp://z"]);
+  assert.deepEqual(parseCli("send", SPEC, [], fromEnv).brokers.urls, ["amqp://x", "amqp://y"]);
+  assert.deepEqual(parseCli("send", SPEC, ["--url", "amqp://z"], fromEnv).brokers.urls, [
+    "amqp://z",
+  ]);
 });
 
 Deno.test("parseCli: the TLS flags, else AMQP_CA/CERT/KEY, become every URL's parameters", () => {
   const cli = parseCli("send", SPEC, ["--url", "amqps://a,amqps://b", "--ca", "ca.pem"], noEnv);
-  assert.deepEqual(cli.urls, ["amqps://a?cacertfile=ca.pem", "amqps://b?cacertfile=ca.pem"]);
+  assert.deepEqual(cli.brokers.urls, [
+    "amqps://a?cacertfile=ca.pem",
+    "amqps://b?cacertfile=ca.pem",
+  ]);
   const fromEnv = parseCli("send", SPEC, ["--url", "amqps://a"], env({ AMQP_CERT: "c.pem" }));
   assert.equal(fromEnv.url, "amqps://a?certfile=c.pem");
 });

@@ -4,8 +4,8 @@
  * and fails the way amqplib does when a node is down.
  */
 import assert from "node:assert/strict";
-import { tryInOrder } from "../../lib/connect.ts";
-import { ProgramError } from "../../lib/errors.ts";
+import { type Brokers, connectFirst, tryInOrder } from "../../lib/connect.ts";
+import { ProgramError } from "../../lib/program_error.ts";
 import { PollTimeout, pollUntil } from "../../tools/lib/poll.ts";
 
 const refused = (url: string) =>
@@ -22,7 +22,7 @@ Deno.test("tryInOrder: the first URL that answers, in the order given", async ()
     return up.has(url) ? Promise.resolve(`connection to ${url}`) : Promise.reject(refused(url));
   };
   const reached = await tryInOrder(["amqp://a", "amqp://b", "amqp://c"], open);
-  assert.deepEqual(reached, { value: "connection to amqp://c", index: 2 });
+  assert.deepEqual(reached, { value: "connection to amqp://c", url: "amqp://c", index: 2 });
   assert.deepEqual(tried, ["amqp://a", "amqp://b", "amqp://c"]);
 });
 
@@ -60,6 +60,22 @@ Deno.test("tryInOrder: a refused login is not retried on the next broker", async
 Deno.test("tryInOrder: with one URL, its own error as it is", async () => {
   const error = refused("amqp://a");
   assert.equal(await tryInOrder(["amqp://a"], () => Promise.reject(error)).catch((e) => e), error);
+});
+
+Deno.test("connectFirst: the broker reached, or the one that refused, becomes brokers.current", async () => {
+  const brokers: Brokers = { urls: ["amqp://a", "amqp://b", "amqp://c"], current: "amqp://a" };
+  const open = (url: string) =>
+    url === "amqp://c" ? Promise.resolve(`connection to ${url}`) : Promise.reject(refused(url));
+  assert.equal(await connectFirst(brokers, open), "connection to amqp://c");
+  assert.equal(brokers.current, "amqp://c", "the handler names the broker reached");
+
+  const refusing: Brokers = { urls: ["amqp://a", "amqp://b"], current: "amqp://a" };
+  const error = await connectFirst(
+    refusing,
+    (url) => url === "amqp://b" ? Promise.reject(loginRefused) : Promise.reject(refused(url)),
+  ).catch((e) => e);
+  assert.equal(error, loginRefused);
+  assert.equal(refusing.current, "amqp://b", "the handler names the broker that refused the login");
 });
 
 Deno.test("pollUntil: returns the first truthy answer; times out with what it waited for", async () => {

@@ -4,7 +4,8 @@
  * them (messages and codes captured from amqplib 2.3.1 against RabbitMQ).
  */
 import assert from "node:assert/strict";
-import { classifyError, describeError, ProgramError } from "../../lib/errors.ts";
+import { classifyError, describeError, namesBrokerVersion } from "../../lib/errors.ts";
+import { ProgramError } from "../../lib/program_error.ts";
 
 const URL = "amqp://guest:secret@localhost";
 const SHOP = "amqp://bob:secret@rabbit.example.com/shop";
@@ -187,6 +188,12 @@ Deno.test("describeError: RabbitMQ 4.3's refusal of transient shared queues name
   assert.match(
     describeError(refused, URL),
     /refuses non-durable queues that are not exclusive \(RabbitMQ 4\.3\+\); add "deprecated_features\.permit\.transient_nonexcl_queues = true"/,
+  );
+  assert.ok(namesBrokerVersion(refused), "the handler asks the broker its version for this one");
+  assert.ok(!namesBrokerVersion(FIXTURES.durable));
+  assert.match(
+    describeError(refused, URL, { brokerVersion: "4.3.6" }),
+    /^The broker at "amqp:\/\/guest:\*\*\*@localhost" \(RabbitMQ 4\.3\.6\) refuses non-durable queues/,
   );
 });
 

@@ -6,7 +6,7 @@
  * work, persistent) are in the program's own file, as its variant says.
  */
 import assert from "node:assert/strict";
-import { ProgramError } from "../../lib/errors.ts";
+import { ProgramError } from "../../lib/program_error.ts";
 import { resetFix, WALKTHROUGH_FIX } from "../../lib/lab/cli.ts";
 import { leftOver, ownedElsewhere } from "../../lib/lab/exclusive.ts";
 import {

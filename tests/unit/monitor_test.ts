@@ -1,10 +1,10 @@
 /**
- * Unit tests of the monitor's drawing, without a broker: lib/sparkline.ts
- * and lib/overview_screen.ts on made-up readings.
+ * Unit tests of the monitor's drawing, without a broker: lib/monitor/sparkline.ts
+ * and lib/monitor/overview_screen.ts on made-up readings.
  */
 import assert from "node:assert/strict";
-import { type Overview, overviewScreen } from "../../lib/overview_screen.ts";
-import { sparkline } from "../../lib/sparkline.ts";
+import { type Overview, overviewScreen } from "../../lib/monitor/overview_screen.ts";
+import { sparkline } from "../../lib/monitor/sparkline.ts";
 
 const ESC = "\x1b";
 /** The text as the terminal shows it: without its color sequences. */

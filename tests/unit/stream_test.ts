@@ -1,21 +1,19 @@
 /**
  * lib/stream.ts without a broker: the stream port and connection settings
- * from the AMQP URL, the version check, and the sentences for each way a
- * stream connection or call fails; and the stream programs read like the
- * official ones (rabbitmq-tutorials, javascript-nodejs-stream).
+ * from the AMQP URL, the version check; lib/errors.ts's sentences for each
+ * way a stream connection or call fails; and the stream programs read like
+ * the official ones (rabbitmq-tutorials, javascript-nodejs-stream).
  */
 import assert from "node:assert/strict";
-import { ProgramError } from "../../lib/errors.ts";
 import {
+  describeError,
   noStoredOffset,
-  noStreamPortSentence,
-  responseCode,
-  streamErrorSentence,
-  streamOptions,
-  streamPort,
-  supportsStreams,
+  type StreamCall,
+  streamPortSentence,
   tooOldSentence,
-} from "../../lib/stream.ts";
+} from "../../lib/errors.ts";
+import { ProgramError } from "../../lib/program_error.ts";
+import { streamOptions, streamPort, supportsStreams } from "../../lib/stream.ts";
 
 const noEnv = () => undefined;
 
@@ -76,13 +74,20 @@ Deno.test("supportsStreams: RabbitMQ 3.11 and later", () => {
 
 Deno.test("tooOldSentence names the version met, the one needed and the URL without its password", () => {
   assert.equal(
-    tooOldSentence("amqp://guest:secret@localhost", "3.10.8"),
+    tooOldSentence("amqp://guest:secret@localhost", "3.10.8", "3.11"),
     'The broker at "amqp://guest:***@localhost" is RabbitMQ 3.10.8, but the stream client needs RabbitMQ 3.11 or later; upgrade it, or stop it and start this project\'s RabbitMQ 4.3 (compose.yaml, stream plugin on) with "docker compose up -d"',
   );
 });
 
-Deno.test("noStreamPortSentence: plugin off, another port, a port not reachable, or unknown", () => {
+/** A socket error as Node gives it: a message and a code. */
+function socketError(code: string, message = `connect ${code} 127.0.0.1:5552`): Error {
+  return Object.assign(new Error(message), { code });
+}
+
+Deno.test("streamPortSentence, refused: plugin off, another port, a port not reachable, or unknown", () => {
   const refused = { url: "amqp://localhost", port: 5552, version: "4.3.6" };
+  const noStreamPortSentence = (failure: typeof refused & { listeners?: number[] }) =>
+    streamPortSentence(socketError("ECONNREFUSED"), failure);
   assert.match(
     noStreamPortSentence({ ...refused, listeners: [] }),
     /^The broker at "amqp:\/\/localhost" \(RabbitMQ 4\.3\.6\) does not listen for streams: its plugin rabbitmq_stream is off; enable it with "rabbitmq-plugins enable rabbitmq_stream"/,
@@ -101,7 +106,30 @@ Deno.test("noStreamPortSentence: plugin off, another port, a port not reachable,
   );
 });
 
-Deno.test("streamErrorSentence: a stream declared with other arguments", () => {
+Deno.test("streamPortSentence, any other failure: its cause, and what to check", () => {
+  const failure = { url: "amqp://bob:pw@localhost", port: 5552, version: "4.3.6" };
+  const check = "; check the host, the port (--stream-port) and any firewall between";
+  assert.equal(
+    streamPortSentence(socketError("EHOSTUNREACH"), failure),
+    `Cannot connect to the stream port "localhost:5552" of the broker at "amqp://bob:***@localhost" (RabbitMQ 4.3.6): host unreachable${check}`,
+  );
+  assert.match(
+    streamPortSentence(new Error("Timeout localhost:5552"), failure),
+    new RegExp(`: no answer in time${check.replace(/[()]/g, "\\$&")}$`),
+  );
+  assert.match(
+    streamPortSentence(socketError("ECONNRESET", "read ECONNRESET"), failure),
+    /\(RabbitMQ 4\.3\.6\): read ECONNRESET; check the host/,
+    "a connection that broke is not one that never opened",
+  );
+});
+
+/** The sentence for an error of the stream client's call about `call.stream`. */
+function streamErrorSentence(error: unknown, call: StreamCall & { url: string }): string {
+  return describeError(error, call.url, { stream: call });
+}
+
+Deno.test("describeError for a stream call: a stream declared with other arguments", () => {
   const error = new Error("Create Stream command returned error with code 17");
   assert.equal(
     streamErrorSentence(error, {
@@ -112,46 +140,58 @@ Deno.test("streamErrorSentence: a stream declared with other arguments", () => {
     'The stream "hello-nodejs-stream" already exists with other arguments than this program declares (with max-length-bytes 5000000000); delete it with "rabbitmqctl delete_queue hello-nodejs-stream" and run again, or use another name with --stream',
   );
   assert.match(
-    streamErrorSentence(error, { url: "amqp://localhost/shop", stream: "s", arguments: {} })!,
+    streamErrorSentence(error, { url: "amqp://localhost/shop", stream: "s", arguments: {} }),
     /\(without arguments\); delete it with "rabbitmqctl delete_queue -p shop s"/,
   );
 });
 
-Deno.test("streamErrorSentence: missing stream, stream not available, access refused, bare codes", () => {
+Deno.test("describeError for a stream call: missing stream, not available, access refused, bare codes, anything else", () => {
   const context = { url: "amqp://bob:pw@localhost", stream: "s" };
   assert.match(
     streamErrorSentence(
       new Error("Declare Consumer command returned error with code 2 - Stream does not exist"),
       context,
-    )!,
+    ),
     /^The stream "s" does not exist in vhost "\/" at "amqp:\/\/bob:\*\*\*@localhost"/,
   );
-  assert.match(streamErrorSentence(6, context)!, /^The stream "s" .* is not available right now/);
+  assert.match(streamErrorSentence(6, context), /^The stream "s" .* is not available right now/);
   assert.match(
-    streamErrorSentence(new Error("... with code 16"), context)!,
+    streamErrorSentence(new Error("... with code 16"), context),
     /refused user "bob" access to the stream "s"/,
   );
-  assert.equal(streamErrorSentence(new Error("something else"), context), undefined);
-});
-
-Deno.test("streamErrorSentence: an advertised host this machine cannot reach", () => {
-  const error = Object.assign(new Error("getaddrinfo ENOTFOUND rabbitmq"), { code: "ENOTFOUND" });
   assert.equal(
-    streamErrorSentence(error, {
-      url: "amqp://localhost",
-      stream: "s",
-      advertised: { host: "rabbitmq", port: 5552 },
-    }),
-    'The broker at "amqp://localhost" tells stream clients to connect to "rabbitmq:5552", which this machine cannot reach (host not found); set stream.advertised_host (and stream.advertised_port) in its configuration to a name and port clients can reach, as compose.yaml does with localhost',
+    streamErrorSentence(new Error("something else"), context),
+    describeError(new Error("something else"), context.url),
+    "nothing better to say than the AMQP wording",
   );
 });
 
-Deno.test("responseCode and noStoredOffset read the stream client's errors", () => {
-  assert.equal(responseCode(new Error("Query offset command returned error with code 19")), 19);
-  assert.equal(responseCode(19), 19);
-  assert.equal(responseCode(new Error("no code")), undefined);
+Deno.test("describeError for a stream call: an advertised host this machine cannot reach", () => {
+  const call = {
+    url: "amqp://localhost",
+    stream: "s",
+    advertised: { host: "rabbitmq", port: 5552 },
+  };
+  const error = Object.assign(new Error("getaddrinfo ENOTFOUND rabbitmq"), { code: "ENOTFOUND" });
+  assert.equal(
+    streamErrorSentence(error, call),
+    'The broker at "amqp://localhost" tells stream clients to connect to "rabbitmq:5552", which this machine cannot reach (host not found); set stream.advertised_host (and stream.advertised_port) in its configuration to a name and port clients can reach, as compose.yaml does with localhost',
+  );
+  const reset = Object.assign(new Error("read ECONNRESET"), { code: "ECONNRESET" });
+  assert.doesNotMatch(
+    streamErrorSentence(reset, call),
+    /cannot reach/,
+    "a connection that broke is not one that never opened",
+  );
+});
+
+Deno.test("noStoredOffset reads the stream client's errors: a message with the code, or the bare code", () => {
   assert.ok(noStoredOffset(new Error("Query offset command returned error with code 19")));
+  assert.ok(noStoredOffset(19));
   assert.ok(!noStoredOffset(new Error("Query offset command returned error with code 2")));
+  assert.ok(!noStoredOffset(2));
+  assert.ok(!noStoredOffset(new Error("no code")));
+  assert.ok(!noStoredOffset(undefined));
 });
 
 /** Each stream program and the stream client calls its file must make, in this order. */

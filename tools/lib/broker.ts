@@ -12,7 +12,8 @@
  * @module
  */
 import amqp from "amqplib";
-import { classifyError, ProgramError } from "../../lib/errors.ts";
+import { classifyError } from "../../lib/errors.ts";
+import { ProgramError } from "../../lib/program_error.ts";
 import { isLocalhost, maskUrl } from "../../lib/url.ts";
 import { PollTimeout, pollUntil } from "./poll.ts";
 

@@ -16,7 +16,7 @@
 import { Buffer } from "node:buffer";
 import { type Cli, cli, type Option, type ProgramSpec } from "../../lib/cli.ts";
 import { brokerVersion } from "../../lib/broker_version.ts";
-import { ProgramError } from "../../lib/errors.ts";
+import { ProgramError } from "../../lib/program_error.ts";
 import { urlParts } from "../../lib/url.ts";
 import { brokerAnswers } from "./broker.ts";
 import { PollTimeout, pollUntil } from "./poll.ts";

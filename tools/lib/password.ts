@@ -7,7 +7,8 @@
 
 /**
  * Reads a password: the environment variable `envName` if set; else, at a
- * terminal, typed without echo after `prompt`; else the first line of stdin.
+ * terminal, typed without echo after `prompt` (Ctrl+C interrupts the
+ * program, as at any other time); else the first line of stdin.
  *
  * @example
  * ```ts
@@ -25,11 +26,15 @@ export async function readPassword(envName: string, prompt: string): Promise<str
   Deno.stderr.writeSync(encoder.encode(prompt));
   Deno.stdin.setRaw(true);
   let password = "";
+  let interrupted = false;
   try {
     const buffer = new Uint8Array(1);
     while ((await Deno.stdin.read(buffer)) === 1) {
       const char = buffer[0];
-      if (char === 3) Deno.exit(130); // Ctrl+C
+      if (char === 3) { // Ctrl+C
+        interrupted = true;
+        break;
+      }
       if (char === 13 || char === 10) break; // Enter
       if (char === 127 || char === 8) password = password.slice(0, -1); // Backspace
       else password += String.fromCharCode(char);
@@ -37,6 +42,13 @@ export async function readPassword(envName: string, prompt: string): Promise<str
   } finally {
     Deno.stdin.setRaw(false);
     Deno.stderr.writeSync(encoder.encode("\n"));
+  }
+  if (interrupted) {
+    // In raw mode the terminal hands Ctrl+C over as a byte instead of sending SIGINT: send it
+    // now, with the terminal back as it was, so that Ctrl+C does what it does anywhere else
+    // (without a handler of the program's: the program ends, as killed by SIGINT).
+    Deno.kill(Deno.pid, "SIGINT");
+    return await new Promise<never>(() => {}); // no password: the program is ending
   }
   return password;
 }

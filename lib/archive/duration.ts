@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { ProgramError } from "./program_error.ts";
+import { ProgramError } from "../program_error.ts";
 
 /** Milliseconds per unit of a duration. */
 const UNITS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000 };

@@ -7,7 +7,7 @@
 import { Buffer } from "node:buffer";
 import { createHash } from "node:crypto";
 import { DatabaseSync, type StatementSync } from "node:sqlite";
-import { ProgramError } from "./program_error.ts";
+import { ProgramError } from "../program_error.ts";
 
 /** What {@link ArchiveDb.store} needs of a message: amqplib's `ConsumeMessage` has it. */
 export interface IncomingMessage {
