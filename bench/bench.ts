@@ -1,35 +1,38 @@
 /**
- * Benchmark, in two parts.
+ * Benchmark, in two parts, both measured one way: a job is done by child
+ * processes started as people start them, timed by the bench from their
+ * output lines (bench/measure.ts), with the CPU time they and a broker on
+ * this machine spend (bench/clock.ts).
  *
- * The AMQP phases: how many messages per second the configured broker and
- * amqplib move, and where the time goes. With 100-byte messages and a fresh
- * queue per phase, it measures publishing without confirms, the three
+ * The AMQP phases: what amqplib and the broker do at best, and where the
+ * time goes: the bare amqplib loops (bench/peers/*.mjs) on classic queues,
+ * given COUNT, PREFETCH, NODELAY ...: publishing without confirms, the three
  * confirm strategies of tutorial 7, consuming with manual ack at prefetch 1,
  * 10 and 100, a producer and a consumer at once, and tutorial 6's RPC with
- * `noDelay` and with Nagle's algorithm (amqplib's default). Each phase runs
- * --runs times, up to --count messages (--calls RPC calls) or --seconds per
- * run.
+ * `noDelay` and with Nagle's algorithm (amqplib's default); then, on a
+ * broker with streams, the stream client beside amqplib (bench/stream.ts).
  *
- * The program phases (bench/programs.ts): the programs people run, each as
- * `deno task NAME` in a child process, on the tutorials' jobs, beside a bare
- * amqplib loop doing the same AMQP work and the official Python tutorial
- * program (pika), and for publisher_confirms beside the same loops on
- * Node.js; then the peak memory of worker and receive on a long backlog, and
- * where the milliseconds of `deno task send` go.
+ * The program phases: the programs people run, each as `deno task NAME`,
+ * on the tutorials' jobs, beside the bare amqplib loop doing the same AMQP
+ * work and the official Python tutorial program (pika), and for
+ * publisher_confirms beside the same loops on Node.js; then the peak memory
+ * of worker and receive on a long backlog, and where the milliseconds of
+ * `deno task send` go.
  *
- * The tables show the medians and the targets of a 2-core machine with a
- * local broker. Where it can (Linux, broker on this machine, management
- * plugin on), the bench also shows the CPU time the measured process and the
- * broker spend per message: where the time goes. docs/benchmarks.md explains
- * the figures.
+ * Each job runs --runs times, its columns one after the other in an order
+ * that rotates by one each run; the tables show the medians and the targets
+ * of a 2-core machine with a local broker. A run that fails is reported,
+ * recorded, and ends its job: it is not measured again, and the bench exits
+ * with code 1 once it has shown the rest. docs/benchmarks.md explains the
+ * figures.
  *
- * Run:   deno task bench                        (both parts: about 11 minutes)
+ * Run:   deno task bench                        (both parts: about 12 minutes)
  *        deno task bench --json bench.json      (also save every run and the context)
- *        deno task bench --amqp                 (the AMQP phases only: about 1.5 minutes)
+ *        deno task bench --amqp                 (the AMQP phases only: about 2.5 minutes)
  *        deno task bench --programs             (the program phases only: about 9 minutes)
  *        deno task bench --quick                (small counts, one run: a smoke test)
  * Needs: --allow-all: Deno lets only such a program read /proc, where the CPU times and
- *        peak memory are; the program phases also run deno, python3 (with pika) and node.
+ *        peak memory are; the bench also runs deno, python3 (with pika) and node.
  *        The pika column needs python3-pika (installed with apt-get when run as root), the
  *        Node.js column node on PATH; without them the column is left out, saying why.
  */
@@ -39,43 +42,25 @@ import { socketOptions } from "../lib/connect.ts";
 import { describeError } from "../lib/errors.ts";
 import { ProgramError } from "../lib/program_error.ts";
 import { maskUrl } from "../lib/url.ts";
-import { localBrokerPid } from "./cpu.ts";
-import { streamPhases } from "./stream.ts";
+import { localBrokerPid, type Sample } from "./clock.ts";
+import { type BenchEnv, type Column, COLUMN_NAMES, findNode, findPython } from "./columns.ts";
+import { drain, fanout, peakRss, producerAndConsumer, type RssResult } from "./consumers.ts";
+import { type Job, RunFailure } from "./measure.ts";
+import { launches, ONE_SHOTS, type SendSteps, sendSteps } from "./one_shots.ts";
+import { javaReference, publish, publisherConfirms, STRATEGIES } from "./publishers.ts";
 import {
-  confirmAsynchronously,
-  confirmInBatches,
-  confirmIndividually,
-  consumeAtPrefetch,
-  PhaseFailure,
-  type PhaseRun,
-  type PhaseSettings,
-  producerAndConsumer,
-  publishNoConfirms,
-  rpc,
-  type Sample,
-} from "./phases.ts";
-import {
-  findNode,
-  findPython,
-  type ProgramReport,
-  type ProgramSettings,
-  programSteps,
-  runProgramPhases,
-} from "./programs.ts";
-import {
-  checkProgramTarget,
-  checkRssTarget,
-  checkTargets,
+  amqpTable,
   confirmsTable,
   consumersTable,
   formatCount,
-  markdownTable,
-  medianSample,
+  type JobResult,
+  jobResult,
   oneShotsTable,
-  type PhaseResult,
   rssTable,
   sendStepsTable,
 } from "./report.ts";
+import { rpcCalls } from "./rpc.ts";
+import { streamPhases } from "./stream.ts";
 
 const { url, values } = cli("bench", {
   summary:
@@ -86,7 +71,10 @@ const { url, values } = cli("bench", {
     },
     count: { description: "messages per run of an AMQP message phase (default 50000)" },
     calls: { description: "calls per run of an AMQP RPC phase (default 5000)" },
-    seconds: { description: "stop a run of an AMQP phase after this many seconds (default 4)" },
+    seconds: {
+      description:
+        "stop a run of an AMQP consumer or RPC phase after this many seconds (default 4)",
+    },
     "batch-size": { default: "100", description: "messages per confirm batch" },
     amqp: { type: "boolean", description: "run the AMQP phases only" },
     programs: { type: "boolean", description: "run the program phases only" },
@@ -99,59 +87,30 @@ const { url, values } = cli("bench", {
 });
 const QUICK = values.quick;
 const RUNS = wholeNumber("runs", values.runs ?? (QUICK ? "1" : "3"), 1);
-const MESSAGE_BYTES = 100;
-const SETTINGS: PhaseSettings = {
-  url,
+const SETTINGS = {
   count: wholeNumber("count", values.count ?? (QUICK ? "2000" : "50000"), 1),
   calls: wholeNumber("calls", values.calls ?? (QUICK ? "100" : "5000"), 1),
   seconds: wholeNumber("seconds", values.seconds ?? (QUICK ? "1" : "4"), 1),
-  messageBytes: MESSAGE_BYTES,
+  /** The stream phases' message bodies (the peers send the tutorials' messages). */
+  messageBytes: 100,
   batchSize: wholeNumber("batch-size", values["batch-size"], 1),
-  brokerPid: await localBrokerPid(url),
+};
+const COUNTS = {
+  workerTasks: QUICK ? 200 : 5_000,
+  receiveMessages: QUICK ? 1_000 : 20_000,
+  logMessages: QUICK ? 1_000 : 20_000,
+  rpcCalls: QUICK ? 100 : 2_000,
+  confirmMessages: QUICK ? 500 : 50_000,
+  launches: QUICK ? 3 : 10,
+  rssMessages: QUICK ? 1_000 : 100_000,
 };
 
 // Neither flag, or both: both parts.
 const RUN_AMQP = values.amqp || !values.programs;
 const RUN_PROGRAMS = values.programs || !values.amqp;
 
-const PHASES: { id: string; label: string; unit: string; run: PhaseRun }[] = [
-  { id: "publish", label: "Publish, no confirms", unit: "msgs/s", run: publishNoConfirms },
-  {
-    id: "confirm_individual",
-    label: "Confirms: individually",
-    unit: "msgs/s",
-    run: confirmIndividually,
-  },
-  {
-    id: "confirm_batch",
-    label: `Confirms: batches of ${SETTINGS.batchSize}`,
-    unit: "msgs/s",
-    run: confirmInBatches,
-  },
-  {
-    id: "confirm_async",
-    label: "Confirms: asynchronously",
-    unit: "msgs/s",
-    run: confirmAsynchronously,
-  },
-  ...[1, 10, 100].map((prefetch) => ({
-    id: `consume_prefetch_${prefetch}`,
-    label: `Consume, manual ack, prefetch ${prefetch}`,
-    unit: "msgs/s",
-    run: consumeAtPrefetch(prefetch),
-  })),
-  {
-    id: "producer_consumer",
-    label: "Producer + consumer at once",
-    unit: "msgs/s",
-    run: producerAndConsumer,
-  },
-  { id: "rpc", label: "RPC, noDelay", unit: "calls/s", run: rpc(true) },
-  { id: "rpc_nagle", label: "RPC, Nagle (amqplib default)", unit: "calls/s", run: rpc(false) },
-];
-
 /** The machine, the runtime and the broker: what a figure means depends on them. */
-async function describeContext() {
+async function describeContext(brokerPid: string | undefined) {
   const connection = await amqp.connect(url, socketOptions(url, { name: "bench" }));
   const server = connection.connection.serverProperties;
   await connection.close();
@@ -171,7 +130,7 @@ async function describeContext() {
       version: String(server.version),
       platform: String(server.platform),
       // The broker's CPU time per message is measured only when it runs on this machine.
-      osPid: SETTINGS.brokerPid ?? null,
+      osPid: brokerPid ?? null,
     },
   };
 }
@@ -208,176 +167,304 @@ if (values.json) {
 }
 
 const started = new Date();
-const context = await describeContext();
-// Streams (RabbitMQ 3.11+): the stream client beside amqplib on a stream; none, saying why, on
-// older brokers. Asked only now, once the bench knows it can connect and write its --json file.
-if (RUN_AMQP) PHASES.push(...await streamPhases(url, (text) => progress(text, true)));
+const env: BenchEnv = { url, brokerPid: await localBrokerPid(url) };
+const context = await describeContext(env.brokerPid);
 
-// The program phases' peers: found (or installed) before anything is measured.
-let programSettings: ProgramSettings | undefined;
-let peers: { python?: string; pika?: string; node?: string } = {};
+// The peers: found (or installed) before anything is measured; a column without one is left out.
+const missing: Partial<Record<Column, string>> = {};
+const versions: { python?: string; pika?: string; node?: string } = {};
 if (RUN_PROGRAMS) {
   const python = await findPython((text) => progress(text, true));
   const node = await findNode();
-  peers = {
-    python: python.python,
-    pika: python.python ? await pikaVersion(python.python) : undefined,
-    node: node.version,
-  };
-  programSettings = {
-    url,
-    runs: RUNS,
-    workerTasks: QUICK ? 200 : 5_000,
-    receiveMessages: QUICK ? 1_000 : 20_000,
-    logMessages: QUICK ? 1_000 : 20_000,
-    rpcCalls: QUICK ? 100 : 2_000,
-    confirmMessages: QUICK ? 500 : 50_000,
-    launches: QUICK ? 3 : 10,
-    rssMessages: QUICK ? 1_000 : 100_000,
-    brokerPid: SETTINGS.brokerPid,
-    python: python.python,
-    node: node.node,
-    missing: {
-      ...(python.why ? { pika: python.why } : {}),
-      ...(node.why ? { node: node.why } : {}),
-    },
-  };
+  Object.assign(env, { python: python.python, node: node.node });
+  Object.assign(versions, { python: python.python, pika: python.pika, node: node.version });
+  if (python.why) missing.pika = python.why;
+  if (node.why) missing.node = node.why;
 }
 
-const total = (RUN_AMQP ? PHASES.length * RUNS : 0) +
-  (programSettings ? programSteps(programSettings) : 0);
+/** An AMQP phase: a bare loop, or the bench's own stream client. */
+const phase = (
+  id: string,
+  label: string,
+  measure: () => Promise<Sample>,
+  unit: Job["unit"] = "msgs/s",
+): Job => ({ id, label, step: label, unit, columns: ["bare"], measure });
+const limitMs = SETTINGS.seconds * 1000;
+const consumer = (prefetch: number) =>
+  phase(
+    `consume_prefetch_${prefetch}`,
+    `Consume, manual ack, prefetch ${prefetch}`,
+    () =>
+      drain(env, "bare", {
+        task: "worker",
+        count: SETTINGS.count,
+        prefetch,
+        queueType: "classic",
+        limitMs,
+      }),
+  );
+const rpcPhase = (nagle: boolean) => () =>
+  rpcCalls(env, "bare", { calls: SETTINGS.calls, limitMs, classic: true, nagle });
+const amqpJobs: Job[] = !RUN_AMQP ? [] : [
+  phase("publish", "Publish, no confirms", () => publish(env, SETTINGS.count)),
+  {
+    id: "confirms",
+    label: "Confirms",
+    step: "Confirms: individually, in batches, asynchronously",
+    unit: "msgs/s",
+    columns: ["bare"],
+    rows: [
+      { id: "confirm_individual", label: "Confirms: individually" },
+      { id: "confirm_batch", label: `Confirms: batches of ${SETTINGS.batchSize}` },
+      { id: "confirm_async", label: "Confirms: asynchronously" },
+    ],
+    measure: () => publisherConfirms(env, "bare", SETTINGS.count, SETTINGS.batchSize),
+  },
+  ...[1, 10, 100].map(consumer),
+  phase(
+    "producer_consumer",
+    "Producer + consumer at once",
+    () => producerAndConsumer(env, SETTINGS.count),
+  ),
+  phase("rpc", "RPC, noDelay", rpcPhase(false), "calls/s"),
+  phase("rpc_nagle", "RPC, Nagle (amqplib default)", rpcPhase(true), "calls/s"),
+  // Streams (RabbitMQ 3.11+): the stream client beside amqplib on a stream; none, saying why,
+  // on older brokers. Asked only now, once the bench knows it can connect and write its --json.
+  ...(await streamPhases(
+    { url, ...SETTINGS, brokerPid: env.brokerPid },
+    (text) => progress(text, true),
+  )),
+];
+
+const LONG_RUNNING: Column[] = ["program", "bare", "pika"];
+const count = formatCount;
+const STRATEGY_WORDS = {
+  individually: "individually",
+  batch: "in batches of 100",
+  async: "asynchronously",
+};
+const programJobs: Job[] = !RUN_PROGRAMS ? [] : ([
+  {
+    id: "worker",
+    label: `worker: drain ${
+      count(COUNTS.workerTasks)
+    } queued persistent tasks (prefetch 1, ack each)`,
+    measure: (column) =>
+      drain(env, column, { task: "worker", count: COUNTS.workerTasks, persistent: true }),
+  },
+  {
+    id: "receive",
+    label: `receive: drain ${count(COUNTS.receiveMessages)} queued messages (auto-ack)`,
+    measure: (column) => drain(env, column, { task: "receive", count: COUNTS.receiveMessages }),
+  },
+  {
+    id: "receive_logs",
+    label: `receive_logs: ${count(COUNTS.logMessages)} messages over fanout to two subscribers`,
+    measure: (column) => fanout(env, column, COUNTS.logMessages),
+  },
+  {
+    id: "rpc_server",
+    label: `rpc_server: ${count(COUNTS.rpcCalls)} calls from one caller`,
+    unit: "calls/s",
+    measure: (column) => rpcCalls(env, column, { calls: COUNTS.rpcCalls }),
+  },
+  {
+    id: "publisher_confirms",
+    label: "publisher_confirms",
+    columns: ["program", "bare", "node"],
+    rows: STRATEGIES.map((strategy) => ({
+      id: `publisher_confirms_${strategy}`,
+      label: `publisher_confirms: ${count(COUNTS.confirmMessages)} messages, ${
+        STRATEGY_WORDS[strategy]
+      }`,
+      reference: javaReference(strategy),
+    })),
+    missing: { pika: "the official tutorials have no Python (pika) version of tutorial 7" },
+    measure: (column) => publisherConfirms(env, column, COUNTS.confirmMessages),
+  },
+  ...ONE_SHOTS.map((job) => ({
+    id: job.id,
+    label: job.label,
+    unit: "ms" as const,
+    measure: (column: Column) => launches(env, column, job, COUNTS.launches),
+  })),
+] as (Partial<Job> & Pick<Job, "id">)[]).map((job) =>
+  ({ step: job.id, unit: "msgs/s", columns: LONG_RUNNING, ...job }) as Job
+);
+
+const columnsOf = (job: Job) => job.columns.filter((column) => !missing[column]);
+const total =
+  [...amqpJobs, ...programJobs].reduce((n, job) => n + RUNS * columnsOf(job).length, 0) +
+  (RUN_PROGRAMS ? 3 : 0);
 let step = 0;
 const stepLine = (text: string) => progress(`[${++step}/${total}] ${text} ...`);
 
-const results: PhaseResult[] = [];
-for (const phase of RUN_AMQP ? PHASES : []) {
-  const runs: Sample[] = [];
-  for (let run = 1; run <= RUNS; run++) {
-    stepLine(`${phase.label}, run ${run} of ${RUNS}`);
-    try {
-      runs.push(await phase.run(SETTINGS));
-    } catch (error) {
-      progress("");
-      const why = error instanceof PhaseFailure ? error.message : describeError(error, url);
-      throw new ProgramError(`The bench phase "${phase.label}" failed: ${why}`);
+/** Runs that failed: each ended its job, and was not measured again. */
+const failures: { what: string; error: string }[] = [];
+
+/** Measures one step; a failure is recorded, said, and gives undefined. */
+async function measured<T>(what: string, measure: () => Promise<T>): Promise<T | undefined> {
+  stepLine(what);
+  try {
+    return await measure();
+  } catch (error) {
+    const why = error instanceof RunFailure ? error.message : describeError(error, url);
+    failures.push({ what, error: why });
+    progress(`${what} failed (${why}); not measured again, the rest of its job is left out`, true);
+    return undefined;
+  }
+}
+
+/** Every run of the job's columns, until one fails; a result per row. */
+async function runJob(job: Job): Promise<JobResult[]> {
+  const columns = columnsOf(job);
+  const runs: Partial<Record<Column, Sample[][]>> = {};
+  measuring: for (let run = 0; run < RUNS; run++) {
+    // The order rotates by one each run, so a busy moment of the machine does not always hit one.
+    for (
+      const column of [
+        ...columns.slice(run % columns.length),
+        ...columns.slice(0, run % columns.length),
+      ]
+    ) {
+      const which = columns.length > 1 ? `: ${COLUMN_NAMES[column]}` : "";
+      const samples = await measured(
+        `${job.step}, run ${run + 1} of ${RUNS}${which}`,
+        () => job.measure(column),
+      );
+      if (!samples) break measuring;
+      (runs[column] ??= []).push([samples].flat());
     }
   }
-  results.push({
-    id: phase.id,
-    label: phase.label,
-    unit: phase.unit,
-    runs,
-    median: medianSample(runs),
+  const why = { ...job.missing };
+  for (const column of job.columns) if (missing[column]) why[column] = missing[column];
+  const rows = job.rows ?? [{ id: job.id, label: job.label }];
+  return rows.map((row, i) => {
+    const byColumn = Object.entries(runs).map((
+      [column, samples],
+    ) => [column, samples.map((s) => s[i])]);
+    return jobResult(row, job, Object.fromEntries(byColumn), why);
   });
 }
 
-let programs: ProgramReport | undefined;
-if (programSettings) {
-  try {
-    programs = await runProgramPhases(programSettings, {
-      step: stepLine,
-      note: (text) => progress(text, true),
-    });
-  } catch (error) {
-    progress("");
-    const why = error instanceof PhaseFailure ? error.message : describeError(error, url);
-    throw new ProgramError(`The bench's program phases failed: ${why}`);
+const amqpResults: JobResult[] = [];
+for (const job of amqpJobs) amqpResults.push(...await runJob(job));
+const programResults: JobResult[] = [];
+for (const job of programJobs) programResults.push(...await runJob(job));
+const rss: RssResult[] = [];
+let steps: SendSteps | undefined;
+if (RUN_PROGRAMS) {
+  for (const task of ["worker", "receive"] as const) {
+    const what = `peak memory of ${task} draining ${count(COUNTS.rssMessages)} messages`;
+    const result = await measured(what, () => peakRss(env, task, COUNTS.rssMessages));
+    if (result) rss.push(result);
   }
+  const what = `where the milliseconds of send go: ${COUNTS.launches} launches of each`;
+  steps = await measured(what, () => sendSteps(env, COUNTS.launches));
 }
 progress("");
 
 const { broker } = context;
 console.log(
   `${broker.product} ${broker.version} at ${broker.url}; ${context.cpus} CPUs; Deno ${context.deno}; amqplib ${context.amqplib}${
-    peers.pika ? `; pika ${peers.pika}` : ""
-  }${peers.node ? `; Node.js ${peers.node}` : ""}; ${started.toISOString()}`,
+    versions.pika ? `; pika ${versions.pika}` : ""
+  }${versions.node ? `; Node.js ${versions.node}` : ""}; ${started.toISOString()}`,
 );
 
-let table: string | undefined;
+// Each table with the line that says how it was measured, in the order printed.
+const ofRuns = `median of ${RUNS} run${RUNS === 1 ? "" : "s"}`;
+const tables: Record<string, { title: string; table: string }> = {};
 if (RUN_AMQP) {
-  const targets = checkTargets(Object.fromEntries(results.map((r) => [r.id, r.median])));
-  for (const result of results) result.target = targets[result.id];
-  table = markdownTable(results);
-  console.log(
-    `\nAMQP phases: ${MESSAGE_BYTES}-byte messages; each run up to ${
-      formatCount(SETTINGS.count)
+  tables.amqp = {
+    title: `AMQP phases: the bare amqplib loops on classic queues, each run ${
+      count(SETTINGS.count)
     } messages (${
-      formatCount(SETTINGS.calls)
-    } RPC calls) or ${SETTINGS.seconds} s; median of ${RUNS} run${RUNS === 1 ? "" : "s"}\n`,
-  );
-  console.log(table);
-}
-
-let programTables: Record<string, string> | undefined;
-if (programs && programSettings) {
-  const byKind = (kind: "consumers" | "confirms" | "oneShots") =>
-    programs!.jobs.filter((job) =>
-      kind === "oneShots"
-        ? job.unit === "ms"
-        : (job.id.startsWith("publisher_confirms") === (kind === "confirms")) && job.unit !== "ms"
-    );
-  for (const job of programs.jobs) job.target = checkProgramTarget(job);
-  for (const rss of programs.rss) rss.target = checkRssTarget(rss);
-  programTables = {
-    consumers: consumersTable(byKind("consumers")),
-    confirms: confirmsTable(byKind("confirms")),
-    oneShots: oneShotsTable(byKind("oneShots")),
-    rss: rssTable(programs.rss),
-    sendSteps: sendStepsTable(programs.sendSteps),
+      count(SETTINGS.calls)
+    } RPC calls), consumers and RPC at most ${SETTINGS.seconds} s; the stream phases ${SETTINGS.messageBytes}-byte messages; ${ofRuns}`,
+    table: amqpTable(amqpResults),
   };
-  const missing = Object.entries(programSettings.missing).map(([variant, why]) =>
-    `\nNo ${variant === "pika" ? "pika" : "Node.js"} column: ${why}.`
+}
+if (RUN_PROGRAMS) {
+  const confirms = programResults.filter((row) => row.id.startsWith("publisher_confirms"));
+  const noColumn = Object.entries(missing).map(([column, why]) =>
+    `\nNo ${column === "pika" ? "pika" : "Node.js"} column: ${why}.`
   ).join("");
-  const runs = `median of ${RUNS} run${RUNS === 1 ? "" : "s"}`;
-  console.log(
-    `\nProgram phases, long-running programs: from the first message line to the last; ${runs}${missing}\n`,
-  );
-  console.log(programTables.consumers);
-  console.log(
-    `\npublisher_confirms: the program's own timing of each strategy; ${runs}; no pika column: the official tutorials have no Python version of tutorial 7\n`,
-  );
-  console.log(programTables.confirms);
-  console.log(
-    `\nOne-shot programs: whole process, start to exit; median of ${programSettings.launches} launches per run, ${runs}\n`,
-  );
-  console.log(programTables.oneShots);
-  console.log(`\nPeak memory while draining a backlog\n`);
-  console.log(programTables.rss);
-  console.log(
-    `\nWhere the milliseconds of send go: medians of ${programSettings.launches} launches\n`,
-  );
-  console.log(programTables.sendSteps);
-  for (const { what, error } of programs.retried) {
-    console.log(`\nMeasured again after a failure: ${what} (${error})`);
+  tables.consumers = {
+    title:
+      `Program phases, long-running programs: from the first message line to the last; ${ofRuns}${noColumn}`,
+    table: consumersTable(
+      programResults.filter((row) => row.unit !== "ms" && !confirms.includes(row)),
+    ),
+  };
+  tables.confirms = {
+    title:
+      `publisher_confirms: the program's own timing of each strategy; ${ofRuns}; no pika column: the official tutorials have no Python version of tutorial 7`,
+    table: confirmsTable(confirms),
+  };
+  tables.oneShots = {
+    title:
+      `One-shot programs: whole process, start to exit; median of ${COUNTS.launches} launches per run, ${ofRuns}`,
+    table: oneShotsTable(programResults.filter((row) => row.unit === "ms")),
+  };
+  tables.rss = { title: "Peak memory while draining a backlog", table: rssTable(rss) };
+  if (steps) {
+    tables.sendSteps = {
+      title: `Where the milliseconds of send go: medians of ${COUNTS.launches} launches`,
+      table: sendStepsTable(steps),
+    };
   }
+}
+for (const { title, table } of Object.values(tables)) console.log(`\n${title}\n\n${table}`);
+for (const { what, error } of failures) {
+  console.log(
+    `\nFailed, and not measured again: ${what} (${error}); the rest of its job is left out`,
+  );
 }
 
 if (values.json) {
+  const phases = amqpResults.map(({ id, label, unit, columns: { bare }, target }) => ({
+    id,
+    label,
+    unit,
+    runs: bare?.runs ?? [],
+    median: bare?.median ?? {},
+    target,
+  }));
   const report = {
     date: started.toISOString(),
     durationSeconds: Math.round((Date.now() - started.getTime()) / 1000),
-    context: { ...context, ...peers, loadAverageAtEnd: tryOr(() => Deno.loadavg()) },
-    settings: { runs: RUNS, quick: QUICK, ...SETTINGS, url: maskUrl(url) },
-    ...(RUN_AMQP ? { phases: results, table } : {}),
-    ...(programs && programSettings
+    context: { ...context, ...versions, loadAverageAtEnd: tryOr(() => Deno.loadavg()) },
+    settings: {
+      runs: RUNS,
+      quick: QUICK,
+      url: maskUrl(url),
+      ...SETTINGS,
+      brokerPid: env.brokerPid,
+    },
+    ...(RUN_AMQP ? { phases, table: tables.amqp.table } : {}),
+    ...(RUN_PROGRAMS
       ? {
         programs: {
-          settings: { ...programSettings, url: maskUrl(url) },
-          ...programs,
-          tables: programTables,
+          settings: { ...COUNTS, python: env.python, node: env.node, missing },
+          jobs: programResults,
+          rss,
+          sendSteps: steps,
+          tables: Object.fromEntries(
+            Object.entries(tables).filter(([name]) => name !== "amqp")
+              .map(([name, { table }]) => [name, table]),
+          ),
         },
       }
       : {}),
+    failures,
   };
   await Deno.writeTextFile(values.json, JSON.stringify(report, null, 2) + "\n");
   console.log(`\nWrote the figures and their context to ${values.json}`);
 }
-
-/** The version of pika that `python` imports. */
-async function pikaVersion(python: string): Promise<string | undefined> {
-  const output = await new Deno.Command(python, {
-    args: ["-c", "import pika; print(pika.__version__)"],
-    stderr: "null",
-  }).output();
-  return output.success ? new TextDecoder().decode(output.stdout).trim() : undefined;
+if (failures.length) {
+  throw new ProgramError(
+    `${failures.length} run${
+      failures.length === 1 ? "" : "s"
+    } failed, each ending its job (see "Failed" above); the tables show the runs before`,
+  );
 }

@@ -16,6 +16,8 @@ import amqp from "amqplib";
 import { wholeNumber } from "../lib/cli.ts";
 import { connectFirst, socketOptions } from "../lib/connect.ts";
 import { ProgramError } from "../lib/program_error.ts";
+import { quorumQueues, waitForLeader } from "../tools/lib/cluster_state.ts";
+import { ConfirmedPublisher } from "../tools/lib/confirmed_publisher.ts";
 import {
   CLUSTER_NODES,
   CLUSTER_URLS,
@@ -24,13 +26,12 @@ import {
   localNodeNamed,
   nodeProcesses,
   queueOnDisk,
-  quorumQueues,
   startCluster,
-  waitForLeader,
-} from "../tools/lib/cluster.ts";
-import { ConfirmedPublisher } from "../tools/lib/confirmed_publisher.ts";
+} from "../tools/lib/local_nodes.ts";
 import { pollUntil } from "../tools/lib/poll.ts";
 import { Program } from "../tools/lib/program.ts";
+import { WAITING } from "../tools/lib/ready_lines.ts";
+import { workLog } from "../tools/lib/work_log.ts";
 
 const { brokers, values } = clusterCli("bench:failover", {
   summary:
@@ -43,7 +44,6 @@ const { brokers, values } = clusterCli("bench:failover", {
 const { urls } = brokers;
 const KILLS = wholeNumber("kills", values.kills, 1);
 const RATE = wholeNumber("rate", values.rate, 1);
-const WAITING = " [*] Waiting for messages. To exit press CTRL+C";
 
 const running = await nodeProcesses();
 const notRunning = new ProgramError(
@@ -57,21 +57,23 @@ const { version } = connection.connection.serverProperties;
 await connection.close();
 if (!allRunning) throw notRunning;
 
-/** One line a worker printed, and when. */
-interface Line {
-  at: number;
-  text: string;
-  worker: number;
-}
-const lines: Line[] = [];
+/** Each worker's lines (stdout and stderr), and when each came. */
+const output: { at: number; text: string }[][] = [[], []];
+const lines = () => output.flat();
+/** Each worker's work so far, read from its lines, with the line's arrival of each task done. */
+const work = () =>
+  output.map((worker) => {
+    const { received, done } = workLog(worker.map((line) => line.text));
+    return { received, done: done.map(({ task, line }) => ({ task, at: worker[line].at })) };
+  });
 const queue = `task_queue.bench.${crypto.randomUUID().slice(0, 8)}`;
 const env = { AMQP_URL: urls.join(",") };
 const workers: Program[] = [];
-for (const worker of [1, 2]) {
+for (const worker of output) {
   workers.push(
     await Program.start("worker", ["--queue", queue], {
       env,
-      onLine: (text) => lines.push({ at: performance.now(), text, worker }),
+      onLine: (text) => worker.push({ at: performance.now(), text }),
     }),
   );
 }
@@ -96,25 +98,23 @@ try {
     const leader = await waitForLeader(queue, { urls });
     const node = localNodeNamed(leader);
     if (!node) throw new ProgramError(`The leader of "${queue}" is ${leader}, not a local node`);
-    const lostBefore = lines.filter((line) => line.text.startsWith("Lost the connection")).length;
+    const lost = () => lines().filter((line) => line.text.startsWith("Lost the connection")).length;
+    const lostBefore = lost();
     // Tasks up to this one may have reached a worker before the kill; later ones cannot have.
     let lastBefore = 0;
     const { at: killedAt } = await killNode(node, {
       beforeSignal: () => lastBefore = publisher.published,
     });
-    const done = await pollUntil("a worker finishes a task published after the kill", () => {
-      const current = new Map<number, number>();
-      for (const line of lines) {
-        const received = line.text.match(/^ \[x\] Received 'task (\d+)'/);
-        if (received) current.set(line.worker, Number(received[1]));
-        else if (line.text === " [x] Done" && (current.get(line.worker) ?? 0) > lastBefore) {
-          return line;
-        }
-      }
-    }, { timeoutMs: 60_000, intervalMs: 10 });
+    const done = await pollUntil(
+      "a worker finishes a task published after the kill",
+      () =>
+        work().flatMap((worker) => worker.done)
+          .filter(({ task }) => Number(task.match(/^task (\d+)$/)?.[1]) > lastBefore)
+          .sort((a, b) => a.at - b.at)[0],
+      { timeoutMs: 60_000, intervalMs: 10 },
+    );
     await startCluster(); // brings the killed node back, on its data
-    const cutOff = lines.filter((line) => line.text.startsWith("Lost the connection")).length -
-      lostBefore;
+    const cutOff = lost() - lostBefore;
     kills.push({ node: node.node, workersCutOff: cutOff, failoverMs: done.at - killedAt });
     console.log(
       `Kill ${round} of ${KILLS}: ${node.node}, the leader${
@@ -128,16 +128,7 @@ try {
 }
 
 // Every confirmed task done, then nothing left, then the workers stopped like with Ctrl+C.
-const doneTasks = () => {
-  const done = new Set<string>();
-  const current = new Map<number, string>();
-  for (const { text, worker } of lines) {
-    const received = text.match(/^ \[x\] Received '(.*)'/);
-    if (received) current.set(worker, received[1]);
-    else if (text === " [x] Done" && current.has(worker)) done.add(current.get(worker)!);
-  }
-  return done;
-};
+const doneTasks = () => new Set(work().flatMap((worker) => worker.done.map(({ task }) => task)));
 await pollUntil("every confirmed task is done", () => {
   const done = doneTasks();
   return [...publisher.confirmed].every((n) => done.has(`task ${n}`));
@@ -152,7 +143,8 @@ await (async () => {
 
 const done = doneTasks();
 const lost = [...publisher.confirmed].filter((n) => !done.has(`task ${n}`)).length;
-const redelivered = lines.filter((line) => line.text.endsWith("(redelivered)")).length;
+const redelivered = work().flatMap((worker) => worker.received)
+  .filter((task) => task.redelivered).length;
 const times = kills.map((kill) => kill.failoverMs).sort((a, b) => a - b);
 const ms = (value: number) => `${Math.round(value).toLocaleString("en-US")} ms`;
 const count = (value: number) => value.toLocaleString("en-US");
@@ -176,7 +168,7 @@ if (lost > 0) {
 /** Waits until all three nodes run and the queue has its three replicas online. */
 async function steady() {
   await pollUntil("the queue has three replicas online", async () => {
-    const queues = await quorumQueues({ urls }).catch(() => []);
+    const queues = await quorumQueues(urls).catch(() => []);
     const ours = queues.find((q) => q.name === queue);
     return ours !== undefined && ours.online.length === 3 && ours.leader !== undefined;
   }, { timeoutMs: 60_000, intervalMs: 250 });
@@ -184,7 +176,7 @@ async function steady() {
   const since = performance.now();
   await pollUntil(
     "the workers do tasks",
-    () => lines.some((line) => line.at > since && line.text === " [x] Done"),
+    () => lines().some((line) => line.at > since && line.text === " [x] Done"),
     { timeoutMs: 30_000 },
   );
 }

@@ -1,50 +1,64 @@
 /**
- * The figures of `deno task bench` (bench/bench.ts): medians over runs, the
- * targets for a 2-core machine with a local broker, and the Markdown tables
- * that the bench prints and docs/benchmarks.md shows: the AMQP phases, and
- * the program phases (bench/programs.ts) with their ratios to the peers.
+ * The figures of `deno task bench` (bench/bench.ts): each row's runs by
+ * column and their medians, the program's ratios to its peers, the targets
+ * for a 2-core machine with a local broker, and the Markdown tables that the
+ * bench prints and docs/benchmarks.md shows.
  *
  * @module
  */
-import type { Sample } from "./phases.ts";
-import type { JobResult, RssResult, SendSteps, Variant } from "./programs.ts";
-
-/** A phase's runs and their medians. */
-export interface PhaseResult {
-  /** Stable key, e.g. `confirm_async`. */
-  id: string;
-  /** What the table calls it. */
-  label: string;
-  /** `msgs/s` or `calls/s`. */
-  unit: string;
-  /** One sample per run. */
-  runs: Sample[];
-  /** The median of each figure over the runs. */
-  median: Sample;
-  /** The target for this phase, if it has one, and whether the median meets it. */
-  target?: TargetCheck;
-}
+import type { Sample } from "./clock.ts";
+import type { Column } from "./columns.ts";
+import type { RssResult } from "./consumers.ts";
+import { type Job, medianSample, type Row } from "./measure.ts";
+import type { SendSteps } from "./one_shots.ts";
 
 /** A target and how the measured figures compare with it. */
 export interface TargetCheck {
-  /** The target, e.g. `≥ 0.85 × publish`. */
+  /** The target, e.g. `≥ 0.95 × Node.js`. */
   target: string;
   met: boolean;
-  /** How far above or below, e.g. `0.93 × publish` or `62% of the target`. */
+  /** How far above or below, e.g. `0.93 × Node.js` or `62% of it`. */
   detail: string;
 }
 
-/** The median of some numbers (the mean of the middle two for an even count). */
-export function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+/** A row's figures: each column's runs and median, and the program's ratios to its peers. */
+export interface JobResult extends Row {
+  unit: Job["unit"];
+  columns: Partial<Record<Column, { runs: Sample[]; median: Sample }>>;
+  /** Why a column has no figures. */
+  missing: Partial<Record<Column, string>>;
+  /**
+   * The program's median over each peer's: for rates, program rate / peer
+   * rate (above 1: the program is faster); for `ms`, program time / peer time
+   * (below 1: the program is faster).
+   */
+  ratios: Partial<Record<Exclude<Column, "program">, number>>;
+  /** The target, if the row has one, and whether the medians meet it. */
+  target?: TargetCheck;
 }
 
-/** The median of each figure over the runs. */
-export function medianSample(runs: Sample[]): Sample {
-  const keys = Object.keys(runs[0] ?? {});
-  return Object.fromEntries(keys.map((key) => [key, median(runs.map((run) => run[key]))]));
+/** A row of the job: its runs by column, their medians, the program's ratios and the target. */
+export function jobResult(
+  row: Row,
+  job: Job,
+  runs: Partial<Record<Column, Sample[]>>,
+  missing: Partial<Record<Column, string>>,
+): JobResult {
+  const { unit } = job;
+  const columns: JobResult["columns"] = {};
+  for (const [column, samples] of Object.entries(runs) as [Column, Sample[]][]) {
+    columns[column] = { runs: samples, median: medianSample(samples) };
+  }
+  const figure = unit === "ms" ? "ms" : "rate";
+  const ratios: JobResult["ratios"] = {};
+  const program = columns.program?.median[figure];
+  for (const peer of ["bare", "pika", "node"] as const) {
+    const theirs = columns[peer]?.median[figure];
+    if (program !== undefined && theirs) ratios[peer] = program / theirs;
+  }
+  const result: JobResult = { ...row, unit, columns, missing, ratios };
+  const check = job.columns.includes("program") ? checkProgramTarget : checkPhaseTarget;
+  return { ...result, target: check(result) };
 }
 
 /** A whole number with thousands separators: `50,000`. */
@@ -53,100 +67,17 @@ export function formatCount(n: number): string {
 }
 
 /** Milliseconds with two significant decimals below 10 ms: `0.41`, `43.9`. */
-export function formatMs(ms: number): string {
+function formatMs(ms: number): string {
   return ms < 10 ? ms.toFixed(2) : ms.toFixed(1);
 }
 
-const atLeast = (value: number, target: number, unit: string): TargetCheck => ({
-  target: `≥ ${formatCount(target)} ${unit}`,
-  met: value >= target,
-  detail: `${(value / target).toFixed(2)} × the target`,
-});
-
-/**
- * The targets of the AMQP phases (2-core machine, local RabbitMQ 3.10),
- * checked against the medians by phase id. The ratios of batches and
- * asynchronous confirms to publishing without confirms (once ≥ 0.6 and
- * ≥ 0.85) are retired: they measured the broker's extra work for confirms,
- * not amqplib or this project; the program phases compare
- * `publisher_confirms` with the same loops on Node.js instead.
- */
-export function checkTargets(medians: Record<string, Sample>): Record<string, TargetCheck> {
-  const checks: Record<string, TargetCheck> = {};
-  if (medians.confirm_individual) {
-    checks.confirm_individual = atLeast(medians.confirm_individual.rate, 4_000, "msgs/s");
-  }
-  if (medians.consume_prefetch_100) {
-    checks.consume_prefetch_100 = atLeast(medians.consume_prefetch_100.rate, 25_000, "msgs/s");
-  }
-  if (medians.producer_consumer) {
-    checks.producer_consumer = atLeast(medians.producer_consumer.rate, 18_000, "msgs/s");
-  }
-  if (medians.rpc) {
-    const { rate, p50Ms } = medians.rpc;
-    checks.rpc = {
-      target: "p50 ≤ 1 ms, ≥ 1,000 calls/s",
-      met: p50Ms <= 1 && rate >= 1_000,
-      detail: `p50 at ${Math.round(p50Ms * 100)}% of 1 ms, ${
-        (rate / 1_000).toFixed(2)
-      } × 1,000 calls/s`,
-    };
-  }
-  if (medians.rpc_nagle) {
-    const { p50Ms } = medians.rpc_nagle;
-    checks.rpc_nagle = {
-      target: "shows the ~40 ms floor (p50 ≥ 35 ms)",
-      met: p50Ms >= 35,
-      detail: `p50 ${formatMs(p50Ms)} ms`,
-    };
-  }
-  return checks;
-}
-
-/** CPU µs per message: `4.1 + 16.0 µs` (bench + broker), `4.1 µs` (bench only), or nothing. */
-function cpu(sample: Sample): string {
-  const us = (n: number) => n.toFixed(1);
-  if (sample.clientCpuUs === undefined) return "";
-  if (sample.brokerCpuUs === undefined) return `${us(sample.clientCpuUs)} µs`;
-  return `${us(sample.clientCpuUs)} + ${us(sample.brokerCpuUs)} µs`;
-}
-
-function figures(sample: Sample, unit: string): string {
-  const rate = `${formatCount(sample.rate)} ${unit}`;
-  return sample.p50Ms === undefined
-    ? rate
-    : `${rate}, p50 ${formatMs(sample.p50Ms)} ms, p99 ${formatMs(sample.p99Ms)} ms`;
-}
-
-/**
- * The results as a Markdown table: phase, median, each run, CPU time per
- * message (bench + broker, medians), target, met or not.
- */
-export function markdownTable(results: PhaseResult[]): string {
-  const rows = [
-    ["Phase", "Median", "Runs", "CPU per message (bench + broker)", "Target", "Met"],
-    ...results.map((result) => [
-      result.label,
-      figures(result.median, result.unit),
-      result.runs.map((run) => formatCount(run.rate)).join(" / "),
-      cpu(result.median),
-      result.target?.target ?? "",
-      result.target ? `${result.target.met ? "yes" : "**no**"} (${result.target.detail})` : "",
-    ]),
-  ];
-  return renderTable(rows);
-}
-
-/** Rows (the first is the header) as a Markdown table, columns padded to line up. */
-function renderTable(rows: string[][]): string {
-  const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)));
-  const line = (row: string[]) => `| ${row.map((cell, i) => cell.padEnd(widths[i])).join(" | ")} |`;
-  const rule = `| ${widths.map((width) => "-".repeat(width)).join(" | ")} |`;
-  return [line(rows[0]), rule, ...rows.slice(1).map(line)].join("\n");
+/** Bytes in MiB, e.g. `61.6 MB` (MB as `free -m` and /proc mean it: 2^20 bytes). */
+function formatMiB(bytes: number): string {
+  return `${(bytes / 2 ** 20).toFixed(1)} MB`;
 }
 
 /** The targets of the program phases, by kind of job. */
-export const PROGRAM_TARGETS = {
+const PROGRAM_TARGETS = {
   /** Long-running programs: at least this share of the bare loop's rate ... */
   bare: 0.9,
   /** ... and this multiple of the pika program's. */
@@ -159,25 +90,65 @@ export const PROGRAM_TARGETS = {
   rssBytes: 100 * 2 ** 20,
 } as const;
 
+const atLeast = (value: number, target: number, unit: string): TargetCheck => ({
+  target: `≥ ${formatCount(target)} ${unit}`,
+  met: value >= target,
+  detail: `${(value / target).toFixed(2)} × the target`,
+});
+
 const times = (ratio: number | undefined, peer: string) =>
   ratio === undefined ? `no ${peer}` : `${ratio.toFixed(2)} × ${peer}`;
 
 /**
- * Checks a program job against its target: long-running programs ≥ 0.9 ×
- * the bare loop and ≥ 1.2 × pika; publisher_confirms ≥ 0.95 × Node.js;
- * one-shot programs ≤ 1.0 × pika's whole-process time. A peer that is
- * missing is left out of the check (and the detail says so).
+ * The targets of the AMQP phases (the bare loops on classic queues, 2-core
+ * machine, local RabbitMQ 3.10), checked against the medians: individual
+ * confirms ≥ 4,000 msgs/s, consuming at prefetch 100 ≥ 25,000, a producer
+ * and a consumer at once ≥ 18,000, RPC p50 ≤ 1 ms at ≥ 1,000 calls/s, and
+ * Nagle's 40 ms floor visible. (The ratios of batches and asynchronous
+ * confirms to publishing without confirms, once ≥ 0.6 and ≥ 0.85, are
+ * retired: they measured the broker's extra work for confirms, not amqplib
+ * or this project.)
  */
-export function checkProgramTarget(job: JobResult): TargetCheck {
-  const { bare, pika, node } = job.ratios;
-  if (job.unit === "ms") {
+function checkPhaseTarget(row: JobResult): TargetCheck | undefined {
+  const phase = row.columns.bare?.median;
+  if (!phase) return undefined;
+  if (row.id === "confirm_individual") return atLeast(phase.rate, 4_000, "msgs/s");
+  if (row.id === "consume_prefetch_100") return atLeast(phase.rate, 25_000, "msgs/s");
+  if (row.id === "producer_consumer") return atLeast(phase.rate, 18_000, "msgs/s");
+  if (row.id === "rpc") {
+    return {
+      target: "p50 ≤ 1 ms, ≥ 1,000 calls/s",
+      met: phase.p50Ms <= 1 && phase.rate >= 1_000,
+      detail: `p50 at ${Math.round(phase.p50Ms * 100)}% of 1 ms, ${
+        (phase.rate / 1_000).toFixed(2)
+      } × 1,000 calls/s`,
+    };
+  }
+  if (row.id === "rpc_nagle") {
+    return {
+      target: "shows the ~40 ms floor (p50 ≥ 35 ms)",
+      met: phase.p50Ms >= 35,
+      detail: `p50 ${formatMs(phase.p50Ms)} ms`,
+    };
+  }
+}
+
+/**
+ * The target of a program's row: long-running programs ≥ 0.9 × the bare
+ * loop and ≥ 1.2 × pika; publisher_confirms ≥ 0.95 × Node.js; one-shot
+ * programs ≤ 1.0 × pika's whole-process time. A peer that is missing is left
+ * out of the check (and the detail says so).
+ */
+function checkProgramTarget(row: JobResult): TargetCheck {
+  const { bare, pika, node } = row.ratios;
+  if (row.unit === "ms") {
     return {
       target: `≤ ${PROGRAM_TARGETS.pikaTime.toFixed(1)} × pika's time`,
       met: pika === undefined || pika <= PROGRAM_TARGETS.pikaTime,
       detail: times(pika, "pika"),
     };
   }
-  if (job.id.startsWith("publisher_confirms")) {
+  if (row.id.startsWith("publisher_confirms")) {
     return {
       target: `≥ ${PROGRAM_TARGETS.node} × Node.js`,
       met: node === undefined || node >= PROGRAM_TARGETS.node,
@@ -202,144 +173,120 @@ export function checkRssTarget(rss: RssResult): TargetCheck {
   };
 }
 
-/** Bytes in MiB, e.g. `61.6 MB` (MB as `free -m` and /proc mean it: 2^20 bytes). */
-export function formatMiB(bytes: number): string {
-  return `${(bytes / 2 ** 20).toFixed(1)} MB`;
+/** Rows (the first is the header) as a Markdown table, columns padded to line up. */
+function renderTable(rows: string[][]): string {
+  const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)));
+  const line = (row: string[]) => `| ${row.map((cell, i) => cell.padEnd(widths[i])).join(" | ")} |`;
+  const rule = `| ${widths.map((width) => "-".repeat(width)).join(" | ")} |`;
+  return [line(rows[0]), rule, ...rows.slice(1).map(line)].join("\n");
 }
 
-const met = (check: TargetCheck) => `${check.met ? "yes" : "**no**"} (${check.detail})`;
+const met = (check?: TargetCheck) =>
+  check ? `${check.met ? "yes" : "**no**"} (${check.detail})` : "";
 
-/** A variant's median as a table cell, e.g. `35,401 msgs/s` or `138 ms`. */
-function variantCell(job: JobResult, variant: Variant): string {
-  const median = job.variants[variant]?.median;
-  if (!median) return job.missing[variant] ? "—" : "";
-  if (job.unit === "ms") return `${formatCount(median.ms)} ms`;
-  const rate = `${formatCount(median.rate)} ${job.unit}`;
+/** A table of results: the header and cells of each, then their target and whether it is met. */
+function table(header: string[], results: JobResult[], cells: (row: JobResult) => string[]) {
+  return renderTable([
+    [...header, "Target", "Met"],
+    ...results.map((row) => [...cells(row), row.target?.target ?? "", met(row.target)]),
+  ]);
+}
+
+/** A median as a table cell, e.g. `35,401 msgs/s`, `138 ms` or `421 calls/s, p50 ...`. */
+function figures(row: JobResult, column: Column): string {
+  const median = row.columns[column]?.median;
+  if (!median) return row.missing[column] ? "—" : "failed";
+  if (row.unit === "ms") return `${formatCount(median.ms)} ms`;
+  const rate = `${formatCount(median.rate)} ${row.unit}`;
   return median.p50Ms === undefined
     ? rate
     : `${rate}, p50 ${formatMs(median.p50Ms)} ms, p99 ${formatMs(median.p99Ms)} ms`;
 }
 
-/** CPU µs per message of each variant's processes and the broker, e.g. `program 19.0 + 9.5`. */
-function cpuCell(job: JobResult, variants: Variant[]): string {
-  return variants.flatMap((variant) => {
-    const median = job.variants[variant]?.median;
-    if (median?.cpuUs === undefined) return [];
-    const broker = median.brokerCpuUs === undefined ? "" : ` + ${median.brokerCpuUs.toFixed(1)}`;
-    return [`${VARIANT_LABELS[variant]} ${median.cpuUs.toFixed(1)}${broker}`];
-  }).join(", ");
-}
-
-const VARIANT_LABELS: Record<Variant, string> = {
+const CPU_LABELS: Record<Column, string> = {
   program: "program",
   bare: "bare",
   pika: "pika",
   node: "Node.js",
 };
 
-const ratioCell = (ratio: number | undefined) => ratio === undefined ? "—" : ratio.toFixed(2);
+/** CPU µs per message of the columns' processes and the broker, e.g. `program 19.0 + 9.5`. */
+function cpu(row: JobResult, columns: Column[], labelled = true): string {
+  return columns.flatMap((column) => {
+    const median = row.columns[column]?.median;
+    if (median?.cpuUs === undefined) return [];
+    const broker = median.brokerCpuUs === undefined ? "" : ` + ${median.brokerCpuUs.toFixed(1)}`;
+    const label = labelled ? `${CPU_LABELS[column]} ` : "";
+    return [`${label}${median.cpuUs.toFixed(1)}${broker}${labelled ? "" : " µs"}`];
+  }).join(", ");
+}
+
+const ratio = (value: number | undefined) => value === undefined ? "—" : value.toFixed(2);
+
+/** The AMQP phases: the median, each run, CPU time per message (loop + broker), target. */
+export function amqpTable(results: JobResult[]): string {
+  const header = ["Phase", "Median", "Runs", "CPU per message (loop + broker)"];
+  return table(header, results, (row) => [
+    row.label,
+    figures(row, "bare"),
+    (row.columns.bare?.runs ?? []).map((run) => formatCount(run.rate)).join(" / "),
+    cpu(row, ["bare"], false),
+  ]);
+}
+
+type Peer = Exclude<Column, "program">;
+const CPU_HEADER = "CPU µs per message (process + broker)";
 
 /**
- * The long-running programs' table: each variant's median rate, the
- * program's ratios to the bare loop and to pika, CPU per message, target.
+ * A table of the programs' jobs: the median of the program and of each
+ * peer, the published reference if any, the program's ratios, and for rates
+ * the CPU time per message of every column.
  */
-export function consumersTable(jobs: JobResult[]): string {
-  return renderTable([
-    [
-      "Job",
-      "Program (deno task)",
-      "Bare amqplib loop",
-      "Official Python (pika)",
-      "Program / bare",
-      "Program / pika",
-      "CPU µs per message (process + broker)",
-      "Target",
-      "Met",
-    ],
-    ...jobs.map((job) => {
-      const check = checkProgramTarget(job);
-      return [
-        job.label,
-        variantCell(job, "program"),
-        variantCell(job, "bare"),
-        variantCell(job, "pika"),
-        ratioCell(job.ratios.bare),
-        ratioCell(job.ratios.pika),
-        cpuCell(job, ["program", "bare", "pika"]),
-        check.target,
-        met(check),
-      ];
-    }),
+function programTable(
+  header: string[],
+  results: JobResult[],
+  peers: Peer[] = ["bare", "pika"],
+  ratios: Peer[] = peers,
+) {
+  const columns: Column[] = ["program", ...peers];
+  return table(header, results, (row) => [
+    row.label,
+    ...columns.map((column) => figures(row, column)),
+    ...(row.reference
+      ? [`${formatCount(row.reference.rate)} msgs/s (${formatCount(row.reference.ms)} ms)`]
+      : []),
+    ...ratios.map((peer) => ratio(row.ratios[peer])),
+    ...(row.unit === "ms" ? [] : [cpu(row, columns)]),
   ]);
 }
 
-/**
- * publisher_confirms' table, a row per strategy: the program, the bare loops
- * on Deno and on Node.js, the Java tutorial's published figure, the ratios.
- */
-export function confirmsTable(jobs: JobResult[]): string {
-  return renderTable([
-    [
-      "Strategy",
-      "Program (deno task)",
-      "Bare loop on Deno",
-      "Same loop on Node.js",
-      "Java tutorial (published)",
-      "Program / Node.js",
-      "Program / bare",
-      "CPU µs per message (process + broker)",
-      "Target",
-      "Met",
-    ],
-    ...jobs.map((job) => {
-      const check = checkProgramTarget(job);
-      const reference = job.reference
-        ? `${formatCount(job.reference.rate)} msgs/s (${formatCount(job.reference.ms)} ms)`
-        : "";
-      return [
-        job.label,
-        variantCell(job, "program"),
-        variantCell(job, "bare"),
-        variantCell(job, "node"),
-        reference,
-        ratioCell(job.ratios.node),
-        ratioCell(job.ratios.bare),
-        cpuCell(job, ["program", "bare", "node"]),
-        check.target,
-        met(check),
-      ];
-    }),
-  ]);
-}
+const PROGRAM = "Program (deno task)";
 
-/** The one-shot programs' table: whole-process wall times and their ratios (times). */
-export function oneShotsTable(jobs: JobResult[]): string {
-  return renderTable([
-    [
-      "Program",
-      "deno task NAME",
-      "Bare loop (deno run NAME.mjs)",
-      "python3 NAME.py (pika)",
-      "Program / bare (time)",
-      "Program / pika (time)",
-      "Target",
-      "Met",
-    ],
-    ...jobs.map((job) => {
-      const check = checkProgramTarget(job);
-      return [
-        job.label,
-        variantCell(job, "program"),
-        variantCell(job, "bare"),
-        variantCell(job, "pika"),
-        ratioCell(job.ratios.bare),
-        ratioCell(job.ratios.pika),
-        check.target,
-        met(check),
-      ];
-    }),
-  ]);
-}
+/** The long-running programs beside the bare loop and pika. */
+export const consumersTable = (results: JobResult[]) =>
+  programTable(
+    ["Job", PROGRAM, "Bare amqplib loop", "Official Python (pika)", "Program / bare"]
+      .concat("Program / pika", CPU_HEADER),
+    results,
+  );
+
+/** publisher_confirms, a row per strategy, beside the loops on Deno and Node.js and Java's figure. */
+export const confirmsTable = (results: JobResult[]) =>
+  programTable(
+    ["Strategy", PROGRAM, "Bare loop on Deno", "Same loop on Node.js", "Java tutorial (published)"]
+      .concat("Program / Node.js", "Program / bare", CPU_HEADER),
+    results,
+    ["bare", "node"],
+    ["node", "bare"],
+  );
+
+/** The one-shot programs: whole-process wall times and their ratios (times). */
+export const oneShotsTable = (results: JobResult[]) =>
+  programTable(
+    ["Program", "deno task NAME", "Bare loop (deno run NAME.mjs)", "python3 NAME.py (pika)"]
+      .concat("Program / bare (time)", "Program / pika (time)"),
+    results,
+  );
 
 /** The peak memory table. */
 export function rssTable(results: RssResult[]): string {

@@ -15,26 +15,25 @@ import rabbit, { type Client } from "rabbitmq-stream-js-client";
 import { socketOptions } from "../lib/connect.ts";
 import { streamOptions, streamPort } from "../lib/stream.ts";
 import { streamsUnavailable } from "../tools/lib/streams_available.ts";
-import { startClock } from "./cpu.ts";
-import {
-  drained,
-  PhaseFailure,
-  type PhaseRun,
-  type PhaseSettings,
-  type Sample,
-  within,
-} from "./phases.ts";
+import { type Sample, startClock } from "./clock.ts";
+import { type Job, RunFailure, within } from "./measure.ts";
+import { deleteQueue, drained } from "./queues.ts";
 
-/** A phase as bench/bench.ts lists them. */
-export interface StreamPhase {
-  id: string;
-  label: string;
-  unit: string;
-  run: PhaseRun;
+/** What the stream phases are given. */
+export interface StreamSettings {
+  /** The broker URL. */
+  url: string;
+  /** Messages per run. */
+  count: number;
+  /** A run stops after this many seconds even if `count` is not reached. */
+  seconds: number;
+  /** Size of every message body, in bytes. */
+  messageBytes: number;
+  /** The broker's OS process id, when it runs on this machine: to measure its CPU time. */
+  brokerPid?: string;
 }
 
-/** The longest a run may take, whatever happens, before the bench gives up. */
-const HARD_TIMEOUT_MS = 60_000;
+type PhaseRun = (settings: StreamSettings) => Promise<Sample>;
 
 /**
  * The stream phases, or none (after calling `note` with the reason) when
@@ -47,40 +46,44 @@ const HARD_TIMEOUT_MS = 60_000;
  * ```
  */
 export async function streamPhases(
-  url: string,
+  s: StreamSettings,
   note: (text: string) => void,
-): Promise<StreamPhase[]> {
-  const why = await streamsUnavailable(url, streamPort(url, undefined));
+): Promise<Job[]> {
+  const why = await streamsUnavailable(s.url, streamPort(s.url, undefined));
   if (why) {
     note(`No stream phases: ${why}`);
     return [];
   }
-  return [
+  const phases: { id: string; label: string; run: PhaseRun }[] = [
     {
       id: "stream_publish",
       label: "Stream: publish, stream client (confirms)",
-      unit: "msgs/s",
       run: publishWithStreamClient,
     },
     {
       id: "stream_consume",
       label: "Stream: consume, stream client",
-      unit: "msgs/s",
       run: consumeWithStreamClient,
     },
     {
       id: "stream_publish_amqp",
       label: "Stream: publish, amqplib (async confirms)",
-      unit: "msgs/s",
       run: publishWithAmqplib,
     },
     {
       id: "stream_consume_amqp",
       label: "Stream: consume, amqplib (prefetch 100, ack)",
-      unit: "msgs/s",
       run: consumeWithAmqplib,
     },
   ];
+  return phases.map(({ id, label, run }) => ({
+    id,
+    label,
+    step: label,
+    unit: "msgs/s",
+    columns: ["bare"],
+    measure: () => run(s),
+  }));
 }
 
 /**
@@ -103,31 +106,21 @@ const publishWithStreamClient: PhaseRun = (s) =>
     }
     publishing = false;
     await publisher.flush();
-    await within(confirms.all(), "waiting for the stream's confirms");
+    await within(confirms.all(), "the stream's confirms");
     return clock.stop(sent);
   });
 
 /** Reads `count` messages (published beforehand) from the first offset with the stream client. */
 const consumeWithStreamClient: PhaseRun = (s) =>
   withStream(s, async (stream, client) => {
-    const filled = await fill(client, stream, s);
-    const clock = startClock(s.brokerPid);
-    let received = 0;
-    const done = Promise.withResolvers<Sample>();
+    const messages = receiving(s, await fill(client, stream, s));
     const consumer = await client.declareConsumer(
       { stream, offset: rabbit.Offset.first() },
-      () => {
-        if (++received === filled) done.resolve(clock.stop(received));
-      },
-    );
-    const timer = setTimeout(
-      () => done.resolve(clock.stop(received)),
-      Math.max(0, clock.start + s.seconds * 1000 - performance.now()),
+      messages.got,
     );
     try {
-      return await within(done.promise, "consuming the stream");
+      return await messages.result("the stream's messages");
     } finally {
-      clearTimeout(timer);
       await consumer.close();
     }
   });
@@ -149,8 +142,8 @@ const publishWithAmqplib: PhaseRun = (s) =>
         sent++;
         if (!channel.sendToQueue(stream, body)) await drained(channel);
       }
-      await within(channel.waitForConfirms(), "waiting for amqplib's confirms").catch(() => {
-        throw new PhaseFailure("The broker nacked messages published to the stream with amqplib");
+      await within(channel.waitForConfirms(), "amqplib's confirms").catch(() => {
+        throw new RunFailure("The broker nacked messages published to the stream with amqplib");
       });
       return clock.stop(sent);
     } finally {
@@ -172,23 +165,13 @@ const consumeWithAmqplib: PhaseRun = (s) =>
     try {
       const channel = await connection.createChannel();
       await channel.prefetch(100);
-      const clock = startClock(s.brokerPid);
-      let received = 0;
-      const done = Promise.withResolvers<Sample>();
+      const messages = receiving(s, filled);
       await channel.consume(stream, (msg) => {
-        if (!msg) return done.reject(new PhaseFailure(`The stream "${stream}" was deleted`));
+        if (!msg) return messages.fail(new RunFailure(`The stream "${stream}" was deleted`));
         channel.ack(msg);
-        if (++received === filled) done.resolve(clock.stop(received));
+        messages.got();
       }, { noAck: false, arguments: { "x-stream-offset": "first" } });
-      const timer = setTimeout(
-        () => done.resolve(clock.stop(received)),
-        Math.max(0, clock.start + s.seconds * 1000 - performance.now()),
-      );
-      try {
-        return await within(done.promise, "consuming the stream with amqplib");
-      } finally {
-        clearTimeout(timer);
-      }
+      return await messages.result("the stream's messages over amqplib");
     } finally {
       await connection.close().catch(() => {});
     }
@@ -199,7 +182,7 @@ const consumeWithAmqplib: PhaseRun = (s) =>
  * end) and a stream client, then closes the client and deletes the stream.
  */
 async function withStream(
-  s: PhaseSettings,
+  s: StreamSettings,
   fn: (stream: string, client: Client) => Promise<Sample>,
 ): Promise<Sample> {
   const stream = `bench.stream.${crypto.randomUUID().slice(0, 8)}`;
@@ -208,32 +191,22 @@ async function withStream(
   );
   try {
     await client.createStream({ stream, arguments: {} });
-    return await within(fn(stream, client), `the stream phase on "${stream}"`, HARD_TIMEOUT_MS);
+    return await within(fn(stream, client), `the stream phase on "${stream}"`);
   } finally {
     await client.close().catch(() => {});
-    await deleteOverAmqp(s.url, stream);
-  }
-}
-
-/** Deletes the stream over AMQP, once the stream client is gone; a failure leaves it behind. */
-async function deleteOverAmqp(url: string, stream: string): Promise<void> {
-  try {
-    const connection = await amqp.connect(url, socketOptions(url, { name: "bench: cleanup" }));
-    await (await connection.createChannel()).deleteQueue(stream);
-    await connection.close();
-  } catch {
-    // the phase's own error, if any, is the one to report
+    // Over AMQP, once the stream client is gone; the phase's own error, if any, is the one to report.
+    await deleteQueue(s.url, stream).catch(() => {});
   }
 }
 
 /** Publishes `count` messages with the stream client and waits for their confirms; returns how many. */
-async function fill(client: Client, stream: string, s: PhaseSettings): Promise<number> {
+async function fill(client: Client, stream: string, s: StreamSettings): Promise<number> {
   const publisher = await client.declarePublisher({ stream });
   const confirms = countConfirms(publisher, () => s.count);
   const body = messageBody(s);
   for (let i = 0; i < s.count; i++) await publisher.send(body);
   await publisher.flush();
-  await within(confirms.all(), "filling the stream");
+  await within(confirms.all(), "the stream to fill");
   await publisher.close();
   return s.count;
 }
@@ -254,7 +227,7 @@ function countConfirms(
   };
   publisher.on("publish_confirm", (error, ids) => {
     if (error !== null) {
-      all.reject(new PhaseFailure(`The stream refused messages (stream error code ${error})`));
+      all.reject(new RunFailure(`The stream refused messages (stream error code ${error})`));
     }
     confirmed += ids.length;
     check();
@@ -267,8 +240,28 @@ function countConfirms(
   };
 }
 
-const bodies = new Map<number, Buffer>();
-function messageBody(s: PhaseSettings): Buffer {
-  if (!bodies.has(s.messageBytes)) bodies.set(s.messageBytes, Buffer.alloc(s.messageBytes, "x"));
-  return bodies.get(s.messageBytes)!;
+/**
+ * Counts messages as they arrive, from now: the run ends at the `filled`-th,
+ * or when its time is up, with the messages received by then.
+ */
+function receiving(s: StreamSettings, filled: number) {
+  const clock = startClock(s.brokerPid);
+  let received = 0;
+  const done = Promise.withResolvers<Sample>();
+  const timer = setTimeout(() => done.resolve(clock.stop(received)), s.seconds * 1000);
+  return {
+    got: () => {
+      if (++received === filled) done.resolve(clock.stop(received));
+    },
+    fail: done.reject,
+    async result(what: string): Promise<Sample> {
+      try {
+        return await within(done.promise, what);
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+  };
 }
+
+const messageBody = (s: StreamSettings) => Buffer.alloc(s.messageBytes, "x");

@@ -28,7 +28,12 @@ export function managementUrl(
   if (fromEnv && new URL(fromEnv).hostname.replace(/^\[|\]$/g, "") === host) {
     return fromEnv.replace(/\/$/, "");
   }
-  return `http://${host.includes(":") ? `[${host}]` : host}:15672`;
+  return httpAddress(host, 15672);
+}
+
+/** `http://HOST:PORT`, an IPv6 host in brackets. */
+function httpAddress(host: string, port: number): string {
+  return `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
 }
 
 /** Options for {@link managementRequest}. */
@@ -45,6 +50,11 @@ export interface ManagementRequest {
    * (default: {@link managementUrl} of the AMQP URL).
    */
   base?: string;
+  /**
+   * The management API's port on the AMQP URL's host, e.g. 15681 for a
+   * node of `deno task cluster` (default: {@link managementUrl}'s address).
+   */
+  port?: number;
   /** The HTTP client, e.g. one that trusts a CA of your own (`Deno.createHttpClient`). */
   client?: Deno.HttpClient;
 }
@@ -99,7 +109,10 @@ export async function managementRequest(
   const parsed = new URL(amqpUrl);
   const user = request.user ?? (decodeURIComponent(parsed.username) || "guest");
   const password = request.password ?? (decodeURIComponent(parsed.password) || "guest");
-  const base = (request.base ?? managementUrl(amqpUrl)).replace(/\/$/, "");
+  const base = (request.base ??
+    (request.port === undefined
+      ? managementUrl(amqpUrl)
+      : httpAddress(urlParts(amqpUrl).host, request.port))).replace(/\/$/, "");
   let response: Response;
   try {
     response = await fetch(`${base}${path}`, {
@@ -117,7 +130,9 @@ export async function managementRequest(
     const fix = cause.includes(";") // the cause says what to do
       ? ""
       : `; enable it with "rabbitmq-plugins enable rabbitmq_management" ${
-        request.base === undefined ? "or set RABBITMQ_MANAGEMENT_URL" : "or check the address"
+        request.base === undefined && request.port === undefined
+          ? "or set RABBITMQ_MANAGEMENT_URL"
+          : "or check the address"
       }`;
     throw new ProgramError(`Cannot reach the management API at "${base}": ${cause}${fix}`);
   }

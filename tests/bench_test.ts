@@ -3,24 +3,28 @@ import { Buffer } from "node:buffer";
 import { managementRequest } from "../lib/management.ts";
 import { supportsStreams } from "../lib/stream.ts";
 import { isLocalhost, urlParts } from "../lib/url.ts";
-import type { Running } from "../bench/child.ts";
 import {
+  type BenchEnv,
+  type Column,
   findNode,
   findPython,
-  type JobResult,
   type Names,
-  type Runners,
-  startVariant,
-  type Variant,
-} from "../bench/programs.ts";
+  startColumn,
+} from "../bench/columns.ts";
+import type { JobResult } from "../bench/report.ts";
+import { WAITING } from "../tools/lib/ready_lines.ts";
 import {
   deleteExchanges,
   deleteQueues,
   ENV,
   eventually,
+  Program,
   queuesBoundTo,
   queueState,
   runTask,
+  test,
+  testDir,
+  testVhost,
   uniqueName,
   URL,
   withChannel,
@@ -84,8 +88,8 @@ Deno.test("bench.ts --quick --amqp --json measures every AMQP phase and writes t
     for (const phase of report.phases as Phase[]) {
       assert.equal(phase.runs.length, 1, phase.id);
       assert.ok(phase.median.rate > 0 && Number.isFinite(phase.median.rate), phase.id);
-      // Where the time goes: the bench's own CPU time per message is always measured.
-      assert.ok(phase.median.clientCpuUs > 0, `${phase.id}: ${JSON.stringify(phase.median)}`);
+      // Where the time goes: the loop's CPU time per message is always measured.
+      assert.ok(phase.median.cpuUs > 0, `${phase.id}: ${JSON.stringify(phase.median)}`);
     }
     // And the broker's, when it runs on this machine (found through the management API).
     if (isLocalhost(URL)) {
@@ -115,19 +119,21 @@ Deno.test("bench.ts --quick --amqp --json measures every AMQP phase and writes t
     assert.match(context.broker.version, /^\d+\.\d+\.\d+/);
     assert.equal(settings.messageBytes, 100);
     assert.equal(settings.runs, 1);
+    assert.deepEqual(report.failures, []);
 
     // The table on stdout is the one in the JSON, one row per phase.
     const table = result.stdout.filter((line) => line.startsWith("|"));
     assert.equal(table.length, 2 + phases.length);
     assert.equal(table.join("\n"), report.table);
-    // Progress goes to stderr, one line per run when stderr is not a terminal.
+    // Progress goes to stderr, one numbered line per run when stderr is not a terminal (the
+    // three confirm strategies are one run of publisher_confirms.mjs).
     const progress = result.stderr.filter((line) => !line.startsWith("No stream phases: "));
     assert.equal(result.stderr.length - progress.length, streams ? 0 : 1, result.stderr[0]);
-    assert.equal(progress.length, phases.length);
-    assert.match(
-      progress[0],
-      new RegExp(`^\\[1/${phases.length}\\] Publish, no confirms, run 1 of 1 \\.\\.\\.$`),
+    assert.equal(progress.length, phases.length - 2);
+    progress.forEach((line, i) =>
+      assert.match(line, new RegExp(`^\\[${i + 1}/${progress.length}\\] `))
     );
+    assert.equal(progress[0], `[1/${progress.length}] Publish, no confirms, run 1 of 1 ...`);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -146,14 +152,15 @@ Deno.test("bench.ts --quick --programs --json runs every program beside its peer
     const { jobs, rss, sendSteps, tables } = report.programs;
 
     assert.deepEqual(jobs.map((job: JobResult) => job.id), JOBS);
+    assert.deepEqual(report.failures, []);
     for (const job of jobs as JobResult[]) {
       const figure = job.unit === "ms" ? "ms" : "rate";
-      for (const variant of ["program", "bare"] as const) {
-        assert.equal(job.variants[variant]?.runs.length, 1, `${job.id} ${variant}`);
-        assert.ok(job.variants[variant]!.median[figure] > 0, `${job.id} ${variant}`);
+      for (const column of ["program", "bare"] as const) {
+        assert.equal(job.columns[column]?.runs.length, 1, `${job.id} ${column}`);
+        assert.ok(job.columns[column]!.median[figure] > 0, `${job.id} ${column}`);
       }
       // Both ratios, each a number, or the sentence that says why the column is missing.
-      const peers: Exclude<Variant, "program">[] = job.id.startsWith("publisher_confirms")
+      const peers: Exclude<Column, "program">[] = job.id.startsWith("publisher_confirms")
         ? ["bare", "node", "pika"]
         : ["bare", "pika"];
       for (const peer of peers) {
@@ -174,7 +181,7 @@ Deno.test("bench.ts --quick --programs --json runs every program beside its peer
       assert.ok(job.reference.ms > 0, "the Java tutorial's published figure");
     }
     // The RPC server's latencies, from the caller's side.
-    const rpc = jobs.find((job: JobResult) => job.id === "rpc_server").variants.program.median;
+    const rpc = jobs.find((job: JobResult) => job.id === "rpc_server").columns.program.median;
     assert.ok(rpc.p50Ms > 0 && rpc.p99Ms >= rpc.p50Ms, JSON.stringify(rpc));
     // Peak memory of worker and receive, read from their deno process.
     assert.deepEqual(rss.map((r: { id: string }) => r.id), ["worker", "receive"]);
@@ -207,6 +214,75 @@ Deno.test("bench.ts refuses a --json file it cannot write, before measuring anyt
   assert.equal(result.code, 1);
   assert.equal(result.stderr.length, 1, JSON.stringify(result.stderr));
   assert.match(result.stderr[0], /^Cannot write the --json file "\/nonexistent-dir\/bench.json": /);
+});
+
+test("bench.ts records a failed run, says so and ends its job there: nothing is measured again", async () => {
+  await using vhost = await testVhost();
+  const { url } = vhost;
+  {
+    // A vhost where the bench may publish and consume but not declare: every job fails.
+    const user = encodeURIComponent(urlParts(URL).user);
+    await managementRequest(
+      URL,
+      `/api/permissions/${encodeURIComponent(urlParts(url).vhost)}/${user}`,
+      {
+        method: "PUT",
+        body: { configure: "^$", write: ".*", read: ".*" },
+      },
+    );
+    await using dir = await testDir("bench-failures");
+    {
+      const file = `${dir.path}/bench.json`;
+      const args = ["--amqp", "--quick", "--runs", "2", "--url", url, "--json", file];
+      const result = await runTask("bench", args, { env: ENV });
+      assert.equal(result.code, 1, result.stderr.join("\n"));
+      const { failures, phases } = JSON.parse(await Deno.readTextFile(file));
+      // Each job failed in its first run, and that ended it: no second run, no second try.
+      const jobs = new Set(failures.map(({ what }: { what: string }) => what.split(", run ")[0]));
+      assert.ok(failures.length >= 8, JSON.stringify(failures));
+      assert.equal(jobs.size, failures.length, JSON.stringify(failures));
+      for (const { what, error } of failures) {
+        assert.match(what, /, run 1 of 2$/);
+        assert.ok(error.length > 10, error);
+        assert.ok(
+          result.stdout.includes(
+            `Failed, and not measured again: ${what} (${error}); the rest of its job is left out`,
+          ),
+          what,
+        );
+      }
+      for (const phase of phases) assert.deepEqual(phase.runs, [], phase.id);
+      assert.equal(
+        result.stderr.at(-1),
+        `${failures.length} runs failed, each ending its job (see "Failed" above); the tables show the runs before`,
+      );
+    }
+  }
+});
+
+Deno.test("bench peers: PREFETCH, QUEUE_TYPE and COUNT set the bare loops' prefetch, queue type and message count", async () => {
+  const env: BenchEnv = { url: URL };
+  const queue = uniqueName("prefetch");
+  const classic = { QUEUE_TYPE: "classic" };
+  const worker = await startColumn(env, "bare", "worker", { queue }, {
+    env: { ...classic, PREFETCH: "10" },
+  });
+  try {
+    await worker.waitFor(WAITING);
+    assert.deepEqual(await declaredAndConsumed(queue), {
+      queue: { ...QUORUM_QUEUE, arguments: { "x-queue-type": "classic" } },
+      consumer: { prefetch: 10, ack: true },
+    });
+    const send = await startColumn(env, "bare", "send", { queue }, {
+      env: { ...classic, COUNT: "25" },
+    });
+    assert.equal(await send.exited, 0, send.stderr.join("\n"));
+    assert.equal(send.stdout.filter((line) => line === " [x] Sent 'Hello World!'").length, 25);
+    await worker.waitFor("[x] Done", { count: 25 });
+  } finally {
+    await worker.stop("SIGINT");
+    await deleteQueues(queue);
+  }
 });
 
 // The peers are honest: each pika peer and each bare loop does the same AMQP work as our
@@ -243,39 +319,39 @@ async function declaredAndConsumed(queue: string) {
   };
 }
 
-async function runners(): Promise<{ runners: Runners; variants: Variant[] }> {
+async function columnsHere(): Promise<{ env: BenchEnv; columns: Column[] }> {
   const { python, why } = await findPython(() => {});
   if (why) console.log(`No pika peers to check: ${why}`);
   return {
-    runners: { url: URL, python },
-    variants: python ? ["program", "bare", "pika"] : ["program", "bare"],
+    env: { url: URL, python },
+    columns: python ? ["program", "bare", "pika"] : ["program", "bare"],
   };
 }
 
-/** Starts every variant at once, each on its own names, and waits for their ready lines. */
+/** Starts every column at once, each on its own names, and waits for their ready lines. */
 async function startAll(
-  r: Runners,
-  variants: Variant[],
+  r: BenchEnv,
+  columns: Column[],
   task: string,
-  names: (variant: Variant) => Names,
+  names: (column: Column) => Names,
   ready: RegExp,
-): Promise<Map<Variant, Running>> {
-  const running = new Map<Variant, Running>();
-  for (const variant of variants) {
+): Promise<Map<Column, Program>> {
+  const running = new Map<Column, Program>();
+  for (const column of columns) {
     running.set(
-      variant,
-      await startVariant(r, variant, task, names(variant), { longRunning: true }),
+      column,
+      await startColumn(r, column, task, names(column), { longRunning: true }),
     );
   }
-  for (const [variant, program] of running) {
+  for (const [column, program] of running) {
     await program.waitFor(ready).catch((error) => {
-      throw new Error(`${variant}: ${error.message}`);
+      throw new Error(`${column}: ${error.message}`);
     });
   }
   return running;
 }
 
-async function stopAll(running: Map<Variant, Running>) {
+async function stopAll(running: Map<Column, Program>) {
   for (const program of running.values()) await program.stop("SIGINT");
 }
 
@@ -286,89 +362,76 @@ const QUORUM_QUEUE = {
   arguments: { "x-queue-type": "quorum" },
 };
 
-Deno.test("bench peers: the worker loops declare the durable quorum queue, prefetch 1, ack every task", async () => {
-  const { runners: r, variants } = await runners();
-  const queues = Object.fromEntries(variants.map((v) => [v, uniqueName(`task_queue.${v}`)]));
-  const running = await startAll(r, variants, "worker", (v) => ({ queue: queues[v] }), /Waiting/);
-  try {
-    for (const variant of variants) {
-      const seen = await declaredAndConsumed(queues[variant]);
-      assert.deepEqual(
-        seen,
-        { queue: QUORUM_QUEUE, consumer: { prefetch: 1, ack: true } },
-        variant,
-      );
-      await withChannel(async (channel) => {
-        for (let i = 1; i <= 5; i++) {
-          channel.sendToQueue(queues[variant], Buffer.from(`task ${i}`), { persistent: true });
-        }
-        await channel.close();
-      });
-      await running.get(variant)!.waitFor("[x] Done", { count: 5 });
-    }
-    await stopAll(running);
-    // Every task acked: none came back to the queue when the workers stopped.
-    for (const variant of variants) {
-      const { messageCount } = await withChannel((ch) => ch.checkQueue(queues[variant]));
-      assert.equal(messageCount, 0, variant);
-    }
-  } finally {
-    await stopAll(running);
-    await deleteQueues(...Object.values(queues));
-  }
-});
+const CONSUMERS = [
+  {
+    task: "worker",
+    does: ", prefetch 1, ack every task",
+    consumer: { prefetch: 1, ack: true },
+    persistent: true,
+    last: "[x] Done",
+  },
+  {
+    task: "receive",
+    does: " and consume with auto-ack",
+    consumer: { prefetch: 0, ack: false },
+    persistent: false,
+    last: "[x] Received",
+  },
+];
 
-Deno.test("bench peers: the receive loops declare the durable quorum queue and consume with auto-ack", async () => {
-  const { runners: r, variants } = await runners();
-  const queues = Object.fromEntries(variants.map((v) => [v, uniqueName(`hello.${v}`)]));
-  const running = await startAll(r, variants, "receive", (v) => ({ queue: queues[v] }), /Waiting/);
-  try {
-    for (const variant of variants) {
-      const seen = await declaredAndConsumed(queues[variant]);
-      assert.deepEqual(
-        seen,
-        { queue: QUORUM_QUEUE, consumer: { prefetch: 0, ack: false } },
-        variant,
-      );
-      await withChannel(async (channel) => {
-        for (let i = 1; i <= 5; i++) channel.sendToQueue(queues[variant], Buffer.from(`m ${i}`));
-        await channel.close();
-      });
-      const lines = await running.get(variant)!.waitFor("[x] Received", { count: 5 });
-      assert.match(lines[4], /m 5/, variant);
+for (const { task, does, consumer, persistent, last } of CONSUMERS) {
+  Deno.test(`bench peers: the ${task} loops declare the durable quorum queue${does}`, async () => {
+    const { env: r, columns } = await columnsHere();
+    const queues = Object.fromEntries(columns.map((v) => [v, uniqueName(`${task}.${v}`)]));
+    const running = await startAll(r, columns, task, (v) => ({ queue: queues[v] }), /Waiting/);
+    try {
+      for (const column of columns) {
+        const seen = await declaredAndConsumed(queues[column]);
+        assert.deepEqual(seen, { queue: QUORUM_QUEUE, consumer }, column);
+        await withChannel(async (channel) => {
+          for (let i = 1; i <= 5; i++) {
+            channel.sendToQueue(queues[column], Buffer.from(`${task} ${i}`), { persistent });
+          }
+          await channel.close();
+        });
+        const received = await running.get(column)!.waitFor("[x] Received", { count: 5 });
+        assert.match(received[4], new RegExp(`${task} 5`), column);
+        await running.get(column)!.waitFor(last, { count: 5 });
+      }
+      await stopAll(running);
+      // Every message acked (or auto-acked): none came back to the queue when they stopped.
+      for (const column of columns) {
+        const { messageCount } = await withChannel((ch) => ch.checkQueue(queues[column]));
+        assert.equal(messageCount, 0, column);
+      }
+    } finally {
+      await stopAll(running);
+      await deleteQueues(...Object.values(queues));
     }
-    await stopAll(running);
-    for (const variant of variants) {
-      const { messageCount } = await withChannel((ch) => ch.checkQueue(queues[variant]));
-      assert.equal(messageCount, 0, variant);
-    }
-  } finally {
-    await stopAll(running);
-    await deleteQueues(...Object.values(queues));
-  }
-});
+  });
+}
 
 Deno.test("bench peers: the receive_logs loops bind an exclusive server-named queue to the fanout exchange, auto-ack", async () => {
-  const { runners: r, variants } = await runners();
-  const exchanges = Object.fromEntries(variants.map((v) => [v, uniqueName(`logs.${v}`)]));
+  const { env: r, columns } = await columnsHere();
+  const exchanges = Object.fromEntries(columns.map((v) => [v, uniqueName(`logs.${v}`)]));
   const running = await startAll(
     r,
-    variants,
+    columns,
     "receive_logs",
     (v) => ({ exchange: exchanges[v] }),
     /Waiting for logs/,
   );
   try {
-    for (const variant of variants) {
-      const exchange = exchanges[variant];
+    for (const column of columns) {
+      const exchange = exchanges[column];
       const { type, durable } = await managementRequest(
         URL,
         `/api/exchanges/${VHOST}/${encodeURIComponent(exchange)}`,
       ) as { type: string; durable: boolean };
-      assert.deepEqual({ type, durable }, { type: "fanout", durable: false }, variant);
+      assert.deepEqual({ type, durable }, { type: "fanout", durable: false }, column);
       const [queue, ...others] = await queuesBoundTo(exchange);
-      assert.equal(others.length, 0, variant);
-      assert.match(queue, /^amq\.gen-/, `${variant}: a server-named queue`);
+      assert.equal(others.length, 0, column);
+      assert.match(queue, /^amq\.gen-/, `${column}: a server-named queue`);
       const { queue: declared, consumer } = await declaredAndConsumed(queue);
       // Durability of an exclusive queue is each library's default (amqplib: durable, pika:
       // not); it changes nothing per message, as the messages are transient and the queue
@@ -376,14 +439,14 @@ Deno.test("bench peers: the receive_logs loops bind an exclusive server-named qu
       assert.deepEqual(
         { exclusive: declared.exclusive, auto_delete: declared.auto_delete, consumer },
         { exclusive: true, auto_delete: false, consumer: { prefetch: 0, ack: false } },
-        variant,
+        column,
       );
       await withChannel(async (channel) => {
         for (let i = 1; i <= 5; i++) channel.publish(exchange, "", Buffer.from(`log ${i}`));
         await channel.close();
       });
-      const lines = await running.get(variant)!.waitFor(/^ \[x\] log/, { count: 5 });
-      assert.equal(lines[4], " [x] log 5", variant);
+      const lines = await running.get(column)!.waitFor(/^ \[x\] log/, { count: 5 });
+      assert.equal(lines[4], " [x] log 5", column);
     }
   } finally {
     await stopAll(running);
@@ -392,22 +455,22 @@ Deno.test("bench peers: the receive_logs loops bind an exclusive server-named qu
 });
 
 Deno.test("bench peers: the rpc_server loops declare the durable quorum queue, prefetch 1, reply with the correlation id and ack", async () => {
-  const { runners: r, variants } = await runners();
-  const queues = Object.fromEntries(variants.map((v) => [v, uniqueName(`rpc_queue.${v}`)]));
+  const { env: r, columns } = await columnsHere();
+  const queues = Object.fromEntries(columns.map((v) => [v, uniqueName(`rpc_queue.${v}`)]));
   const running = await startAll(
     r,
-    variants,
+    columns,
     "rpc_server",
     (v) => ({ queue: queues[v] }),
     /Awaiting RPC requests/,
   );
   try {
-    for (const variant of variants) {
-      const seen = await declaredAndConsumed(queues[variant]);
+    for (const column of columns) {
+      const seen = await declaredAndConsumed(queues[column]);
       assert.deepEqual(
         seen,
         { queue: QUORUM_QUEUE, consumer: { prefetch: 1, ack: true } },
-        variant,
+        column,
       );
       const replies = await withChannel(async (channel) => {
         const { queue: replyTo } = await channel.assertQueue("", { exclusive: true });
@@ -416,7 +479,7 @@ Deno.test("bench peers: the rpc_server loops declare the durable quorum queue, p
           if (msg) got.push({ id: msg.properties.correlationId, body: msg.content.toString() });
         }, { noAck: true });
         for (const n of [10, 20, 30]) {
-          channel.sendToQueue(queues[variant], Buffer.from(String(n)), {
+          channel.sendToQueue(queues[column], Buffer.from(String(n)), {
             replyTo,
             correlationId: `call-${n}`,
           });
@@ -428,12 +491,12 @@ Deno.test("bench peers: the rpc_server loops declare the durable quorum queue, p
         { id: "call-10", body: "55" },
         { id: "call-20", body: "6765" },
         { id: "call-30", body: "832040" },
-      ], variant);
+      ], column);
     }
     await stopAll(running);
-    for (const variant of variants) {
-      const { messageCount } = await withChannel((ch) => ch.checkQueue(queues[variant]));
-      assert.equal(messageCount, 0, `${variant}: every request acked`);
+    for (const column of columns) {
+      const { messageCount } = await withChannel((ch) => ch.checkQueue(queues[column]));
+      assert.equal(messageCount, 0, `${column}: every request acked`);
     }
   } finally {
     await stopAll(running);
@@ -442,11 +505,11 @@ Deno.test("bench peers: the rpc_server loops declare the durable quorum queue, p
 });
 
 Deno.test("bench peers: the one-shot loops declare and publish what the programs do", async () => {
-  const { runners: r, variants } = await runners();
-  const launch = async (variant: Variant, task: string, names: Names, args: string[] = []) => {
-    const program = await startVariant(r, variant, task, names, { args });
+  const { env: r, columns } = await columnsHere();
+  const launch = async (column: Column, task: string, names: Names, args: string[] = []) => {
+    const program = await startColumn(r, column, task, names, { args });
     const code = await program.exited;
-    assert.equal(code, 0, `${task} (${variant}): ${program.stderr.join("\n")}`);
+    assert.equal(code, 0, `${task} (${column}): ${program.stderr.join("\n")}`);
     return program.stdout;
   };
   const queue = uniqueName("hello");
@@ -455,36 +518,36 @@ Deno.test("bench peers: the one-shot loops declare and publish what the programs
   const logs = uniqueName("logs.subscriber");
   const rpcQueue = uniqueName("rpc_queue");
   try {
-    // send: the durable quorum queue, and 'Hello World!' in it once per variant.
-    for (const variant of variants) await launch(variant, "send", { queue });
+    // send: the durable quorum queue, and 'Hello World!' in it once per column.
+    for (const column of columns) await launch(column, "send", { queue });
     assert.deepEqual((await queueInfo(queue)).arguments, QUORUM_QUEUE.arguments);
     assert.deepEqual(
       (await drain(queue)).map((msg) => msg.body),
-      variants.map(() => "Hello World!"),
+      columns.map(() => "Hello World!"),
     );
 
-    // new_task: the durable quorum queue, a persistent task per variant.
-    for (const variant of variants) await launch(variant, "new_task", { queue: tasks });
+    // new_task: the durable quorum queue, a persistent task per column.
+    for (const column of columns) await launch(column, "new_task", { queue: tasks });
     const { durable, arguments: args } = await queueInfo(tasks);
     assert.deepEqual({ durable, args }, { durable: true, args: QUORUM_QUEUE.arguments });
     const taskMessages = await drain(tasks);
-    assert.equal(taskMessages.length, variants.length);
+    assert.equal(taskMessages.length, columns.length);
     for (const msg of taskMessages) {
       assert.deepEqual(msg, { body: "Hello World!", deliveryMode: 2 });
     }
 
     // emit_log: declaring the exchange as the test did (fanout, not durable) does not
-    // fail, and each variant's message reaches the subscriber's queue.
+    // fail, and each column's message reaches the subscriber's queue.
     await withChannel(async (channel) => {
       await channel.assertExchange(exchange, "fanout", { durable: false });
       await channel.assertQueue(logs);
       await channel.bindQueue(logs, exchange, "");
     });
-    for (const variant of variants) await launch(variant, "emit_log", { exchange });
+    for (const column of columns) await launch(column, "emit_log", { exchange });
     const logMessages = await drain(logs);
     assert.deepEqual(
       logMessages.map((msg) => msg.body),
-      variants.map(() => "info: Hello World!"),
+      columns.map(() => "info: Hello World!"),
     );
 
     // rpc_client: a request with reply_to and a correlation id, answered by the test's server.
@@ -500,16 +563,16 @@ Deno.test("bench peers: the one-shot loops declare and publish what the programs
         channel.sendToQueue(replyTo, Buffer.from("832040"), { correlationId });
         channel.ack(msg);
       });
-      for (const variant of variants) {
-        const stdout = await launch(variant, "rpc_client", { queue: rpcQueue }, ["30"]);
-        assert.equal(stdout.at(-1), " [.] Got 832040", variant);
+      for (const column of columns) {
+        const stdout = await launch(column, "rpc_client", { queue: rpcQueue }, ["30"]);
+        assert.equal(stdout.at(-1), " [.] Got 832040", column);
       }
     });
-    assert.equal(requests.length, variants.length);
+    assert.equal(requests.length, columns.length);
     for (const [i, request] of requests.entries()) {
       assert.equal(request.body, "30");
-      const replyTo = variants[i] === "program" ? /^amq\.rabbitmq\.reply-to\./ : /^amq\.gen-/;
-      assert.match(request.replyTo, replyTo, variants[i]);
+      const replyTo = columns[i] === "program" ? /^amq\.rabbitmq\.reply-to\./ : /^amq\.gen-/;
+      assert.match(request.replyTo, replyTo, columns[i]);
       assert.ok(request.correlationId.length >= 8, request.correlationId);
     }
   } finally {
@@ -521,16 +584,16 @@ Deno.test("bench peers: the one-shot loops declare and publish what the programs
 Deno.test("bench peers: the publisher_confirms loops on Deno and Node.js publish every message three ways, as the program does", async () => {
   const { node, why } = await findNode();
   if (why) console.log(`No Node.js loops to check: ${why}`);
-  const r: Runners = { url: URL, node };
-  const variants: Variant[] = node ? ["program", "bare", "node"] : ["program", "bare"];
-  for (const variant of variants) {
+  const r: BenchEnv = { url: URL, node };
+  const columns: Column[] = node ? ["program", "bare", "node"] : ["program", "bare"];
+  for (const column of columns) {
     const prefix = uniqueName("publisher_confirms");
-    const program = await startVariant(r, variant, "publisher_confirms", { queue: prefix }, {
-      args: variant === "program" ? ["--count", "300"] : [],
+    const program = await startColumn(r, column, "publisher_confirms", { queue: prefix }, {
+      args: column === "program" ? ["--count", "300"] : [],
       env: { COUNT: "300" },
     });
     // Each checks that its queue holds every message (exit code 1 otherwise), then deletes it.
-    assert.equal(await program.exited, 0, `${variant}: ${program.stderr.join("\n")}`);
+    assert.equal(await program.exited, 0, `${column}: ${program.stderr.join("\n")}`);
     assert.deepEqual(
       program.stdout.map((line) => line.replace(/ in [\d,]+ ms$/, "")),
       [
@@ -538,10 +601,10 @@ Deno.test("bench peers: the publisher_confirms loops on Deno and Node.js publish
         "Published 300 messages in batch",
         "Published 300 messages and handled confirms asynchronously",
       ],
-      variant,
+      column,
     );
     for (const strategy of ["individually", "batch", "async"]) {
-      assert.equal(await queueState(`${prefix}.${strategy}`), "missing", variant);
+      assert.equal(await queueState(`${prefix}.${strategy}`), "missing", column);
     }
   }
 });

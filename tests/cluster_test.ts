@@ -7,20 +7,21 @@
  */
 import assert from "node:assert/strict";
 import { maskUrl } from "../lib/url.ts";
+import { waitForLeader } from "../tools/lib/cluster_state.ts";
+import { ConfirmedPublisher } from "../tools/lib/confirmed_publisher.ts";
 import {
   CLUSTER_DIR,
   CLUSTER_NODES,
   CLUSTER_URLS,
   killNode,
   localNodeNamed,
-  localNodesSkipReason,
   nodeProcesses,
   openPorts,
   queueOnDisk,
   stopNodes,
-  waitForLeader,
-} from "../tools/lib/cluster.ts";
-import { ConfirmedPublisher } from "../tools/lib/confirmed_publisher.ts";
+} from "../tools/lib/local_nodes.ts";
+import { workLog } from "../tools/lib/work_log.ts";
+import { localNodesSkipReason } from "./_cluster.ts";
 import {
   deleteQueues,
   eventually,
@@ -61,24 +62,6 @@ Deno.test("worker.ts and new_task.ts given three URLs of which the first two ref
     await stopThenClean(worker, () => deleteQueues(queue));
   }
 });
-
-/** What a worker did, read from its output: each task received (and whether redelivered), each done. */
-function workLog(worker: Program) {
-  const received: { task: string; redelivered: boolean }[] = [];
-  const done: string[] = [];
-  let current: string | undefined;
-  for (const line of worker.stdout) {
-    const match = line.match(/^ \[x\] Received '(.*)'( \(redelivered\))?$/);
-    if (match) {
-      current = match[1];
-      received.push({ task: match[1], redelivered: match[2] !== undefined });
-    } else if (line === " [x] Done" && current !== undefined) {
-      done.push(current);
-      current = undefined;
-    }
-  }
-  return { received, done };
-}
 
 Deno.test({
   name: testName(
@@ -121,7 +104,7 @@ Deno.test({
           try {
             for (const worker of workers) await worker.waitFor(WAITING);
             // Declared by a worker connected to rabbit-1, the queue's leader is rabbit-1.
-            const leader = await waitForLeader(queue);
+            const leader = await waitForLeader(queue, { urls: CLUSTER_URLS });
             assert.equal(leader, CLUSTER_NODES[0].node);
             // On 3.10 a replica killed within a second of the queue's declaration comes back
             // empty: the queue gets past that moment first, as a queue in use has.
@@ -144,7 +127,8 @@ Deno.test({
             assert.equal(publisher.published, 2000);
 
             // Every confirmed task done by one worker or the other, then nothing left to do.
-            const doneTasks = () => new Set(workers.flatMap((worker) => workLog(worker).done));
+            const doneTasks = () =>
+              new Set(workers.flatMap((worker) => workLog(worker.stdout).done.map((d) => d.task)));
             await eventually("every confirmed task is done", () => {
               const done = doneTasks();
               return Promise.resolve([...publisher.confirmed].every((n) => done.has(`task ${n}`)));
@@ -156,7 +140,7 @@ Deno.test({
               );
               return ready === 0 &&
                 workers.every((worker) => {
-                  const { received, done } = workLog(worker);
+                  const { received, done } = workLog(worker.stdout);
                   return received.length === done.length;
                 });
             }, 30_000);
@@ -182,7 +166,7 @@ Deno.test({
 
             const receipts = new Map<string, boolean[]>();
             for (const worker of workers) {
-              for (const { task, redelivered } of workLog(worker).received) {
+              for (const { task, redelivered } of workLog(worker.stdout).received) {
                 receipts.set(task, [...(receipts.get(task) ?? []), redelivered]);
               }
             }

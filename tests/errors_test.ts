@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import amqp from "amqplib";
-import { rabbitmqctl } from "../tools/lib/broker.ts";
+import { brokerCtl } from "../tools/lib/broker.ts";
 import { maskUrl, urlParts } from "../lib/url.ts";
 import { AWAITING_RPC, WAITING, WAITING_LOGS, WAITING_POSTS } from "../tools/lib/ready_lines.ts";
 import {
@@ -159,14 +159,12 @@ for (const { task, ready, queue: named, args = [] } of CONSUMERS) {
       await waitForConsumers(queue);
       // Only rabbitmqctl may delete another connection's exclusive queue.
       if (named) await withChannel((channel) => channel.deleteQueue(queue));
-      else {
-        await rabbitmqctl(BROKER_URL, [
+      else {await brokerCtl(BROKER_URL, [
           "delete_queue",
           "--vhost",
           urlParts(BROKER_URL).vhost,
           queue,
-        ]);
-      }
+        ]);}
       await program.waitFor("was deleted", { stream: "stderr" });
       assertExit(await ended(program), 1);
       assert.deepEqual(program.stderr, [

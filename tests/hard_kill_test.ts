@@ -12,16 +12,10 @@
  * their own queues. The node is stopped, and its data deleted, at the end.
  */
 import assert from "node:assert/strict";
-import {
-  killNode,
-  localNodesSkipReason,
-  queueOnDisk,
-  SOLO_NODE,
-  startNode,
-  stopNodes,
-} from "../tools/lib/cluster.ts";
 import { ConfirmedPublisher } from "../tools/lib/confirmed_publisher.ts";
+import { killNode, queueOnDisk, startNode, stopNodes } from "../tools/lib/local_nodes.ts";
 import { pollUntil } from "../tools/lib/poll.ts";
+import { localNodesSkipReason, SOLO_NODE } from "./_cluster.ts";
 import {
   eventually,
   queueState,

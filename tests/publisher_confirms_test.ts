@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { brokerKind, rabbitmqctl } from "../tools/lib/broker.ts";
+import { brokerCtl, brokerKind } from "../tools/lib/broker.ts";
 import {
   assertExit,
   atExit,
@@ -116,7 +116,7 @@ test("publisher_confirms.ts without --mandatory finds confirmed messages missing
 
 /** rabbitmqctl -q on the test broker (the local node, `$RABBITMQCTL`'s, or the compose service's). */
 async function ctl(...args: string[]): Promise<string> {
-  return (await rabbitmqctl(BROKER_URL, ["-q", ...args])).trim();
+  return (await brokerCtl(BROKER_URL, ["-q", ...args])).trim();
 }
 
 /**

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import { fileURLToPath } from "node:url";
 import amqp, { type Channel, type ConsumeMessage } from "amqplib";
-import { findPython } from "../bench/programs.ts";
+import { findPython } from "../bench/columns.ts";
 import { pollUntil } from "../tools/lib/poll.ts";
 import {
   deleteQueues,

@@ -8,6 +8,7 @@
  */
 import assert from "node:assert/strict";
 import { rabbitmqCommand } from "../tools/lib/broker.ts";
+import { run, succeeds } from "../tools/lib/command.ts";
 import {
   eventually,
   freePort,
@@ -23,25 +24,10 @@ const CTL = rabbitmqCommand("rabbitmqctl");
 
 const CLIENT_USER = "tls-learner";
 
-async function sh(command: string, args: string[], env: Record<string, string> = {}) {
-  const result = await new Deno.Command(command, { args, env, stdin: "null" }).output();
-  if (!result.success) {
-    throw new Error(`${command} ${args.join(" ")}: ${new TextDecoder().decode(result.stderr)}`);
-  }
-}
-
-async function available(command: string): Promise<boolean> {
-  try {
-    return (await new Deno.Command("which", { args: [command] }).output()).success;
-  } catch {
-    return false;
-  }
-}
-
 /** Makes a CA, a server certificate for localhost, a client certificate for CLIENT_USER, and an unrelated CA. */
 async function makeCertificates(dir: string) {
   const req = (key: string, subject: string, out: string[]) =>
-    sh("openssl", [
+    run("openssl", [
       "req",
       "-newkey",
       "rsa:2048",
@@ -54,7 +40,7 @@ async function makeCertificates(dir: string) {
     ]);
   const sign = async (csr: string, pem: string, extensions: string) => {
     await Deno.writeTextFile(`${dir}/${pem}.ext`, extensions);
-    await sh("openssl", [
+    await run("openssl", [
       "x509",
       "-req",
       "-in",
@@ -111,17 +97,19 @@ async function startTlsNode(dir: string) {
     ].join("\n"),
   );
   await Deno.writeTextFile(`${dir}/enabled_plugins`, "[rabbitmq_auth_mechanism_ssl].\n");
-  await sh("chown", ["-R", "rabbitmq:rabbitmq", dir]);
-  await sh(SERVER, ["-detached"], {
-    RABBITMQ_NODENAME: node,
-    RABBITMQ_DIST_PORT: String(freePort()),
-    RABBITMQ_CONFIG_FILE: `${dir}/rabbitmq.conf`,
-    RABBITMQ_ENABLED_PLUGINS_FILE: `${dir}/enabled_plugins`,
-    RABBITMQ_MNESIA_BASE: `${dir}/mnesia`,
-    RABBITMQ_LOG_BASE: `${dir}/log`,
-    RABBITMQ_PID_FILE: `${dir}/pid`,
+  await run("chown", ["-R", "rabbitmq:rabbitmq", dir]);
+  await run(SERVER, ["-detached"], {
+    env: {
+      RABBITMQ_NODENAME: node,
+      RABBITMQ_DIST_PORT: String(freePort()),
+      RABBITMQ_CONFIG_FILE: `${dir}/rabbitmq.conf`,
+      RABBITMQ_ENABLED_PLUGINS_FILE: `${dir}/enabled_plugins`,
+      RABBITMQ_MNESIA_BASE: `${dir}/mnesia`,
+      RABBITMQ_LOG_BASE: `${dir}/log`,
+      RABBITMQ_PID_FILE: `${dir}/pid`,
+    },
   });
-  const ctl = (...args: string[]) => sh(CTL, ["-q", "-n", node, ...args]);
+  const ctl = (...args: string[]) => run(CTL, ["-q", "-n", node, ...args]);
   // -detached returns before the node is registered; await_startup fails until it is.
   await eventually(
     `the TLS test node has started (see ${dir}/log)`,
@@ -138,7 +126,7 @@ async function startTlsNode(dir: string) {
 const missing = [];
 if (Deno.uid() !== 0) missing.push("root (to start a second rabbitmq-server node)");
 for (const command of ["openssl", SERVER, CTL]) {
-  if (!(await available(command))) missing.push(command);
+  if (!(await succeeds("which", [command]))) missing.push(command);
 }
 const skip = missing.length ? `it needs ${missing.join(", ")}` : undefined;
 

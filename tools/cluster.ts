@@ -20,23 +20,21 @@ import amqp from "amqplib";
 import { connectFirst, socketOptions } from "../lib/connect.ts";
 import { ProgramError } from "../lib/program_error.ts";
 import { maskUrl, urlParts } from "../lib/url.ts";
+import { brokerAnswers } from "./lib/broker.ts";
+import { clusterNodes, queueLeader, quorumQueues } from "./lib/cluster_state.ts";
 import {
   CLUSTER_DIR,
   CLUSTER_NODES,
   CLUSTER_URLS,
   clusterCli,
-  clusterNodes,
   killNode,
   type LocalNode,
   localNodeNamed,
-  nodeAnswers,
   nodeProcesses,
   openPorts,
-  queueLeader,
-  quorumQueues,
   startCluster,
   stopNodes,
-} from "./lib/cluster.ts";
+} from "./lib/local_nodes.ts";
 
 const COMMANDS = ["start", "status", "stop", "kill"];
 const SPEC = {
@@ -110,7 +108,7 @@ async function status() {
   const { version } = connection.connection.serverProperties;
   await connection.close();
 
-  const nodes = await clusterNodes({ urls });
+  const nodes = await clusterNodes(urls);
   const running = nodes.filter((node) => node.running).length;
   console.log(`Nodes (RabbitMQ ${version}, ${running} of ${nodes.length} running):`);
   for (const node of nodes) {
@@ -119,7 +117,7 @@ async function status() {
       `  ${node.name.padEnd(20)} ${(node.running ? "running" : "down").padEnd(8)} ${url}`,
     );
   }
-  const queues = await quorumQueues({ urls });
+  const queues = await quorumQueues(urls);
   console.log(queues.length ? "Quorum queues:" : "Quorum queues: none yet");
   const width = Math.max(...queues.map((queue) => queue.name.length));
   for (const queue of queues) {
@@ -134,7 +132,7 @@ async function status() {
 
 /** Whether a node of the cluster answers: run locally, or by compose.cluster.yaml. */
 async function anyAnswers(): Promise<boolean> {
-  for (const node of CLUSTER_NODES) if (await nodeAnswers(node)) return true;
+  for (const node of CLUSTER_NODES) if (await brokerAnswers(node.url)) return true;
   return false;
 }
 

@@ -15,6 +15,7 @@ import amqp from "amqplib";
 import { classifyError } from "../../lib/errors.ts";
 import { ProgramError } from "../../lib/program_error.ts";
 import { isLocalhost, maskUrl } from "../../lib/url.ts";
+import { output, run, succeeds } from "./command.ts";
 import { PollTimeout, pollUntil } from "./poll.ts";
 
 /** How the broker at a URL is run, as far as this machine can tell. */
@@ -28,7 +29,6 @@ export interface EnsureOptions {
   timeoutMs?: number;
 }
 
-const PROJECT_ROOT = new URL("../../", import.meta.url).pathname;
 const SERVICE = "rabbitmq";
 
 /**
@@ -132,10 +132,10 @@ export async function restartBroker(url: string): Promise<void> {
  *
  * @example
  * ```ts
- * await rabbitmqctl(url, ["delete_queue", "amq.gen-JzTY20BRgKO-HjmUJj0wLg"]);
+ * await brokerCtl(url, ["delete_queue", "amq.gen-JzTY20BRgKO-HjmUJj0wLg"]);
  * ```
  */
-export async function rabbitmqctl(url: string, args: string[]): Promise<string> {
+export async function brokerCtl(url: string, args: string[]): Promise<string> {
   const kind = await brokerKind(url);
   if (kind === "remote") {
     throw new ProgramError(
@@ -157,7 +157,7 @@ export async function brokerKind(url: string): Promise<BrokerKind> {
   if (!isLocalhost(url)) return "remote";
   if (!Deno.env.get("RABBITMQCTL") && await dockerEngineAnswers()) {
     const ids = await output("docker", ["compose", "ps", "-q", SERVICE]);
-    if (ids.trim()) return "compose";
+    if (ids?.trim()) return "compose";
   }
   return (await succeeds(rabbitmqCommand("rabbitmqctl"), ["-q", "ping"])) ? "local" : "remote";
 }
@@ -187,7 +187,7 @@ async function startLocalServer(log: (line: string) => void): Promise<void> {
       log("Installing Debian's rabbitmq-server (apt-get install -y rabbitmq-server) ...");
       await run("apt-get", ["update", "-qq"]);
       await run("apt-get", ["install", "-y", "-qq", "rabbitmq-server"], {
-        DEBIAN_FRONTEND: "noninteractive",
+        env: { DEBIAN_FRONTEND: "noninteractive" },
       });
     } else {
       throw new ProgramError(
@@ -218,31 +218,4 @@ async function startLocalServer(log: (line: string) => void): Promise<void> {
 
 async function dockerEngineAnswers(): Promise<boolean> {
   return await succeeds("docker", ["info", "--format", "{{.ServerVersion}}"]);
-}
-
-async function spawn(command: string, args: string[], env?: Record<string, string>) {
-  return await new Deno.Command(command, { args, env, cwd: PROJECT_ROOT, stdin: "null" })
-    .output();
-}
-
-async function succeeds(command: string, args: string[]): Promise<boolean> {
-  try {
-    return (await spawn(command, args)).success;
-  } catch {
-    return false; // not installed
-  }
-}
-
-async function output(command: string, args: string[]): Promise<string> {
-  const result = await spawn(command, args);
-  return new TextDecoder().decode(result.stdout);
-}
-
-async function run(command: string, args: string[], env?: Record<string, string>): Promise<string> {
-  const result = await spawn(command, args, env);
-  if (!result.success) {
-    const stderr = new TextDecoder().decode(result.stderr).trim().split("\n").slice(-3).join(" ");
-    throw new ProgramError(`"${command} ${args.join(" ")}" failed: ${stderr}`);
-  }
-  return new TextDecoder().decode(result.stdout);
 }

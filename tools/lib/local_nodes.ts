@@ -2,23 +2,24 @@
  * Local RabbitMQ nodes beside the machine's broker, run from its
  * `rabbitmq-server` install: a cluster of three (`rabbit-1@localhost` to
  * `rabbit-3@localhost`, AMQP on 5681-5683, management on 15681-15683) for
- * learners, the failover bench and the tests, and a standalone node
- * (`rabbit-solo@localhost` on 5690) that tests may `kill -9` without
- * touching anyone's broker. Their data, logs and Erlang cookie live under
- * {@link CLUSTER_DIR}; nothing of the machine's broker (its node, ports,
- * data or cookie) is used or changed.
+ * learners, the failover bench and the tests, and other nodes of
+ * {@link localNode} (the tests' standalone node, which they may `kill -9`
+ * without touching anyone's broker). Their data, logs and Erlang cookie live
+ * under {@link CLUSTER_DIR}; nothing of the machine's broker (its node,
+ * ports, data or cookie) is used or changed.
  *
  * Each node's Erlang process carries the argument `-tutorials_node NAME`,
- * so that `stop` and `kill` find it, and only it, by its process id.
+ * so that `stop` and `kill` find it, and only it, by its process id. What
+ * the running cluster says about itself (nodes, quorum queue leaders) is
+ * read in tools/lib/cluster_state.ts.
  *
  * @module
  */
-import { Buffer } from "node:buffer";
 import { type Cli, cli, type Option, type ProgramSpec } from "../../lib/cli.ts";
-import { brokerVersion } from "../../lib/broker_version.ts";
 import { ProgramError } from "../../lib/program_error.ts";
-import { urlParts } from "../../lib/url.ts";
 import { brokerAnswers } from "./broker.ts";
+import { clusterNodes, quorumQueues } from "./cluster_state.ts";
+import { run } from "./command.ts";
 import { PollTimeout, pollUntil } from "./poll.ts";
 
 /** One local node. */
@@ -40,7 +41,16 @@ export interface LocalNode {
 /** Where the nodes keep their data, logs and Erlang cookie. */
 export const CLUSTER_DIR = "/var/tmp/tutorials-cluster";
 
-function localNode(name: string, amqpPort: number, management: boolean): LocalNode {
+/**
+ * A local node of these ports: AMQP on `amqpPort`, the management API (if
+ * `management`) on that port + 10,000, Erlang distribution on + 20,000.
+ *
+ * @example
+ * ```ts
+ * const solo = localNode("rabbit-solo", 5690, false); // amqp://localhost:5690
+ * ```
+ */
+export function localNode(name: string, amqpPort: number, management: boolean): LocalNode {
   return {
     name,
     node: `${name}@localhost`,
@@ -59,10 +69,6 @@ export const CLUSTER_NODES: LocalNode[] = [1, 2, 3].map((i) =>
 /** The cluster's AMQP URLs, in the order programs try them. */
 export const CLUSTER_URLS: string[] = CLUSTER_NODES.map((node) => node.url);
 
-/** A standalone node, without the management plugin, for tests that kill their broker. */
-export const SOLO_NODE: LocalNode = localNode("rabbit-solo", 5690, false);
-
-const ALL_NODES = [...CLUSTER_NODES, SOLO_NODE];
 const MARKER = "-tutorials_node";
 const START_TIMEOUT_MS = 120_000;
 const STOP_TIMEOUT_MS = 60_000;
@@ -104,14 +110,14 @@ async function findInstall(): Promise<LocalInstall | undefined> {
     }
     if (script.endsWith("rabbitmq-script-wrapper")) continue; // Debian's /usr/sbin wrapper
     const fromPath = script.match(/rabbitmq_server-(\d+\.\d+\.\d+)/)?.[1];
-    const version = fromPath ?? (await run(`${bin}/rabbitmqctl`, ["version"], ctlEnv())).trim();
+    const version = fromPath ?? (await run(`${bin}/rabbitmqctl`, ["version"], ctlOptions())).trim();
     return { bin, version };
   }
   return undefined;
 }
 
 /** The local install, or a ProgramError saying how to get one. */
-export async function requireInstall(): Promise<LocalInstall> {
+async function requireInstall(): Promise<LocalInstall> {
   const found = await localInstall();
   if (found) return found;
   throw new ProgramError(
@@ -125,16 +131,9 @@ export async function nodeProcesses(): Promise<Map<string, number>> {
   const found = new Map<string, number>();
   for (const line of ps.split("\n")) {
     const match = line.match(new RegExp(`^\\s*(\\d+)\\s.*\\s${MARKER}\\s+(\\S+)`));
-    if (match && ALL_NODES.some((node) => node.name === match[2])) {
-      found.set(match[2], Number(match[1]));
-    }
+    if (match) found.set(match[2], Number(match[1]));
   }
   return found;
-}
-
-/** True when the node completes an AMQP handshake. */
-export async function nodeAnswers(node: LocalNode): Promise<boolean> {
-  return await brokerAnswers(node.url);
 }
 
 function nodeDir(node: LocalNode): string {
@@ -142,12 +141,12 @@ function nodeDir(node: LocalNode): string {
 }
 
 /** The node's log file, for when it fails. */
-export function nodeLog(node: LocalNode): string {
+function nodeLog(node: LocalNode): string {
   return `${nodeDir(node)}/log/${node.node}.log`;
 }
 
 /** Whether the node has data from an earlier start (it then rejoins its cluster by itself). */
-export async function hasData(node: LocalNode): Promise<boolean> {
+async function hasData(node: LocalNode): Promise<boolean> {
   try {
     await Deno.stat(`${nodeDir(node)}/mnesia/${node.node}`);
     return true;
@@ -190,7 +189,7 @@ async function writeFiles(node: LocalNode): Promise<void> {
 function serverEnv(node: LocalNode): Record<string, string> {
   const dir = nodeDir(node);
   return {
-    ...ctlEnv(),
+    ...ctlOptions().env,
     RABBITMQ_NODENAME: node.node,
     RABBITMQ_NODE_PORT: String(node.amqpPort),
     RABBITMQ_DIST_PORT: String(node.distPort),
@@ -205,14 +204,26 @@ function serverEnv(node: LocalNode): Record<string, string> {
   };
 }
 
-/** The environment of rabbitmqctl and of the nodes: the cluster's cookie (in HOME). */
-function ctlEnv(): Record<string, string> {
-  return {
+/**
+ * How rabbitmqctl runs for the nodes: with the cluster's cookie (in HOME)
+ * and nothing else of this process's environment, from the cluster's folder
+ * if it exists, else "/".
+ */
+function ctlOptions() {
+  let cwd = "/";
+  try {
+    Deno.statSync(CLUSTER_DIR);
+    cwd = CLUSTER_DIR;
+  } catch {
+    // not made yet
+  }
+  const env = {
     PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
     LANG: Deno.env.get("LANG") ?? "C.UTF-8",
     HOME: CLUSTER_DIR,
     RABBITMQ_CONF_ENV_FILE: `${CLUSTER_DIR}/rabbitmq-env.conf`,
   };
+  return { env, clearEnv: true, cwd };
 }
 
 /** Options for {@link startNode} and {@link startCluster}. */
@@ -229,7 +240,7 @@ export interface StartOptions {
  *
  * @example
  * ```ts
- * await startNode(SOLO_NODE); // "started", or "running" if it already was
+ * await startNode(localNode("rabbit-solo", 5690, false)); // "started", or "running" if it was
  * ```
  */
 export async function startNode(
@@ -264,7 +275,7 @@ async function waitUntilAnswers(node: LocalNode, exited: (() => boolean) | undef
   try {
     await pollUntil(`${node.node} accepts connections`, async () => {
       if (exited?.()) throw new ProgramError(await bootFailure(node));
-      return await nodeAnswers(node);
+      return await brokerAnswers(node.url);
     }, { timeoutMs: START_TIMEOUT_MS, intervalMs: 250 });
   } catch (error) {
     if (!(error instanceof PollTimeout)) throw error;
@@ -292,11 +303,17 @@ async function bootFailure(node: LocalNode): Promise<string> {
 /**
  * Runs `rabbitmqctl` against one of the local nodes (with the cluster's
  * cookie) and returns its standard output; throws a ProgramError with its
- * last lines of error output when it fails.
+ * last lines of error output when it fails. For the broker at a URL, see
+ * `brokerCtl` (tools/lib/broker.ts).
+ *
+ * @example
+ * ```ts
+ * await nodeCtl(CLUSTER_NODES[1], ["stop_app"]);
+ * ```
  */
-export async function rabbitmqctl(node: LocalNode, args: string[]): Promise<string> {
+export async function nodeCtl(node: LocalNode, args: string[]): Promise<string> {
   const { bin } = await requireInstall();
-  return await run(`${bin}/rabbitmqctl`, ["-n", node.node, ...args], ctlEnv());
+  return await run(`${bin}/rabbitmqctl`, ["-n", node.node, ...args], ctlOptions());
 }
 
 /** What {@link startCluster} did. */
@@ -336,16 +353,16 @@ export async function startCluster(options: StartOptions = {}): Promise<ClusterS
   const joined = CLUSTER_NODES.filter((node) => node !== seed && fresh.has(node));
   await Promise.all(joined.map(async (node) => {
     options.log?.(`Joining ${node.node} to the cluster of ${seed.node} ...`);
-    await rabbitmqctl(node, ["stop_app"]);
-    await rabbitmqctl(node, ["join_cluster", seed.node]);
-    await rabbitmqctl(node, ["start_app"]);
+    await nodeCtl(node, ["stop_app"]);
+    await nodeCtl(node, ["join_cluster", seed.node]);
+    await nodeCtl(node, ["start_app"]);
     await waitUntilAnswers(node, undefined);
   }));
   await waitForRunningNodes(CLUSTER_NODES.length);
   // A node that comes back restarts its quorum queue replicas, which catch up with their leader.
   if (toStart.length > 0 && joined.length === 0) {
     await pollUntil("every quorum queue has all its replicas online", async () => {
-      const queues = await quorumQueues().catch(() => undefined);
+      const queues = await quorumQueues(CLUSTER_URLS).catch(() => undefined);
       return queues?.every((queue) => queue.online.length === queue.members.length);
     }, { timeoutMs: 30_000, intervalMs: 250 }).catch(() => {}); // status will tell
   }
@@ -353,10 +370,10 @@ export async function startCluster(options: StartOptions = {}): Promise<ClusterS
 }
 
 /** Waits until the management API of a running node lists `count` running cluster nodes. */
-export async function waitForRunningNodes(count: number, timeoutMs = 60_000): Promise<void> {
+async function waitForRunningNodes(count: number, timeoutMs = 60_000): Promise<void> {
   try {
     await pollUntil(`${count} cluster nodes run`, async () => {
-      const nodes = await clusterNodes().catch(() => []);
+      const nodes = await clusterNodes(CLUSTER_URLS).catch(() => []);
       return nodes.filter((node) => node.running).length === count;
     }, { timeoutMs, intervalMs: 250 });
   } catch (error) {
@@ -467,181 +484,9 @@ export async function openPorts(node: LocalNode): Promise<number[]> {
   return open;
 }
 
-/** The local node of a node name such as `rabbit-2@localhost`, or of a short name `rabbit-2`. */
+/** The cluster's node of a node name such as `rabbit-2@localhost`, or of a short name `rabbit-2`. */
 export function localNodeNamed(name: string): LocalNode | undefined {
-  return ALL_NODES.find((node) => node.node === name || node.name === name);
-}
-
-/** A cluster node as the management API lists it. */
-export interface NodeState {
-  /** Erlang node name. */
-  name: string;
-  running: boolean;
-}
-
-/** A quorum queue as the management API lists it. */
-export interface QuorumQueueState {
-  name: string;
-  vhost: string;
-  /** The node of its leader replica, if one is elected. */
-  leader?: string;
-  /** The nodes of its replicas. */
-  members: string[];
-  /** The nodes whose replica runs. */
-  online: string[];
-  /** Messages ready and unacknowledged. */
-  messages?: number;
-}
-
-/** Options for the management API calls: which brokers to ask (default: the cluster's nodes). */
-export interface ManagementOptions {
-  /** AMQP URLs; each one's management API is on its host at the AMQP port + 10,000. */
-  urls?: string[];
-}
-
-/**
- * Calls the management API of the first broker of `urls` whose API answers
- * (the one of `amqp://host:5681` is `http://host:15681`, with the URL's
- * user and password, else guest).
- */
-export async function managementGet<T>(path: string, options: ManagementOptions = {}): Promise<T> {
-  let last: unknown;
-  for (const url of options.urls ?? CLUSTER_URLS) {
-    const { host, port } = urlParts(url);
-    const parsed = new URL(url);
-    const user = decodeURIComponent(parsed.username) || "guest";
-    const password = decodeURIComponent(parsed.password) || "guest";
-    const base = `http://${host.includes(":") ? `[${host}]` : host}:${port + 10_000}`;
-    try {
-      const response = await fetch(`${base}${path}`, {
-        headers: {
-          authorization: `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`,
-        },
-        signal: AbortSignal.timeout(5000),
-      });
-      if (!response.ok) {
-        await response.body?.cancel();
-        throw new Error(`${base}${path} answered ${response.status}`);
-      }
-      return await response.json() as T;
-    } catch (error) {
-      last = error;
-    }
-  }
-  throw new ProgramError(
-    `No management API answered (${(last as Error)?.message}); is the cluster running?`,
-  );
-}
-
-/** The cluster's nodes and whether each runs, as a running node sees them. */
-export async function clusterNodes(options: ManagementOptions = {}): Promise<NodeState[]> {
-  const nodes = await managementGet<{ name: string; running: boolean }[]>(
-    "/api/nodes?columns=name,running",
-    options,
-  );
-  return nodes.map(({ name, running }) => ({ name, running }))
-    .sort((a, b) => a.name.localeCompare(b.name));
-}
-
-/** The quorum queues of the cluster with their leader and replicas. */
-export async function quorumQueues(options: ManagementOptions = {}): Promise<QuorumQueueState[]> {
-  const queues = await managementGet<Record<string, unknown>[]>(
-    "/api/queues?columns=name,vhost,type,leader,node,members,online,messages",
-    options,
-  );
-  return queues.filter((queue) => queue.type === "quorum").map((queue) => ({
-    name: queue.name as string,
-    vhost: queue.vhost as string,
-    leader: (queue.leader ?? queue.node) as string | undefined,
-    members: ((queue.members ?? []) as string[]).toSorted(),
-    online: ((queue.online ?? []) as string[]).toSorted(),
-    messages: queue.messages as number | undefined,
-  }));
-}
-
-/**
- * The node that leads the quorum queue now, as the management API says
- * (`leader`), or `undefined` while its replicas elect one.
- *
- * @example
- * ```ts
- * await queueLeader("task_queue"); // "rabbit-1@localhost"
- * ```
- */
-export async function queueLeader(
-  queue: string,
-  options: ManagementOptions & { vhost?: string } = {},
-): Promise<string | undefined> {
-  const queues = await quorumQueues(options);
-  const vhost = options.vhost ?? "/";
-  return queues.find((q) => q.name === queue && q.vhost === vhost)?.leader;
-}
-
-/**
- * Waits until the quorum queue has a leader on a running node other than
- * `not`, and returns that node.
- */
-export async function waitForLeader(
-  queue: string,
-  options: ManagementOptions & { not?: string; vhost?: string; timeoutMs?: number } = {},
-): Promise<string> {
-  return await pollUntil(`"${queue}" has a leader other than ${options.not}`, async () => {
-    const leader = await queueLeader(queue, options).catch(() => undefined);
-    return leader !== undefined && leader !== options.not && leader;
-  }, { timeoutMs: options.timeoutMs ?? 60_000, intervalMs: 100 });
-}
-
-async function run(command: string, args: string[], env?: Record<string, string>) {
-  const result = await new Deno.Command(command, {
-    args,
-    ...(env ? { env, clearEnv: true } : {}),
-    cwd: env ? workingDir() : undefined,
-    stdin: "null",
-  }).output();
-  const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
-  if (!result.success) {
-    const stderr = decode(result.stderr).trim() || decode(result.stdout).trim();
-    const last = stderr.split("\n").filter(Boolean).slice(-3).join(" ");
-    throw new ProgramError(`"${command.split("/").pop()} ${args.join(" ")}" failed: ${last}`);
-  }
-  return decode(result.stdout);
-}
-
-/** The cluster's folder if it exists, else "/": somewhere rabbitmqctl may start from. */
-function workingDir(): string {
-  try {
-    Deno.statSync(CLUSTER_DIR);
-    return CLUSTER_DIR;
-  } catch {
-    return "/";
-  }
-}
-
-/**
- * Why tests cannot run local nodes for the test run against the broker at
- * `brokerUrl`, or `undefined` when they can: there is no local install, or
- * the broker under test runs another version than the local install (the
- * nodes would run that install's version, so the run against it tests them).
- *
- * @example
- * ```ts
- * const skip = await localNodesSkipReason(URL);
- * if (skip) console.log(`Skipping the cluster tests: ${skip}`);
- * ```
- */
-export async function localNodesSkipReason(brokerUrl: string): Promise<string | undefined> {
-  const found = await localInstall();
-  if (!found) {
-    return "there is no local rabbitmq-server to run the nodes from (with Docker, compose.cluster.yaml runs the cluster by hand)";
-  }
-  let version: string | undefined;
-  try {
-    version = await brokerVersion(brokerUrl);
-  } catch {
-    return undefined; // the other tests say what is wrong with the broker
-  }
-  if (version === found.version) return undefined;
-  return `the broker under test is RabbitMQ ${version}, but these tests run nodes of this machine's rabbitmq-server ${found.version} (a single ${version} node, such as the CI's in a chroot, can neither host a cluster nor be killed under the other tests), so they run in the run against ${found.version}`;
+  return CLUSTER_NODES.find((node) => node.node === name || node.name === name);
 }
 
 /**

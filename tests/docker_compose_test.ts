@@ -1,0 +1,216 @@
+/**
+ * The Docker path, run for real: compose.yaml's broker (the official image,
+ * or the local one of tools/rabbitmq-image where no registry answers) under
+ * a compose project of the test's own on free ports, driven by whichever
+ * Compose this machine has (tools/lib/compose.ts). The demo runs against it,
+ * streams included; a durable queue's persistent message survives
+ * `restart`; its ports are published on 127.0.0.1 only. Also, for real:
+ * the one sentence a Docker without an engine, or without a Compose, gets.
+ * Skipped, with the reason, where no Docker engine answers.
+ */
+import assert from "node:assert/strict";
+import { Buffer } from "node:buffer";
+import { findCompose, runCommand, type Runner } from "../tools/lib/compose.ts";
+import {
+  dockerSetup,
+  outwardAddresses,
+  publishedAddresses,
+  seconds,
+  withProject,
+} from "./_docker.ts";
+import { freePort, runTask, testName, uniqueName, withChannel } from "./_helpers.ts";
+
+const setup = await dockerSetup();
+const skip = "skip" in setup ? setup.skip : undefined;
+
+/** Runs commands with PATH set to `path` (and other variables): which programs are installed. */
+function runWith(env: Record<string, string>, timeoutMs?: number): Runner {
+  return (command, args, more, timeout) =>
+    runCommand(command, args, { ...more, ...env }, timeoutMs ?? timeout);
+}
+
+/** A folder whose only program is a symbolic link to this machine's docker command. */
+async function onlyDocker(): Promise<string> {
+  const dir = await Deno.makeTempDir({ prefix: "only-docker-" });
+  const which = await runCommand("which", ["docker"]);
+  assert.ok(which && which.code === 0, "a docker command on PATH");
+  await Deno.symlink(which.stdout.trim(), `${dir}/docker`);
+  return dir;
+}
+
+Deno.test("findCompose without a docker command says Docker is not installed", async () => {
+  const empty = await Deno.makeTempDir({ prefix: "no-docker-" });
+  try {
+    assert.deepEqual(await findCompose(runWith({ PATH: empty })), {
+      missing: "Docker is not installed (no docker command)",
+    });
+  } finally {
+    await Deno.remove(empty, { recursive: true });
+  }
+});
+
+Deno.test({
+  name: testName(
+    "findCompose: a docker command with no engine behind it, and an engine without a Compose, each get one sentence (not a hang)",
+    (await runCommand("which", ["docker"]))?.code === 0 ? undefined : "there is no docker command",
+  ),
+  ignore: (await runCommand("which", ["docker"]))?.code !== 0,
+  async fn(t) {
+    const dir = await onlyDocker();
+    try {
+      await t.step("no engine: DOCKER_HOST names a socket nobody listens on", async () => {
+        const started = performance.now();
+        const found = await findCompose(
+          runWith({ PATH: dir, DOCKER_HOST: `unix://${dir}/nothing.sock` }),
+        );
+        assert.ok("missing" in found, JSON.stringify(found));
+        assert.match(
+          found.missing,
+          /^A Docker command is installed but no Docker engine answers \(.*nothing\.sock.*\); start Docker \(Docker Desktop, or "sudo dockerd"\)$/,
+        );
+        assert.ok(performance.now() - started < 10_000, "at once, not after a timeout");
+      });
+      await t.step("an engine that never answers: the question gives up, and says so", async () => {
+        // A server that takes the connection and says nothing, as a hung engine would.
+        const silent = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+        const held: Deno.Conn[] = [];
+        const accepting = (async () => {
+          for await (const conn of silent) held.push(conn);
+        })();
+        try {
+          const { port } = silent.addr as Deno.NetAddr;
+          const started = performance.now();
+          const found = await findCompose(
+            runWith({ PATH: dir, DOCKER_HOST: `tcp://127.0.0.1:${port}` }, 2000),
+          );
+          assert.deepEqual(found, {
+            missing:
+              'A Docker command is installed but no Docker engine answers (no answer within 2 s); start Docker (Docker Desktop, or "sudo dockerd")',
+          });
+          assert.ok(performance.now() - started < 5000, "given up after 2 s");
+        } finally {
+          silent.close();
+          for (const conn of held) conn.close();
+          await accepting.catch(() => {});
+        }
+      });
+      const plugin = await runCommand("docker", ["compose", "version"]);
+      await t.step({
+        name: testName(
+          "an engine, but only a docker command without the Compose plugin on PATH (no docker-compose)",
+          skip ?? (plugin?.code === 0 ? "this docker command has the Compose plugin" : undefined),
+        ),
+        ignore: skip !== undefined || plugin?.code === 0,
+        async fn() {
+          const found = await findCompose(runWith({ PATH: dir }));
+          assert.ok("missing" in found, JSON.stringify(found));
+          assert.match(
+            found.missing,
+            /^Docker \S+ answers, but neither the Compose plugin \("docker compose"\) nor docker-compose is installed; install one \(https:\/\/docs\.docker\.com\/compose\/install\/, or Debian's "apt-get install docker-compose"\)$/,
+          );
+        },
+      });
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: testName(
+    "compose.yaml: up on ports of its own; the demo runs against it, streams included; ports on 127.0.0.1 only; a persistent message survives restart",
+    skip,
+  ),
+  ignore: skip !== undefined,
+  async fn(t) {
+    if ("skip" in setup) return;
+    const ports = { amqp: freePort(), management: freePort(), stream: freePort() };
+    const url = `amqp://guest:guest@127.0.0.1:${ports.amqp}`;
+    const env = {
+      AMQP_URL: url,
+      RABBITMQ_MANAGEMENT_URL: `http://127.0.0.1:${ports.management}`,
+      RABBITMQ_STREAM_PORT: String(ports.stream),
+    };
+    await withProject(setup, ["compose.yaml"], {
+      BROKER_AMQP_PORT: String(ports.amqp),
+      BROKER_MANAGEMENT_PORT: String(ports.management),
+      BROKER_STREAM_PORT: String(ports.stream),
+    }, async (project) => {
+      await t.step(
+        `up (${setup.compose.command} ${setup.compose.version}, ${setup.image})`,
+        async () => {
+          const started = performance.now();
+          await project.up();
+          console.log(`compose.yaml up, cold, until healthy: ${seconds(started)} s`);
+        },
+      );
+
+      await t.step("its ports are published on 127.0.0.1 only", async () => {
+        const [container] = await project.containers("rabbitmq");
+        const addresses = await publishedAddresses(container);
+        assert.equal(addresses.length, 6, addresses.join(" ")); // 3 ports, seen twice
+        for (const address of addresses) assert.match(address, /^127\.0\.0\.1:\d+$/);
+        for (const port of Object.values(ports)) {
+          assert.ok(addresses.includes(`127.0.0.1:${port}`), `${port} in ${addresses}`);
+        }
+        // And for real: this machine's other addresses refuse the AMQP port.
+        for (const hostname of outwardAddresses()) {
+          await assert.rejects(
+            Deno.connect({ hostname, port: ports.amqp }),
+            Deno.errors.ConnectionRefused,
+            `${hostname}:${ports.amqp}`,
+          );
+        }
+      });
+
+      await t.step(
+        "deno task demo runs every section against it, the stream tutorials too",
+        async () => {
+          const started = performance.now();
+          const demo = await runTask("demo", [], { env });
+          const output = [...demo.stdout, ...demo.stderr].join("\n");
+          assert.equal(demo.code, 0, output);
+          assert.equal(
+            demo.stdout[0],
+            `A broker answers at "amqp://guest:***@127.0.0.1:${ports.amqp}"`,
+          );
+          assert.ok(demo.stdout.some((line) => line.startsWith("== Stream tutorials")), output);
+          assert.ok(!demo.stdout.some((line) => line.startsWith("Skipped:")), output);
+          assert.ok(
+            demo.stdout.some((line) =>
+              /\[stream:receive\]\s+Received message Test message/.test(line)
+            ),
+            output,
+          );
+          assert.equal(
+            demo.stdout.at(-1),
+            "Done: every program above ran against the broker and exited cleanly.",
+          );
+          console.log(`deno task demo against it: ${seconds(started)} s`);
+        },
+      );
+
+      await t.step("a durable queue's persistent message survives restart", async () => {
+        const queue = uniqueName("durable");
+        await withChannel(async (channel) => {
+          await channel.assertQueue(queue, { durable: true });
+          channel.sendToQueue(queue, Buffer.from("kept"), { persistent: true });
+        }, url);
+        // A transient queue beside it: gone after the restart, so a restart did happen.
+        const transient = uniqueName("transient");
+        await withChannel((channel) => channel.assertQueue(transient, { durable: false }), url);
+        const started = performance.now();
+        await project.restart("rabbitmq");
+        console.log(`restart until healthy: ${seconds(started)} s`);
+        await withChannel(async (channel) => {
+          const message = await channel.get(queue, { noAck: true });
+          assert.ok(message, "the message is still there");
+          assert.equal(new TextDecoder().decode(message.content), "kept");
+          assert.equal(message.properties.deliveryMode, 2);
+          await channel.deleteQueue(queue);
+        }, url);
+        await assert.rejects(withChannel((channel) => channel.checkQueue(transient), url), /404/);
+      });
+    });
+  },
+});
