@@ -10,8 +10,10 @@
  *   amqplib (bench/stream.ts).
  * - The program phases: each program as `deno task NAME` beside the bare
  *   loop doing the same AMQP work, the official Python program (pika) and,
- *   for publisher_confirms, the loops on Node.js; then the peak memory of
- *   worker and receive, and where the milliseconds of `deno task send` go.
+ *   for publisher_confirms, the loops on Node.js; on RabbitMQ 4.x, the AMQP
+ *   1.0 programs amqp10:worker and amqp10:receive draining the backlogs
+ *   worker and receive drain, beside them; then the peak memory of worker
+ *   and receive, and where the milliseconds of `deno task send` go.
  *
  * Each job runs --runs times, its columns in an order that rotates by one
  * each run; the tables show the medians. A run that fails is reported,
@@ -42,6 +44,7 @@ import { type Job, RunFailure } from "./measure.ts";
 import { launches, ONE_SHOTS, type SendSteps, sendSteps } from "./one_shots.ts";
 import { javaReference, publish, publisherConfirms, STRATEGIES } from "./publishers.ts";
 import {
+  amqp10Table,
   amqpTable,
   confirmsTable,
   consumersTable,
@@ -291,9 +294,38 @@ const programJobs: Job[] = !RUN_PROGRAMS ? [] : [
   ),
 ];
 
+// AMQP 1.0 (RabbitMQ 4.0+, docs/amqp10.md): amqp10:worker and amqp10:receive drain the backlogs
+// worker and receive drain, queued the same way (over AMQP 0-9-1), to set beside them.
+const noAmqp10 = /^([4-9]|\d{2,})\./.test(context.broker.version)
+  ? undefined
+  : `RabbitMQ ${context.broker.version} has no AMQP 1.0 with v2 addresses (RabbitMQ 4.0+)`;
+const amqp10Jobs: Job[] = !RUN_PROGRAMS || noAmqp10 ? [] : [
+  {
+    id: "amqp10_worker",
+    label: `amqp10:worker: drain ${
+      count(COUNTS.workerTasks)
+    } queued persistent tasks (one credit, accept each)`,
+    measure: () =>
+      drain(env, "program", {
+        task: "amqp10:worker",
+        count: COUNTS.workerTasks,
+        persistent: true,
+      }),
+  },
+  {
+    id: "amqp10_receive",
+    label: `amqp10:receive: drain ${
+      count(COUNTS.receiveMessages)
+    } queued messages (credit window 100, accept each)`,
+    measure: () => drain(env, "program", { task: "amqp10:receive", count: COUNTS.receiveMessages }),
+  },
+].map((job) => ({ ...job, step: job.id.replace("_", ":"), unit: "msgs/s", columns: ["program"] }));
+
 const columnsOf = (job: Job) => job.columns.filter((column) => !missing[column]);
-const total =
-  [...amqpJobs, ...programJobs].reduce((n, job) => n + RUNS * columnsOf(job).length, 0) +
+const total = [...amqpJobs, ...programJobs, ...amqp10Jobs].reduce(
+  (n, job) => n + RUNS * columnsOf(job).length,
+  0,
+) +
   (RUN_PROGRAMS ? 3 : 0);
 let step = 0;
 const stepLine = (text: string) => progress(`[${++step}/${total}] ${text} ...`);
@@ -344,6 +376,8 @@ const amqpResults: JobResult[] = [];
 for (const job of amqpJobs) amqpResults.push(...await runJob(job));
 const programResults: JobResult[] = [];
 for (const job of programJobs) programResults.push(...await runJob(job));
+const amqp10Results: JobResult[] = [];
+for (const job of amqp10Jobs) amqp10Results.push(...await runJob(job));
 const rss: RssResult[] = [];
 let steps: SendSteps | undefined;
 if (RUN_PROGRAMS) {
@@ -381,12 +415,14 @@ if (RUN_PROGRAMS) {
   const confirms = programResults.filter((row) => row.id.startsWith("publisher_confirms"));
   const noColumn = Object.entries(missing).map(([column, why]) =>
     `\nNo ${column === "pika" ? "pika" : "Node.js"} column: ${why}.`
-  ).join("");
+  ).join("") + (noAmqp10 ? `\nNo AMQP 1.0 table: ${noAmqp10}.` : "");
   tables.consumers = {
     title:
       `Program phases, long-running programs: from the first message line to the last; ${ofRuns}${noColumn}`,
     table: consumersTable(
-      programResults.filter((row) => row.unit !== "ms" && !confirms.includes(row)),
+      programResults.filter((row) =>
+        row.unit !== "ms" && !confirms.includes(row)
+      ),
     ),
   };
   tables.confirms = {
@@ -399,6 +435,13 @@ if (RUN_PROGRAMS) {
       `One-shot programs: whole process, start to exit; median of ${COUNTS.launches} launches per run, ${ofRuns}`,
     table: oneShotsTable(programResults.filter((row) => row.unit === "ms")),
   };
+  if (amqp10Results.length) {
+    tables.amqp10 = {
+      title:
+        `AMQP 1.0 (docs/amqp10.md): the AMQP 1.0 programs draining the backlogs worker and receive drain above; ${ofRuns}`,
+      table: amqp10Table(amqp10Results, programResults),
+    };
+  }
   tables.rss = { title: "Peak memory while draining a backlog", table: rssTable(rss) };
   if (steps) {
     tables.sendSteps = {
@@ -440,6 +483,7 @@ if (values.json) {
         programs: {
           settings: { ...COUNTS, python: env.python, node: env.node, missing },
           jobs: programResults,
+          amqp10: amqp10Results,
           rss,
           sendSteps: steps,
           tables: Object.fromEntries(

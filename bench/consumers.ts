@@ -25,9 +25,9 @@ import {
 const RECEIVED = /^ \[x\] Received/;
 const DONE = /^ \[x\] Done/;
 
-/** A backlog for worker or receive to drain. */
+/** A backlog for worker or receive to drain (or their AMQP 1.0 siblings, amqp10:worker ...). */
 export interface Drain extends Backlog {
-  task: "worker" | "receive";
+  task: "worker" | "receive" | "amqp10:worker" | "amqp10:receive";
   count: number;
   /** The bare worker's prefetch (PREFETCH; the program's is 1). */
   prefetch?: number;
@@ -47,12 +47,12 @@ export async function drain(
   job: Drain,
   atEnd?: (running: Program) => void,
 ): Promise<Sample> {
-  const queue = uniqueName(job.task);
+  const queue = uniqueName(job.task.replace(":", "."));
   await fillQueue(env.url, queue, job.count, job);
   try {
     const clock = new LineClock({
       first: RECEIVED,
-      last: job.task === "worker" ? DONE : RECEIVED,
+      last: job.task.endsWith("worker") ? DONE : RECEIVED,
       perChild: job.count,
       brokerPid: env.brokerPid,
       limitMs: job.limitMs,
@@ -101,7 +101,7 @@ export interface RssResult {
  */
 export async function peakRss(
   env: BenchEnv,
-  task: Drain["task"],
+  task: "worker" | "receive",
   count: number,
 ): Promise<RssResult> {
   let pid = 0;

@@ -51,6 +51,8 @@ export function jobResult(
     if (program !== undefined && theirs) ratios[peer] = program / theirs;
   }
   const result: JobResult = { ...row, unit: job.unit, columns, missing, ratios };
+  // The AMQP 1.0 rows are figures beside the AMQP 0-9-1 programs', with no target of their own.
+  if (row.id.startsWith("amqp10_")) return result;
   return {
     ...result,
     target: (job.columns.includes("program") ? programTarget : phaseTarget)(result),
@@ -235,6 +237,30 @@ export const oneShotsTable = (results: JobResult[]) =>
     results,
     ["bare", "pika"],
   );
+
+/**
+ * The AMQP 1.0 programs beside the AMQP 0-9-1 programs that drain the same
+ * backlog (`siblings`: the worker and receive rows, by id): both medians,
+ * their ratio, and each one's CPU time per message.
+ */
+export function amqp10Table(results: JobResult[], siblings: JobResult[]): string {
+  return renderTable([
+    ["Job", "AMQP 1.0 program (deno task)", "AMQP 0-9-1 program", "1.0 / 0-9-1", CPU_HEADER],
+    ...results.map((row) => {
+      const sibling = siblings.find((job) => `amqp10_${job.id}` === row.id);
+      const mine = row.columns.program?.median.rate;
+      const theirs = sibling?.columns.program?.median.rate;
+      return [
+        row.label,
+        figures(row, "program"),
+        sibling ? `${figures(sibling, "program")} (${sibling.id})` : "—",
+        mine !== undefined && theirs ? (mine / theirs).toFixed(2) : "—",
+        [cpu(row, ["program"], false), sibling ? cpu(sibling, ["program"], false) : ""]
+          .filter(Boolean).join(" vs "),
+      ];
+    }),
+  ]);
+}
 
 /** The peak memory table: each program's VmHWM against the 100 MB target. */
 export function rssTable(results: RssResult[]): string {

@@ -195,6 +195,16 @@ test("bench.ts --quick --programs --json runs every program beside its peers and
 
   // The tables on stdout are those in the JSON.
   const stdout = result.stdout.join("\n");
+  // RabbitMQ 4.x: the AMQP 1.0 programs drain the backlogs of worker and receive, beside them.
+  const amqp10 = report.programs.amqp10 as JobResult[];
+  if (/^[4-9]\./.test(report.context.broker.version)) {
+    assert.deepEqual(amqp10.map((job) => job.id), ["amqp10_worker", "amqp10_receive"]);
+    for (const job of amqp10) assert.ok(job.columns.program!.median.rate > 0, job.id);
+    assert.match(tables.amqp10, /\| amqp10:worker: drain .*\| .* \(worker\) +\| \d+\.\d\d /);
+  } else {
+    assert.deepEqual(amqp10, []);
+    assert.match(stdout, /No AMQP 1\.0 table: RabbitMQ \S+ has no AMQP 1\.0/);
+  }
   for (const [name, table] of Object.entries(tables as Record<string, string>)) {
     assert.ok(stdout.includes(table), `the ${name} table is printed`);
   }

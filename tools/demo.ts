@@ -7,6 +7,7 @@
  * Needs: --allow-net, --allow-env, --allow-read, --allow-run, --allow-sys=uid
  */
 import { cli } from "../lib/cli.ts";
+import { brokerVersion } from "../lib/broker_version.ts";
 import { ProgramError } from "../lib/program_error.ts";
 import { closeOnSignal } from "../lib/shutdown.ts";
 import { streamPort } from "../lib/stream.ts";
@@ -177,6 +178,65 @@ if (noStreams) {
     await run("stream:offset_tracking_send");
     await run("stream:offset_tracking_receive");
   }
+}
+
+console.log("\n== RabbitMQ 4's own protocol: tutorials 1 to 7 over AMQP 1.0 (docs/amqp10.md) ==");
+const version = await brokerVersion(url);
+if (!/^([4-9]|\d{2,})\./.test(version)) {
+  console.log(`Skipped: RabbitMQ ${version} has no AMQP 1.0 with v2 addresses (RabbitMQ 4.0+ has)`);
+} else {
+  // The two protocols on one broker: each AMQP 1.0 consumer also gets what AMQP 0-9-1 sends.
+  const receiver10 = await start("amqp10:receive");
+  await run("amqp10:send");
+  await run("send", ["Sent over AMQP 0-9-1"]);
+  await until("[x] Received 'Sent over AMQP 0-9-1'");
+  await stop(receiver10);
+
+  const workers10 = [
+    await start("amqp10:worker", "amqp10 worker 1"),
+    await start("amqp10:worker", "amqp10 worker 2"),
+  ];
+  for (const task of TASKS) await run("amqp10:new_task", [task]);
+  await until("[x] Done", 2 * TASKS.length);
+  await stop(...workers10);
+
+  const subscriber10 = await start("amqp10:receive_logs", "amqp10 logs", [], WAITING_LOGS);
+  await run("amqp10:emit_log");
+  await run("emit_log", ["warning: sent over AMQP 0-9-1"]);
+  await until("[x] warning: sent over AMQP 0-9-1");
+  await stop(subscriber10);
+
+  const routed10 = await start(
+    "amqp10:receive_logs_direct",
+    "amqp10 error",
+    ["error"],
+    WAITING_LOGS,
+  );
+  await run("amqp10:emit_log_direct", ["info", "Nobody is bound for info"]);
+  await run("amqp10:emit_log_direct", ["error", "It exploded over AMQP 1.0"]);
+  await until("[x] 'error':'It exploded over AMQP 1.0'");
+  const topics10 = await start(
+    "amqp10:receive_logs_topic",
+    "amqp10 kern.*",
+    ["kern.*"],
+    WAITING_LOGS,
+  );
+  await run("amqp10:emit_log_topic", ["kern.critical", "A kernel error over AMQP 1.0"]);
+  await until("[x] 'kern.critical':'A kernel error over AMQP 1.0'");
+  await stop(routed10, topics10);
+
+  const server10 = await start(
+    "amqp10:rpc_server",
+    "amqp10:rpc_server",
+    [],
+    "[x] Awaiting RPC requests",
+  );
+  await run("amqp10:rpc_client", ["30"]);
+  await run("rpc_client", ["10"]); // an AMQP 0-9-1 client, answered over AMQP 1.0
+  await until("[.] fib(10)");
+  await stop(server10);
+
+  await run("amqp10:publisher_confirms", ["--count", "1000"]);
 }
 
 console.log("\nDone: every program above ran against the broker and exited cleanly.");
