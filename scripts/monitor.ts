@@ -161,7 +161,8 @@ async function watch(): Promise<never> {
     write("\x1b[?1049h\x1b[?25l");
     onScreen = true;
   }
-  closeOnSignal({ close: () => Promise.resolve(leaveScreen()) });
+  // With --json, stdout is data: no " [*] Stopped by SIGTERM" line at its end.
+  closeOnSignal({ close: () => Promise.resolve(leaveScreen()) }, { saySigterm: !values.json });
 
   let last: Overview | undefined;
   while (true) {
