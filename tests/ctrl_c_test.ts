@@ -41,30 +41,50 @@ const CONSUMERS = [
 ];
 
 for (const { task, ready, flag, args = [] } of CONSUMERS) {
-  test(`${task}: Ctrl+C through deno task closes the connection cleanly and exits 0`, async () => {
-    using proxy = startProxy(BROKER_URL);
-    await using name = flag === "--queue" ? testQueue(task) : testExchange(task);
-    await using program = await startReady(
-      task,
-      [flag, name.name, "--url", proxy.url, ...args],
-      ready,
-    );
-    // To the group: deno task and the program, as Ctrl+C does.
-    assertExit(await stopped(program, "SIGINT"), 0);
-    assert.equal(proxy.connections(), 1);
-    assert.equal(proxy.connectionCloses(), 1, "the program sent Connection.Close");
-    assert.deepEqual(program.stderr, []);
-  });
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    const how = signal === "SIGINT" ? "Ctrl+C" : "SIGTERM, which it says in one line,";
+    test(`${task}: ${how} through deno task closes the connection cleanly and exits 0`, async () => {
+      using proxy = startProxy(BROKER_URL);
+      await using name = flag === "--queue" ? testQueue(task) : testExchange(task);
+      await using program = await startReady(
+        task,
+        [flag, name.name, "--url", proxy.url, ...args],
+        ready,
+      );
+      // To the group: deno task and the program, as Ctrl+C (or kill -TERM of the job) does.
+      assertExit(await stopped(program, signal), 0);
+      assert.equal(proxy.connections(), 1);
+      assert.equal(proxy.connectionCloses(), 1, "the program sent Connection.Close");
+      assert.deepEqual(program.stderr, []);
+      const said = signal === "SIGTERM" ? [STOPPED_BY_SIGTERM] : [];
+      assert.deepEqual(program.stdout.filter((line) => line === STOPPED_BY_SIGTERM), said);
+      if (signal === "SIGTERM") assert.equal(program.stdout.at(-1), STOPPED_BY_SIGTERM);
+    });
+  }
+}
+
+/**
+ * A worker on a queue of its own, through a proxy, ready; at scope exit the
+ * worker stops (with the exit code its test took, else Ctrl+C and 0), then
+ * the queue goes, then the proxy.
+ */
+async function workerBehindProxy() {
+  const held = new AsyncDisposableStack();
+  try {
+    const proxy = held.use(startProxy(BROKER_URL));
+    const queue = held.use(testQueue("task_queue"));
+    const args = ["--queue", queue.name, "--url", proxy.url];
+    const worker = held.use(await startReady("worker", args, WAITING));
+    return Object.assign(held, { proxy, worker });
+  } catch (error) {
+    await held.disposeAsync();
+    throw error;
+  }
 }
 
 test("worker: a second Ctrl+C after a pause stops a program whose close hangs, with 130", async () => {
-  using proxy = startProxy(BROKER_URL);
-  await using queue = testQueue("task_queue");
-  await using worker = await startReady(
-    "worker",
-    ["--queue", queue.name, "--url", proxy.url],
-    WAITING,
-  );
+  await using held = await workerBehindProxy();
+  const { proxy, worker } = held;
   proxy.freeze(); // the broker no longer answers: the clean close waits for Close-Ok
   let exited = false;
   worker.exited.then(() => exited = true);
@@ -94,13 +114,8 @@ const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const NOT_RUN_MS = 400;
 
 test("worker: one Ctrl+C whose deno task copy it handles 400 ms after the terminal's, not having run in between, exits 0", async () => {
-  using proxy = startProxy(BROKER_URL);
-  await using queue = testQueue("task_queue");
-  await using worker = await startReady(
-    "worker",
-    ["--queue", queue.name, "--url", proxy.url],
-    WAITING,
-  );
+  await using held = await workerBehindProxy();
+  const { proxy, worker } = held;
   const program = await programPid(worker.pid);
   proxy.holdCloseOk(); // the broker's Close-Ok will wait in the proxy: the program stays closing
   // One Ctrl+C on a busy machine: the program handles the terminal's copy (it sends Close) ...
@@ -221,23 +236,6 @@ test("rpc_client: Ctrl+C while it waits for its reply closes the connection and 
   assert.equal(proxy.connectionCloses(), 1, "the program sent Connection.Close");
   assert.deepEqual(client.stderr, []);
 });
-
-for (const { task, ready, flag, args = [] } of CONSUMERS) {
-  test(`${task}: SIGTERM through deno task closes the connection, exits 0 and says so in one line`, async () => {
-    using proxy = startProxy(BROKER_URL);
-    await using name = flag === "--queue" ? testQueue(task) : testExchange(task);
-    await using program = await startReady(
-      task,
-      [flag, name.name, "--url", proxy.url, ...args],
-      ready,
-    );
-    assertExit(await stopped(program, "SIGTERM"), 0);
-    assert.equal(proxy.connectionCloses(), 1, "the program sent Connection.Close");
-    assert.equal(program.stdout.at(-1), STOPPED_BY_SIGTERM);
-    assert.equal(program.stdout.filter((line) => line === STOPPED_BY_SIGTERM).length, 1);
-    assert.deepEqual(program.stderr, []);
-  });
-}
 
 test("demo: Ctrl+C stops the programs it started and exits 0", async () => {
   using proxy = startProxy(BROKER_URL);
