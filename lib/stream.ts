@@ -42,10 +42,10 @@ import {
   superStreamPartitionsSentence,
   tooOldSentence,
 } from "./errors.ts";
-import { managementRequest } from "./management.ts";
+import { brokerOverview, OtherBrokerError } from "./management.ts";
 import { ProgramError } from "./program_error.ts";
 import { tlsSocketOptions } from "./tls.ts";
-import { urlParts } from "./url.ts";
+import { maskUrl, urlParts } from "./url.ts";
 
 /** The stream port of RabbitMQ's stream plugin. */
 const DEFAULT_STREAM_PORT = 5552;
@@ -86,13 +86,41 @@ export const FILTERING: StreamFeature = { name: "stream filtering", since: "3.13
 /** The `--stream-port` flag every stream program takes, for its `cli()` spec. */
 export const STREAM_PORT_OPTION: OptionSpec = {
   description:
-    `the broker's stream port (default: $RABBITMQ_STREAM_PORT, else ${DEFAULT_STREAM_PORT}, or ${DEFAULT_STREAM_TLS_PORT} for amqps://)`,
+    `the broker's stream port (default: $RABBITMQ_STREAM_PORT, else the one its management API lists, else ${DEFAULT_STREAM_PORT}, or ${DEFAULT_STREAM_TLS_PORT} for amqps://)`,
 };
 
 /**
- * The stream port to connect to: `--stream-port`, else `RABBITMQ_STREAM_PORT`,
- * else 5552 (5551 for an `amqps://` URL). Throws a usage
- * {@link ProgramError} for a value that is not a port.
+ * The stream port given: `--stream-port`, else `RABBITMQ_STREAM_PORT`; else
+ * undefined, for {@link connectStream} to take the broker's own. Throws a
+ * usage {@link ProgramError} for a value that is not a port.
+ *
+ * @example
+ * ```ts
+ * const port = givenStreamPort(values["stream-port"]); // undefined: the broker's own
+ * const client = await connectStream(brokers, port, (options) => rabbit.connect(options));
+ * ```
+ */
+export function givenStreamPort(
+  flag: string | undefined,
+  env: (name: string) => string | undefined = (name) => Deno.env.get(name),
+): number | undefined {
+  const value = flag ?? (env("RABBITMQ_STREAM_PORT") || undefined);
+  if (value === undefined) return undefined;
+  const port = Number(value);
+  if (!/^\d+$/.test(value.trim()) || port < 1 || port > 65535) {
+    const source = flag === undefined ? "RABBITMQ_STREAM_PORT" : "--stream-port";
+    throw new ProgramError(
+      `Invalid value for ${source}: "${value}" is not a port number (1 to 65535)`,
+      "usage",
+    );
+  }
+  return port;
+}
+
+/**
+ * The stream port given ({@link givenStreamPort}), else RabbitMQ's default,
+ * 5552 (5551 for an `amqps://` URL), without asking the broker: for a
+ * client that does not go through {@link connectStream}.
  *
  * @example
  * ```ts
@@ -105,20 +133,12 @@ export function streamPort(
   flag: string | undefined,
   env: (name: string) => string | undefined = (name) => Deno.env.get(name),
 ): number {
-  const fromEnv = env("RABBITMQ_STREAM_PORT") || undefined;
-  const value = flag ?? fromEnv;
-  if (value === undefined) {
-    return new URL(url).protocol === "amqps:" ? DEFAULT_STREAM_TLS_PORT : DEFAULT_STREAM_PORT;
-  }
-  const port = Number(value);
-  if (!/^\d+$/.test(value.trim()) || port < 1 || port > 65535) {
-    const source = flag === undefined ? "RABBITMQ_STREAM_PORT" : "--stream-port";
-    throw new ProgramError(
-      `Invalid value for ${source}: "${value}" is not a port number (1 to 65535)`,
-      "usage",
-    );
-  }
-  return port;
+  return givenStreamPort(flag, env) ?? defaultStreamPort(url);
+}
+
+/** RabbitMQ's default stream port: 5552, 5551 with TLS. */
+function defaultStreamPort(url: string): number {
+  return new URL(url).protocol === "amqps:" ? DEFAULT_STREAM_TLS_PORT : DEFAULT_STREAM_PORT;
 }
 
 /**
@@ -179,16 +199,24 @@ export function versionAtLeast(version: string, needed: string): boolean {
   return major > oldestMajor || (major === oldestMajor && minor >= oldestMinor);
 }
 
-/** The ports of the broker's stream listeners (management API); undefined if it does not answer. */
-async function streamListeners(url: string): Promise<number[] | undefined> {
+/**
+ * The ports of the stream listeners of the broker at `url` (TLS ones for
+ * `amqps`), from its management API, checked to be that broker's, and
+ * whether the URL reaches the broker's own AMQP port (no mapped port or
+ * proxy between); undefined when the API does not answer. An API of
+ * another broker is thrown ({@link OtherBrokerError}): its ports would be
+ * another broker's.
+ */
+async function streamListeners(
+  url: string,
+): Promise<{ ports: number[]; direct: boolean } | undefined> {
   try {
-    const { listeners } = await managementRequest(url, "/api/overview?columns=listeners") as {
-      listeners: { protocol: string; port: number }[];
-    };
-    return [
-      ...new Set(listeners.filter((l) => l.protocol.startsWith("stream")).map((l) => l.port)),
-    ];
-  } catch {
+    const { listeners, direct } = await brokerOverview(url);
+    const protocol = new URL(url).protocol === "amqps:" ? "stream/ssl" : "stream";
+    const ports = listeners.filter((l) => l.protocol === protocol).map((l) => l.port);
+    return { ports: [...new Set(ports)], direct };
+  } catch (error) {
+    if (error instanceof OtherBrokerError) throw error;
     return undefined;
   }
 }
@@ -197,9 +225,12 @@ async function streamListeners(url: string): Promise<number[] | undefined> {
  * Connects to the stream port of the first of the brokers (as `cli()`
  * gives them) that answers over AMQP, which becomes `brokers.current`. That
  * broker must be RabbitMQ 3.11 or later, and have the `feature` the program
- * shows if it names one; then `open` is called with the stream client's
- * settings ({@link streamOptions}), and the client it returns is returned,
- * in a {@link StreamClient}.
+ * shows if it names one; its stream port is `port` when given
+ * ({@link givenStreamPort}), else the one its management API lists, else
+ * 5552 (5551 with TLS); a port given that the API does not list is refused
+ * before connecting (it may be another broker's). Then `open` is called
+ * with the stream client's settings ({@link streamOptions}), and the client
+ * it returns is returned, in a {@link StreamClient}.
  *
  * Failures are thrown for the program's handler: an AMQP failure (a wrong
  * password, a missing vhost, no broker) as amqplib gives it, anything else
@@ -214,7 +245,7 @@ async function streamListeners(url: string): Promise<number[] | undefined> {
  */
 export async function connectStream(
   brokers: Brokers,
-  port: number,
+  given: number | undefined,
   open: (options: ClientParams) => Promise<Client>,
   feature?: StreamFeature,
 ): Promise<StreamClient> {
@@ -227,6 +258,19 @@ export async function connectStream(
   if (!versionAtLeast(version, feature?.since ?? MINIMUM_VERSION)) {
     throw new ProgramError(
       tooOldSentence(url, version, feature?.since ?? MINIMUM_VERSION, feature?.name),
+    );
+  }
+  const listeners = await streamListeners(url);
+  const port = given ?? listeners?.ports[0] ?? defaultStreamPort(url);
+  // A port of the same host that this broker does not listen on may be another broker's: the
+  // stream client would talk to that one (or fail with "Unknown response 22" on an old one).
+  // Through a mapped port or a proxy (not direct), the API's ports are not the ones to use.
+  if (listeners?.direct && listeners.ports.length > 0 && !listeners.ports.includes(port)) {
+    const error = await answers(urlParts(url).host, port);
+    throw new ProgramError(
+      error
+        ? streamPortSentence(error, { url, port, version, listeners: listeners.ports })
+        : otherStreamPortSentence(url, version, port, listeners.ports),
     );
   }
 
@@ -248,9 +292,9 @@ export async function connectStream(
   try {
     client = await open(options);
   } catch (error) {
-    const refused = (error as { code?: unknown })?.code === "ECONNREFUSED";
-    const listeners = refused ? await streamListeners(url) : undefined;
-    throw new ProgramError(streamPortSentence(error, { url, port, version, listeners }));
+    throw new ProgramError(
+      streamPortSentence(error, { url, port, version, listeners: listeners?.ports }),
+    );
   }
   connected = true;
   return new StreamClient(client, url, confirms);
@@ -290,6 +334,33 @@ class Confirms {
       return false;
     });
   }
+}
+
+/** Whether something answers at `host:port`: undefined if so, else why not (the socket's error). */
+async function answers(host: string, port: number): Promise<unknown> {
+  try {
+    (await Deno.connect({ hostname: host, port })).close();
+    return undefined;
+  } catch (error) {
+    return error;
+  }
+}
+
+/**
+ * The sentence for a stream port given (`--stream-port`, `RABBITMQ_STREAM_PORT`)
+ * where something answers, while the broker listens for streams on `ports`.
+ */
+function otherStreamPortSentence(
+  url: string,
+  version: string,
+  port: number,
+  ports: number[],
+): string {
+  return `The broker at "${maskUrl(url)}" (RabbitMQ ${version}) listens for streams on port ${
+    ports.join(" and ")
+  }, not ${port}, where something else answers (another broker?); pass --stream-port ${
+    ports[0]
+  } (or set RABBITMQ_STREAM_PORT=${ports[0]}), or leave both out to use the broker's own`;
 }
 
 type CreateStreamParams = Parameters<Client["createStream"]>[0];

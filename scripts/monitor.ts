@@ -24,7 +24,8 @@ const { url, values } = cli("monitor", {
   summary: "Show the broker's message rates, queues and exchanges (management API), refreshed",
   options: {
     "management-url": {
-      description: "the management API (default: $RABBITMQ_MANAGEMENT_URL, else http://HOST:15672)",
+      description:
+        "the management API (default: $RABBITMQ_MANAGEMENT_URL, else the broker URL's host at its AMQP port + 10000: http://HOST:15672 for 5672)",
     },
     vhost: { description: 'the vhost to watch (default: the broker URL\'s, else "/")' },
     interval: { default: "1", description: "seconds between refreshes" },
@@ -161,7 +162,8 @@ async function watch(): Promise<never> {
     write("\x1b[?1049h\x1b[?25l");
     onScreen = true;
   }
-  closeOnSignal({ close: () => Promise.resolve(leaveScreen()) });
+  // With --json, stdout is data: no " [*] Stopped by SIGTERM" line at its end.
+  closeOnSignal({ close: () => Promise.resolve(leaveScreen()) }, { saySigterm: !values.json });
 
   let last: Overview | undefined;
   while (true) {

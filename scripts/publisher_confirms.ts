@@ -24,6 +24,7 @@ import { Buffer } from "node:buffer";
 import { cli, wholeNumber } from "../lib/cli.ts";
 import { connectFirst, socketOptions } from "../lib/connect.ts";
 import { ProgramError } from "../lib/program_error.ts";
+import { closeOnSignal } from "../lib/shutdown.ts";
 
 const { brokers, values } = cli("publisher_confirms", {
   summary:
@@ -194,6 +195,9 @@ function listed(numbers: number[]): string {
 }
 
 const connection = await connectFirst(brokers, (url) => amqp.connect(url, socketOptions(url)));
+// Ctrl+C: close the connection (its exclusive queues go with it) and exit 0.
+closeOnSignal(connection);
+
 /** Says what went wrong; the program goes on, and exits 1 at the end. */
 function report(problem: string) {
   console.error(` [!] ${problem}`);

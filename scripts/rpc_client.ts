@@ -11,6 +11,7 @@ import { Buffer } from "node:buffer";
 import { cli, wholeNumber } from "../lib/cli.ts";
 import { connectFirst, socketOptions } from "../lib/connect.ts";
 import { ProgramError } from "../lib/program_error.ts";
+import { closeOnSignal } from "../lib/shutdown.ts";
 
 const { brokers, values, positionals } = cli("rpc_client", {
   summary: 'Ask the server on "rpc_queue" for the n-th Fibonacci number (tutorial 6)',
@@ -30,6 +31,7 @@ const seconds = wholeNumber("timeout", values.timeout, 1);
 const REPLY_TO = "amq.rabbitmq.reply-to"; // Direct Reply-To's pseudo-queue
 
 const connection = await connectFirst(brokers, (url) => amqp.connect(url, socketOptions(url)));
+closeOnSignal(connection); // Ctrl+C while waiting: close the connection and exit 0
 const channel = await connection.createChannel();
 const correlationId = crypto.randomUUID();
 const reply = Promise.withResolvers<ConsumeMessage>();

@@ -436,7 +436,8 @@ export interface StartOptions extends ProgramOptions {
 
 /**
  * Starts a program as a person does (`deno task TASK ARGS`, with ENV) and
- * waits for its ready line, e.g. WAITING: from then on it is consuming.
+ * waits for its ready line, e.g. WAITING: from then on it is consuming; or,
+ * for a program that prints nothing first, until `ready(program)` resolves.
  * Held with `await using`, it is stopped at scope exit with SIGINT, as
  * Ctrl+C does, and must exit 0 — unless the test took its exit itself with
  * {@link ended} or {@link stopped}.
@@ -444,14 +445,14 @@ export interface StartOptions extends ProgramOptions {
 export async function startReady(
   task: string,
   args: string[],
-  ready: string | RegExp,
+  ready: string | RegExp | ((program: Program) => Promise<unknown>),
   options: StartOptions = {},
 ): Promise<TestProgram> {
   const { timeoutMs, ...programOptions } = options;
   const program = await Program.start(task, args, { ...programOptions, env: options.env ?? ENV });
   commands.set(program, ["deno task", task, ...args].join(" "));
   try {
-    await program.waitFor(ready, { timeoutMs });
+    await (typeof ready === "function" ? ready(program) : program.waitFor(ready, { timeoutMs }));
   } catch (error) {
     await program.stop("SIGKILL"); // not left running when the test fails here
     throw error;

@@ -1,8 +1,9 @@
 /**
  * A TCP proxy between a program and the broker, for tests that must see
  * what goes over the wire: whether the program closed its AMQP connection
- * cleanly (sent Connection.Close) before its socket went, and a broker that
- * stops answering (the proxy stops forwarding).
+ * cleanly (sent Connection.Close) before its socket went, a broker that
+ * stops answering (the proxy stops forwarding), and a broker slow to close
+ * (the proxy holds its Close-Ok until released).
  */
 import { urlParts } from "../lib/url.ts";
 
@@ -14,8 +15,17 @@ export interface Proxy extends Disposable {
   connectionCloses(): number;
   /** How many client connections the proxy accepted. */
   connections(): number;
+  /** Resolves when a client sends the first Connection.Close. */
+  closeSent: Promise<void>;
   /** Stop forwarding in both directions: the broker seems to hang. */
   freeze(): void;
+  /**
+   * From the client's Connection.Close on, hold what the broker sends (its
+   * Close-Ok) until {@link release}: the client is still closing.
+   */
+  holdCloseOk(): void;
+  /** Forward what was held, and from now on everything. */
+  release(): void;
 }
 
 /**
@@ -40,6 +50,10 @@ export function startProxy(brokerUrl: string): Proxy {
   let closes = 0;
   let accepted = 0;
   let frozen = false;
+  const closeSent = Promise.withResolvers<void>();
+  let holdCloseOk = false;
+  let held: Promise<void> | undefined; // while the broker's bytes are held: resolves on release
+  let releaseHeld = () => {};
 
   const pipe = async (from: Deno.Conn, to: Deno.Conn, fromClient: boolean) => {
     const buffer = new Uint8Array(64 * 1024);
@@ -54,8 +68,13 @@ export function startProxy(brokerUrl: string): Proxy {
           const joined = new Uint8Array(tail.length + n);
           joined.set(tail);
           joined.set(chunk, tail.length);
-          if (hasConnectionClose(joined)) closes++;
+          if (hasConnectionClose(joined)) {
+            if (holdCloseOk) held ??= new Promise((resolve) => releaseHeld = resolve);
+            if (closes++ === 0) closeSent.resolve();
+          }
           tail = joined.slice(-10);
+        } else {
+          while (held) await held;
         }
         let written = 0;
         while (written < n) written += await to.write(chunk.subarray(written));
@@ -105,7 +124,14 @@ export function startProxy(brokerUrl: string): Proxy {
     url: url.href,
     connectionCloses: () => closes,
     connections: () => accepted,
+    closeSent: closeSent.promise,
     freeze: () => frozen = true,
+    holdCloseOk: () => holdCloseOk = true,
+    release: () => {
+      holdCloseOk = false;
+      held = undefined;
+      releaseHeld();
+    },
     [Symbol.dispose]: close,
   };
 }

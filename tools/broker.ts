@@ -8,7 +8,7 @@
  * Needs: --allow-net, --allow-env, --allow-read, --allow-run (docker, rabbitmq-server, rabbitmqctl), --allow-sys=uid
  */
 import { cli } from "../lib/cli.ts";
-import { managementUrl } from "../lib/management.ts";
+import { managementUi } from "../lib/management.ts";
 import { maskUrl } from "../lib/url.ts";
 import { brokerVersion } from "../lib/broker_version.ts";
 import { ensureBroker } from "./lib/broker.ts";
@@ -21,5 +21,5 @@ console.log(await ensureBroker(url));
 console.log(`Version:       RabbitMQ ${await brokerVersion(url)}`);
 console.log(`AMQP URL:      ${maskUrl(url)}`);
 console.log(
-  `Management UI: ${managementUrl(url)} (user guest, password guest, unless yours differ)`,
+  `Management UI: ${await managementUi(url)} (user guest, password guest, unless yours differ)`,
 );

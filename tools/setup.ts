@@ -13,7 +13,7 @@
 import { cli } from "../lib/cli.ts";
 import { logsIn } from "../lib/connect.ts";
 import { ProgramError } from "../lib/program_error.ts";
-import { managementRequest, managementUrl } from "../lib/management.ts";
+import { checkedManagementUrl, managementRequest } from "../lib/management.ts";
 import { maskUrl } from "../lib/url.ts";
 import { readPassword } from "./lib/password.ts";
 
@@ -39,7 +39,8 @@ const vhostPath = encodeURIComponent(VHOST);
 const userPath = encodeURIComponent(USER);
 const exists = (path: string) => managementRequest(url, path).then(() => true, () => false);
 
-console.log(`Management API: ${managementUrl(url)}`);
+// Checked to be the one of the broker at the URL before anything is read or created.
+console.log(`Management API: ${await checkedManagementUrl(url)}`);
 
 // Everything is checked before anything changes: a refusal leaves the broker as it was.
 const existing = await managementRequest(url, `/api/users/${userPath}`).catch(() => undefined) as

@@ -13,9 +13,14 @@ import rabbit, { type Consumer } from "rabbitmq-stream-js-client";
 import { cli } from "../../lib/cli.ts";
 import { closeOnSignal } from "../../lib/shutdown.ts";
 import { noStoredOffset } from "../../lib/errors.ts";
-import { connectStream, STREAM_PORT_OPTION, streamClosed, streamPort } from "../../lib/stream.ts";
+import {
+  connectStream,
+  givenStreamPort,
+  STREAM_PORT_OPTION,
+  streamClosed,
+} from "../../lib/stream.ts";
 
-const { brokers, url, values } = cli("stream:offset_tracking_receive", {
+const { brokers, values } = cli("stream:offset_tracking_receive", {
   summary:
     'Read the stream "stream-offset-tracking-javascript" up to the next marker, resuming after the stored offset (stream tutorial 2)',
   options: {
@@ -23,7 +28,7 @@ const { brokers, url, values } = cli("stream:offset_tracking_receive", {
     "stream-port": STREAM_PORT_OPTION,
   },
 });
-const port = streamPort(url, values["stream-port"]);
+const port = givenStreamPort(values["stream-port"]); // undefined: the broker's own stream port
 
 console.log("Connecting...");
 const client = await connectStream(brokers, port, (options) => rabbit.connect(options));

@@ -11,9 +11,9 @@ import rabbit from "rabbitmq-stream-js-client";
 import { Buffer } from "node:buffer";
 import { cli, wholeNumber } from "../../lib/cli.ts";
 import { ProgramError } from "../../lib/program_error.ts";
-import { connectStream, STREAM_PORT_OPTION, streamPort } from "../../lib/stream.ts";
+import { connectStream, givenStreamPort, STREAM_PORT_OPTION } from "../../lib/stream.ts";
 
-const { brokers, url, values } = cli("stream:offset_tracking_send", {
+const { brokers, values } = cli("stream:offset_tracking_send", {
   summary:
     'Append 100 messages, the last one "marker", to the stream "stream-offset-tracking-javascript" (stream tutorial 2)',
   options: {
@@ -23,7 +23,7 @@ const { brokers, url, values } = cli("stream:offset_tracking_send", {
   },
 });
 const messageCount = wholeNumber("count", values.count, 1);
-const port = streamPort(url, values["stream-port"]);
+const port = givenStreamPort(values["stream-port"]); // undefined: the broker's own stream port
 
 console.log("Connecting...");
 const client = await connectStream(brokers, port, (options) => rabbit.connect(options));

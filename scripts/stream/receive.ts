@@ -10,9 +10,14 @@
 import rabbit from "rabbitmq-stream-js-client";
 import { cli } from "../../lib/cli.ts";
 import { closeOnSignal } from "../../lib/shutdown.ts";
-import { connectStream, STREAM_PORT_OPTION, streamClosed, streamPort } from "../../lib/stream.ts";
+import {
+  connectStream,
+  givenStreamPort,
+  STREAM_PORT_OPTION,
+  streamClosed,
+} from "../../lib/stream.ts";
 
-const { brokers, url, values } = cli("stream:receive", {
+const { brokers, values } = cli("stream:receive", {
   summary:
     'Print the messages of the stream "hello-nodejs-stream", from the first (stream tutorial 1)',
   options: {
@@ -20,7 +25,7 @@ const { brokers, url, values } = cli("stream:receive", {
     "stream-port": STREAM_PORT_OPTION,
   },
 });
-const port = streamPort(url, values["stream-port"]);
+const port = givenStreamPort(values["stream-port"]); // undefined: the broker's own stream port
 
 console.log("Connecting...");
 const client = await connectStream(brokers, port, (options) => rabbit.connect(options));

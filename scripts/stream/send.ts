@@ -11,16 +11,16 @@ import rabbit from "rabbitmq-stream-js-client";
 import { Buffer } from "node:buffer";
 import { cli } from "../../lib/cli.ts";
 import { ProgramError } from "../../lib/program_error.ts";
-import { connectStream, STREAM_PORT_OPTION, streamPort } from "../../lib/stream.ts";
+import { connectStream, givenStreamPort, STREAM_PORT_OPTION } from "../../lib/stream.ts";
 
-const { brokers, url, values } = cli("stream:send", {
+const { brokers, values } = cli("stream:send", {
   summary: 'Append one message to the stream "hello-nodejs-stream" (stream tutorial 1)',
   options: {
     stream: { default: "hello-nodejs-stream", description: "stream name" },
     "stream-port": STREAM_PORT_OPTION,
   },
 });
-const port = streamPort(url, values["stream-port"]);
+const port = givenStreamPort(values["stream-port"]); // undefined: the broker's own stream port
 
 console.log("Connecting...");
 // Host, user, password and vhost come from the AMQP URL; the stream protocol has its own port.

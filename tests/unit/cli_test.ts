@@ -197,12 +197,17 @@ Deno.test("withTlsFiles and tlsSocketOptions: flags to URL parameters to certifi
   }
 });
 
-Deno.test("managementUrl: port 15672 on the broker's host, or RABBITMQ_MANAGEMENT_URL for that host", () => {
+Deno.test("managementUrl: the AMQP port + 10,000 on the broker's host, or RABBITMQ_MANAGEMENT_URL for that host", () => {
   assert.equal(
     managementUrl("amqp://guest:pw@rabbit.example.com:5673/shop", undefined),
-    "http://rabbit.example.com:15672",
+    "http://rabbit.example.com:15673",
   );
   assert.equal(managementUrl("amqp://[::1]", undefined), "http://[::1]:15672");
+  assert.equal(
+    managementUrl("amqps://rabbit.example.com", undefined),
+    "https://rabbit.example.com:15671",
+  );
+  assert.equal(managementUrl("amqp://localhost:5810", undefined), "http://localhost:15810");
   const env = "http://127.0.0.1:15674/";
   assert.equal(managementUrl("amqp://127.0.0.1:5674", env), "http://127.0.0.1:15674");
   assert.equal(
