@@ -11,9 +11,14 @@
 import rabbit from "rabbitmq-stream-js-client";
 import { cli, wholeNumber } from "../../lib/cli.ts";
 import { closeOnSignal } from "../../lib/shutdown.ts";
-import { connectStream, STREAM_PORT_OPTION, streamClosed, streamPort } from "../../lib/stream.ts";
+import {
+  connectStream,
+  givenStreamPort,
+  STREAM_PORT_OPTION,
+  streamClosed,
+} from "../../lib/stream.ts";
 
-const { brokers, url, values } = cli("stream:deduplication_receive", {
+const { brokers, values } = cli("stream:deduplication_receive", {
   summary:
     'Read the stream "stream-deduplication-javascript" up to "message 100" and count the messages: each once? (stream tutorial 3)',
   options: {
@@ -23,7 +28,7 @@ const { brokers, url, values } = cli("stream:deduplication_receive", {
   },
 });
 const lastNumber = wholeNumber("count", values.count, 1);
-const port = streamPort(url, values["stream-port"]);
+const port = givenStreamPort(values["stream-port"]); // undefined: the broker's own stream port
 
 console.log("Connecting...");
 const client = await connectStream(brokers, port, (options) => rabbit.connect(options));

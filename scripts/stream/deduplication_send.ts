@@ -16,9 +16,9 @@ import { Buffer } from "node:buffer";
 import { setTimeout as delay } from "node:timers/promises";
 import { cli, wholeNumber } from "../../lib/cli.ts";
 import { closeOnSignal } from "../../lib/shutdown.ts";
-import { connectStream, STREAM_PORT_OPTION, streamPort } from "../../lib/stream.ts";
+import { connectStream, givenStreamPort, STREAM_PORT_OPTION } from "../../lib/stream.ts";
 
-const { brokers, url, values } = cli("stream:deduplication_send", {
+const { brokers, values } = cli("stream:deduplication_send", {
   summary:
     'Send "message 1" to "message 100" to the stream "stream-deduplication-javascript" with publishing ids: stopped and run again, it sends each once (stream tutorial 3)',
   options: {
@@ -38,7 +38,7 @@ const { brokers, url, values } = cli("stream:deduplication_send", {
 const messageCount = wholeNumber("count", values.count, 1);
 const interval = wholeNumber("interval", values.interval);
 const from = values.from === undefined ? undefined : wholeNumber("from", values.from, 1);
-const port = streamPort(url, values["stream-port"]);
+const port = givenStreamPort(values["stream-port"]); // undefined: the broker's own stream port
 
 console.log("Connecting...");
 const client = await connectStream(brokers, port, (options) => rabbit.connect(options));

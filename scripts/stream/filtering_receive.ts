@@ -20,13 +20,13 @@ import {
   connectStream,
   eachChunk,
   FILTERING,
+  givenStreamPort,
   STREAM_PORT_OPTION,
   streamClosed,
   type StreamMessage,
-  streamPort,
 } from "../../lib/stream.ts";
 
-const { brokers, url, values } = cli("stream:filtering_receive", {
+const { brokers, values } = cli("stream:filtering_receive", {
   summary:
     'Read the orders of one region from the stream "stream-filtering-javascript", filtered by the broker, then by the client (stream tutorial 6)',
   options: {
@@ -39,7 +39,7 @@ const { brokers, url, values } = cli("stream:filtering_receive", {
     "stream-port": STREAM_PORT_OPTION,
   },
 });
-const port = streamPort(url, values["stream-port"]);
+const port = givenStreamPort(values["stream-port"]); // undefined: the broker's own stream port
 const region = values.region;
 
 console.log("Connecting...");

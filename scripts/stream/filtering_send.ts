@@ -13,9 +13,9 @@
 import rabbit from "rabbitmq-stream-js-client";
 import { Buffer } from "node:buffer";
 import { cli } from "../../lib/cli.ts";
-import { connectStream, FILTERING, STREAM_PORT_OPTION, streamPort } from "../../lib/stream.ts";
+import { connectStream, FILTERING, givenStreamPort, STREAM_PORT_OPTION } from "../../lib/stream.ts";
 
-const { brokers, url, values } = cli("stream:filtering_send", {
+const { brokers, values } = cli("stream:filtering_send", {
   summary:
     'Append 100 orders of three regions to the stream "stream-filtering-javascript", the region as filter value (stream tutorial 6)',
   options: {
@@ -23,7 +23,7 @@ const { brokers, url, values } = cli("stream:filtering_send", {
     "stream-port": STREAM_PORT_OPTION,
   },
 });
-const port = streamPort(url, values["stream-port"]);
+const port = givenStreamPort(values["stream-port"]); // undefined: the broker's own stream port
 const REGIONS = ["emea", "amer", "apac"];
 const BATCH_SIZE = 10;
 

@@ -16,13 +16,13 @@ import { cli } from "../../lib/cli.ts";
 import { closeOnSignal } from "../../lib/shutdown.ts";
 import {
   connectStream,
+  givenStreamPort,
   SINGLE_ACTIVE_CONSUMER,
   STREAM_PORT_OPTION,
   streamClosed,
-  streamPort,
 } from "../../lib/stream.ts";
 
-const { brokers, url, values } = cli("stream:single_active_consumer_receive", {
+const { brokers, values } = cli("stream:single_active_consumer_receive", {
   summary:
     'Read the stream "stream-sac-javascript" as one of a group of consumers of which one reads at a time (stream tutorial 4)',
   options: {
@@ -30,7 +30,7 @@ const { brokers, url, values } = cli("stream:single_active_consumer_receive", {
     "stream-port": STREAM_PORT_OPTION,
   },
 });
-const port = streamPort(url, values["stream-port"]);
+const port = givenStreamPort(values["stream-port"]); // undefined: the broker's own stream port
 
 console.log("Connecting...");
 const client = await connectStream(

@@ -10,9 +10,9 @@
 import rabbit from "rabbitmq-stream-js-client";
 import { Buffer } from "node:buffer";
 import { cli, wholeNumber } from "../../lib/cli.ts";
-import { connectStream, STREAM_PORT_OPTION, streamPort } from "../../lib/stream.ts";
+import { connectStream, givenStreamPort, STREAM_PORT_OPTION } from "../../lib/stream.ts";
 
-const { brokers, url, values } = cli("stream:single_active_consumer_send", {
+const { brokers, values } = cli("stream:single_active_consumer_send", {
   summary: 'Append 10 numbered messages to the stream "stream-sac-javascript" (stream tutorial 4)',
   options: {
     stream: { default: "stream-sac-javascript", description: "stream name" },
@@ -21,7 +21,7 @@ const { brokers, url, values } = cli("stream:single_active_consumer_send", {
   },
 });
 const messageCount = wholeNumber("count", values.count, 1);
-const port = streamPort(url, values["stream-port"]);
+const port = givenStreamPort(values["stream-port"]); // undefined: the broker's own stream port
 
 console.log("Connecting...");
 const client = await connectStream(brokers, port, (options) => rabbit.connect(options));

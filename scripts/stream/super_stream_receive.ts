@@ -19,13 +19,13 @@ import { cli, wholeNumber } from "../../lib/cli.ts";
 import { closeOnSignal } from "../../lib/shutdown.ts";
 import {
   connectStream,
+  givenStreamPort,
   STREAM_PORT_OPTION,
   streamClosed,
-  streamPort,
   SUPER_STREAMS,
 } from "../../lib/stream.ts";
 
-const { brokers, url, values } = cli("stream:super_stream_receive", {
+const { brokers, values } = cli("stream:super_stream_receive", {
   summary:
     'Read the partitions of the super stream "invoices" that the broker gives this consumer (stream tutorial 5)',
   options: {
@@ -38,7 +38,7 @@ const { brokers, url, values } = cli("stream:super_stream_receive", {
   },
 });
 const partitionCount = wholeNumber("partitions", values.partitions, 1);
-const port = streamPort(url, values["stream-port"]);
+const port = givenStreamPort(values["stream-port"]); // undefined: the broker's own stream port
 
 console.log("Connecting...");
 const client = await connectStream(

@@ -13,9 +13,14 @@
 import rabbit from "rabbitmq-stream-js-client";
 import { Buffer } from "node:buffer";
 import { cli, wholeNumber } from "../../lib/cli.ts";
-import { connectStream, STREAM_PORT_OPTION, streamPort, SUPER_STREAMS } from "../../lib/stream.ts";
+import {
+  connectStream,
+  givenStreamPort,
+  STREAM_PORT_OPTION,
+  SUPER_STREAMS,
+} from "../../lib/stream.ts";
 
-const { brokers, url, values } = cli("stream:super_stream_send", {
+const { brokers, values } = cli("stream:super_stream_send", {
   summary:
     'Send 20 invoices for 5 customers to the super stream "invoices" (3 partitions), routed by customer (stream tutorial 5)',
   options: {
@@ -32,7 +37,7 @@ const { brokers, url, values } = cli("stream:super_stream_send", {
 const partitionCount = wholeNumber("partitions", values.partitions, 1);
 const invoiceCount = wholeNumber("count", values.count, 1);
 const customerCount = wholeNumber("customers", values.customers, 1);
-const port = streamPort(url, values["stream-port"]);
+const port = givenStreamPort(values["stream-port"]); // undefined: the broker's own stream port
 
 console.log("Connecting...");
 const client = await connectStream(
