@@ -13,11 +13,10 @@
  *        --allow-read (TLS files, if any)
  */
 import { cli, wholeNumber } from "../lib/cli.ts";
-import { managementRequest, managementUrl } from "../lib/management.ts";
+import { managementClient, managementRequest, managementUrl } from "../lib/management.ts";
 import { type Overview, overviewScreen } from "../lib/monitor/overview_screen.ts";
 import { ProgramError } from "../lib/program_error.ts";
 import { closeOnSignal } from "../lib/shutdown.ts";
-import { tlsSocketOptions } from "../lib/tls.ts";
 import { urlParts } from "../lib/url.ts";
 
 const { url, values } = cli("monitor", {
@@ -46,14 +45,7 @@ const TTY = Deno.stdout.isTerminal();
 const COLOR = TTY && !Deno.noColor; // NO_COLOR set: no colors
 
 // The TLS files (--ca, --cert, --key), for a management API on https.
-const { ca, cert, key } = tlsSocketOptions(url);
-const client = ca || cert || key
-  ? Deno.createHttpClient({
-    caCerts: ca ? [String(ca)] : undefined,
-    cert: cert ? String(cert) : undefined,
-    key: key ? String(key) : undefined,
-  })
-  : undefined;
+const client = managementClient(url);
 
 // deno-lint-ignore no-explicit-any
 type Json = any; // the management API's answers, read field by field below
