@@ -108,11 +108,10 @@ for (const queue of queues) {
     if (typeof now !== "number" && now.consumerCount === 0 && keepMessages) {
       kept++;
       const count = `${now.messageCount} message${now.messageCount === 1 ? "" : "s"}`;
-      const them = now.messageCount === 1 ? "it" : "them";
       console.log(
         `Kept queue "${queue}" (${count}): the walk-through's queues are shared by everyone on this vhost and the broker does not record who sent a message, so ${
           now.messageCount === 1 ? "it" : "they"
-        } may be a classmate's; add --force to delete it with ${them}`,
+        } may be a classmate's; add --force to delete it anyway`,
       );
       continue;
     }
