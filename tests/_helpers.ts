@@ -259,30 +259,21 @@ export interface TestCourse extends AsyncDisposable {
  * users and the vhost, with everything in it, are deleted at scope exit.
  */
 export async function testCourse(count = 2): Promise<TestCourse> {
-  const vhost = uniqueName("lab5");
   const group = uniqueStudent().args[1];
   const students = Array.from({ length: count }, () => uniqueStudent(group));
-  const roster = await Deno.makeTempFile({ prefix: "roster", suffix: ".csv" });
-  const gone = atExit(async () => {
-    for (const { name } of students) {
-      await managementRequest(BROKER_URL, `/api/users/${encodeURIComponent(name)}`, {
-        method: "DELETE",
-      }).catch(() => {});
-    }
-    await managementRequest(BROKER_URL, `/api/vhosts/${encodeURIComponent(vhost)}`, {
-      method: "DELETE",
-    }).catch(() => {});
-    await Deno.remove(roster);
-  });
+  const roster = await testRoster(students.map((s) => s.name.replace("_", ",")));
+  students.forEach((student) => roster.users.add(student.name));
   try {
-    await Deno.writeTextFile(roster, students.map((s) => s.name.replace("_", ",")).join("\n"));
-    const setup = await runTask("setup", ["--roster", roster, "--vhost", vhost], { env: ENV });
+    const { vhost } = roster;
+    const setup = await runTask("setup", ["--roster", roster.path, "--vhost", vhost], {
+      env: ENV,
+    });
     assertExit(setup, 0, "deno task setup --roster");
     const urls = setup.stdout.filter((line) => line.startsWith("AMQP_URL="))
       .map((line) => line.slice("AMQP_URL=".length));
     assert.equal(urls.length, count, `setup printed ${count} URLs: ${setup.stdout.join("\n")}`);
     const url = urlWith((url) => url.pathname = `/${encodeURIComponent(vhost)}`);
-    return Object.assign(gone, {
+    return Object.assign(roster, {
       vhost,
       url,
       students: students.map((student, i) => ({
@@ -293,9 +284,43 @@ export async function testCourse(count = 2): Promise<TestCourse> {
       setupOutput: setup.stdout,
     });
   } catch (error) {
-    await Promise.resolve(gone[Symbol.asyncDispose]()).catch(() => {});
+    await Promise.resolve(roster[Symbol.asyncDispose]()).catch(() => {});
     throw error;
   }
+}
+
+/** A roster of the test's own: what {@link testRoster} made. */
+export interface TestRoster extends AsyncDisposable {
+  /** The roster file, with the lines given. */
+  path: string;
+  /** A vhost name of the test's own, for `setup --roster --vhost`. */
+  vhost: string;
+  /** The users to delete at scope exit: add each one that setup makes. */
+  users: Set<string>;
+}
+
+/**
+ * A roster file of the test's own, for `deno task setup --roster`, and a
+ * vhost name: at scope exit the users added to `users`, the vhost (with
+ * everything in it) and the file are deleted.
+ */
+export async function testRoster(lines: string[]): Promise<TestRoster> {
+  const vhost = uniqueName("lab5");
+  const path = await Deno.makeTempFile({ prefix: "roster", suffix: ".csv" });
+  const users = new Set<string>();
+  const gone = atExit(async () => {
+    for (const user of users) {
+      await managementRequest(BROKER_URL, `/api/users/${encodeURIComponent(user)}`, {
+        method: "DELETE",
+      }).catch(() => {});
+    }
+    await managementRequest(BROKER_URL, `/api/vhosts/${encodeURIComponent(vhost)}`, {
+      method: "DELETE",
+    }).catch(() => {});
+    await Deno.remove(path);
+  });
+  await Deno.writeTextFile(path, lines.join("\n"));
+  return Object.assign(gone, { path, vhost, users });
 }
 
 /** A student of the test's own, whose lab queues and exchanges are deleted at scope exit. */

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { task2Names, WALKTHROUGH_EXCHANGES, WALKTHROUGH_QUEUES } from "../lib/lab/names.ts";
 import { TASK1_VARIANTS, TASK2_VARIANTS } from "../lib/lab/variants.ts";
-import { maskUrl } from "../lib/url.ts";
+import { maskUrl, urlParts } from "../lib/url.ts";
 import { LAB_WAITING, WAITING, WAITING_LOGS } from "../tools/lib/ready_lines.ts";
 import {
   assertExit,
@@ -519,3 +519,18 @@ for (
     assert.ok(result.stdout.some((line) => line.includes("--url URL")));
   });
 }
+
+test("a group number of other than two digits is warned about on stderr, and the program runs with the name as given", async () => {
+  await using vhost = await testVhost();
+  const student = uniqueStudent("test-4");
+  const result = await runTask("lab1:durable:send", [...student.args, "typo?"], { env: vhost.env });
+  assertExit(result, 0);
+  assert.deepEqual(result.stderr, [
+    `WARNING: the group "test-4" has a number of 1 digit, "4", where the course's groups have two, as in "inbo-04" (did you mean "test-04"?); your queues and exchanges are named with "test-4" as given`,
+  ]);
+  assert.deepEqual(result.stdout, [
+    `INFO: Queue "${student.name}" in vhost "${urlParts(vhost.url).vhost}"`,
+    "SENT: typo?",
+  ]);
+  await waitForDepth(student.name, 1, vhost.url);
+});

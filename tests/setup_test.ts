@@ -9,6 +9,7 @@ import {
   ENV,
   runTask,
   test,
+  testRoster,
   uniqueName,
   uniqueStudent,
   urlWith,
@@ -217,29 +218,6 @@ test("setup.ts --remove-guest deletes guest only once another administrator exis
   await assert.rejects(managementRequest(BROKER_URL, "/api/users/guest", asAdmin));
 });
 
-/** A roster of the test's own: its students and vhost, deleted with their users at scope exit. */
-async function testRoster(lines: string[]) {
-  const vhost = uniqueName("lab5");
-  const path = await Deno.makeTempFile({ prefix: "roster", suffix: ".csv" });
-  await Deno.writeTextFile(path, lines.join("\n"));
-  const students = new Set<string>();
-  const names = Object.assign(
-    atExit(async () => {
-      for (const user of students) {
-        await managementRequest(BROKER_URL, `/api/users/${encodeURIComponent(user)}`, {
-          method: "DELETE",
-        }).catch(() => {});
-      }
-      await managementRequest(BROKER_URL, `/api/vhosts/${encodeURIComponent(vhost)}`, {
-        method: "DELETE",
-      }).catch(() => {});
-      await Deno.remove(path);
-    }),
-    { vhost, path, students },
-  );
-  return names;
-}
-
 /** The students' URLs that a roster run printed, by user name. */
 function printedUrls(stdout: string[]): Map<string, string> {
   return new Map(
@@ -260,7 +238,7 @@ test("setup --roster makes a user per student on one vhost with the management t
     b.name,
     `${group};${surname}`, // twice: once is enough
   ]);
-  roster.students.add(a.name).add(b.name);
+  roster.users.add(a.name).add(b.name);
   const first = await setup(["--roster", roster.path, "--vhost", roster.vhost]);
   assertExit(first, 0);
   assert.deepEqual(first.stdout.slice(1, 5), [
@@ -311,7 +289,7 @@ test("setup --roster makes a user per student on one vhost with the management t
 test("setup --roster puts back a student's tag and permissions, keeping the password, and --new-passwords replaces it, saying what changed", async () => {
   const student = uniqueStudent();
   await using roster = await testRoster([student.name]);
-  roster.students.add(student.name);
+  roster.users.add(student.name);
   const first = await setup(["--roster", roster.path, "--vhost", roster.vhost]);
   assertExit(first, 0);
   const url = printedUrls(first.stdout).get(student.name)!;
@@ -366,7 +344,7 @@ test("setup --roster refuses a bad line with its file and line number, and creat
   const student = uniqueStudent();
   const [group] = student.name.split("_");
   await using roster = await testRoster([student.name, `${group},iv\u0430nova`]);
-  roster.students.add(student.name);
+  roster.users.add(student.name);
   const result = await setup(["--roster", roster.path, "--vhost", roster.vhost]);
   assertExit(result, 2);
   assert.deepEqual(result.stderr, [
