@@ -71,3 +71,32 @@ export function restartFate(object: ShownQueue | ShownExchange, version: string)
   }
   return "gone or kept, depending on the broker's metadata store: the exchange is not durable";
 }
+
+/** The broker's collect_statistics_interval by default: how often its counts are refreshed. */
+export const STATISTICS_INTERVAL_MS = 5_000;
+
+/**
+ * Reads with `read` until two readings `waitMs` apart are the same (the
+ * broker's statistics come from several sources, each refreshed at its own
+ * moment: unchanged over a whole interval, they agree), at most `tries`
+ * times; `settled` is false when they kept changing.
+ *
+ * @example
+ * ```ts
+ * const { value } = await settled(() => api("/api/queues/lab5"), 5_500);
+ * ```
+ */
+export async function settled<T>(
+  read: () => Promise<T>,
+  waitMs: number,
+  tries = 3,
+): Promise<{ value: T; settled: boolean }> {
+  let last = await read();
+  for (let i = 1; i < tries; i++) {
+    await new Promise((resolve) => setTimeout(resolve, waitMs));
+    const next = await read();
+    if (JSON.stringify(next) === JSON.stringify(last)) return { value: next, settled: true };
+    last = next;
+  }
+  return { value: last, settled: false };
+}

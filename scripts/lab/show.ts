@@ -13,7 +13,14 @@
  */
 import { studentCli, VHOST_FIX } from "../../lib/lab/cli.ts";
 import { WALKTHROUGH_EXCHANGES, WALKTHROUGH_QUEUES } from "../../lib/lab/names.ts";
-import { plural, restartFate, type ShownExchange, type ShownQueue } from "../../lib/lab/show.ts";
+import {
+  plural,
+  restartFate,
+  settled,
+  type ShownExchange,
+  type ShownQueue,
+  STATISTICS_INTERVAL_MS,
+} from "../../lib/lab/show.ts";
 import { managementClient, managementRequest, managementUrl } from "../../lib/management.ts";
 import { ProgramError } from "../../lib/program_error.ts";
 import { urlParts } from "../../lib/url.ts";
@@ -47,29 +54,32 @@ if (!vhosts.some((known) => known.name === vhost)) {
     }" may not see it); ${VHOST_FIX}`,
   );
 }
-const [overview, queues, exchanges, bindings]: [
+const [overview, exchanges, bindings]: [
   { product_version?: string },
-  ShownQueue[],
   ShownExchange[],
   { source: string; destination: string; destination_type: string; routing_key: string }[],
 ] = await Promise.all([
   api("/api/overview"),
-  api(
-    `/api/queues/${V}?columns=name,type,durable,exclusive,auto_delete,messages_ready,messages_unacknowledged,messages_persistent,consumers`,
-  ),
   api(`/api/exchanges/${V}?columns=name,type,durable,auto_delete`),
   api(`/api/bindings/${V}`),
 ]);
+// The message counts come from two of the broker's statistics, each refreshed every 5 s at its
+// own moment: read until they stay the same over one interval, so that they agree.
+const readQueues = async (): Promise<ShownQueue[]> =>
+  (await api(
+    `/api/queues/${V}?columns=name,type,durable,exclusive,auto_delete,messages_ready,messages_unacknowledged,messages_persistent,consumers`,
+  )).filter((queue: ShownQueue) => yours(queue.name));
+const queues = await settled(readQueues, STATISTICS_INTERVAL_MS + 500);
 const version = overview.product_version ?? "?";
 const yesNo = (flag: boolean, name: string) => flag ? name : `not ${name}`;
 
 console.log(
   `INFO: Vhost "${vhost}" at ${managementUrl(url)} (RabbitMQ ${version}), as user "${
     urlParts(url).user
-  }"; the message counts lag by up to 5 s (the broker's statistics interval)`,
+  }"; the counts as the broker's statistics settled (every 5 s)`,
 );
 let shown = 0;
-for (const queue of queues.filter((queue) => yours(queue.name))) {
+for (const queue of queues.value) {
   shown++;
   const flags = [
     yesNo(queue.durable, "durable"),
@@ -100,6 +110,11 @@ for (const exchange of exchanges.filter((exchange) => yours(exchange.name))) {
     );
   }
   console.log(`  after a broker restart: ${restartFate(exchange, version)}`);
+}
+if (!queues.settled) {
+  console.log(
+    "INFO: the message counts kept changing (a program is sending or consuming): they are the last ones read",
+  );
 }
 if (shown === 0) {
   console.log(
