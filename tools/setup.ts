@@ -42,10 +42,10 @@ const { url, values } = cli("setup", {
   summary:
     "Create a vhost and a user limited to it (management API); the password comes from SETUP_PASSWORD or is typed, and an existing user's password becomes the one given. With --roster: a course's students",
   options: {
-    vhost: { description: "vhost to create (default: tutorials; with --roster: lab5)" },
+    vhost: { description: 'vhost to create, "tutorials" unless given ("lab5" with --roster)' },
     user: {
       description:
-        "user to create (if it exists: its password is set to the one given) (default: learner)",
+        'user to create, "learner" unless given; if it exists, its password becomes the one given',
     },
     "remove-guest": { type: "boolean", description: 'delete the "guest" user afterwards' },
     roster: {

@@ -52,11 +52,13 @@ const GROUP_WITHOUT_HYPHEN = /^([a-z]+)([0-9]+)$/;
 export const STUDENT_OPTIONS = {
   group: {
     type: "string",
-    description: 'your group code with its number, e.g. "inbo-04" (default: $LAB_GROUP)',
+    description:
+      'your group code with its number, e.g. "inbo-04" (default: $LAB_GROUP, else your login\'s on a course server)',
   },
   surname: {
     type: "string",
-    description: 'your surname in lowercase Latin letters, e.g. "laptev" (default: $LAB_SURNAME)',
+    description:
+      'your surname in lowercase Latin letters, e.g. "laptev" (default: $LAB_SURNAME, else your login\'s on a course server)',
   },
   queue: {
     type: "string",
