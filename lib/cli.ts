@@ -57,9 +57,14 @@ export interface ProgramSpec<O extends Record<string, Option>> {
   /**
    * The fix to advise, given the program's flags, when a queue or exchange
    * exists with other arguments than the program declares (the lab's
-   * `lab:reset` command), instead of deleting it by hand.
+   * `lab:reset` command), instead of deleting it by hand. Called once the
+   * command line is read, with the first broker URL.
    */
-  redeclareFix?: (values: OptionValues<O>) => string;
+  redeclareFix?: (values: OptionValues<O>, url: string) => string;
+  /** The fix to advise when the broker refuses the vhost (the lab's: ask your teacher). */
+  vhostFix?: string;
+  /** The fix to advise when the broker refuses the user a queue or exchange (the lab's). */
+  accessFix?: string;
 }
 
 /** The values of a program's flags, typed from its {@link ProgramSpec}'s options. */
@@ -251,7 +256,12 @@ export function cli<O extends Record<string, Option> = Record<string, never>>(
     console.log(parsed.help);
     Deno.exit(0);
   }
-  context = { brokers: parsed.brokers, redeclareFix: spec.redeclareFix?.(parsed.values) };
+  context = {
+    brokers: parsed.brokers,
+    redeclareFix: spec.redeclareFix?.(parsed.values, parsed.url),
+    vhostFix: spec.vhostFix,
+    accessFix: spec.accessFix,
+  };
   return parsed;
 }
 

@@ -129,6 +129,17 @@ export interface DescribeOptions {
    * `"deno task lab:reset --group ... --surname ..."`.
    */
   redeclareFix?: string;
+  /**
+   * The fix to advise when the broker refuses the vhost, instead of an
+   * administrator's `rabbitmqctl add_vhost` and `set_permissions`: e.g. the
+   * lab's "check the vhost in your URL, or ask your teacher".
+   */
+  vhostFix?: string;
+  /**
+   * The fix to advise when the broker refuses this user a queue or exchange
+   * (its permissions): e.g. the lab's "each student may use only their own names".
+   */
+  accessFix?: string;
   /** For an error of the stream client: the call that failed. */
   stream?: StreamCall;
 }
@@ -199,7 +210,20 @@ export function describeError(
     return `The broker at ${where} refused the login of user "${user}": wrong user name or password${guestHint}`;
   }
   if (classifyError(err) === "vhost") {
-    return `The broker at ${where} refused access to vhost "${vhost}": it does not exist or user "${user}" has no permissions on it (create it with "rabbitmqctl add_vhost ${vhost}" and "rabbitmqctl set_permissions -p ${vhost} ${user} '.*' '.*' '.*'")`;
+    const permissions = `"rabbitmqctl set_permissions -p ${vhost} ${user} '.*' '.*' '.*'"`;
+    // "/" exists on every broker: the URL named no vhost, or the user has no permissions there.
+    if (vhost === "/") {
+      const refused =
+        `The broker at ${where} refused access to vhost "/", the one used when the URL names none: user "${user}" has no permissions on it`;
+      return options.vhostFix
+        ? `${refused}; ${options.vhostFix}`
+        : `${refused} (give them with ${permissions}), or the URL lacks the vhost you meant (amqp://host/VHOST)`;
+    }
+    const refused =
+      `The broker at ${where} refused access to vhost "${vhost}": it does not exist or user "${user}" has no permissions on it`;
+    return options.vhostFix
+      ? `${refused}; ${options.vhostFix}`
+      : `${refused} (create it with "rabbitmqctl add_vhost ${vhost}" and ${permissions})`;
   }
 
   // A value is 'x' (a flag), "the value 'x' of type 't'" (an argument), or "none" (not set).
@@ -244,6 +268,16 @@ export function describeError(
   if (TRANSIENT_REFUSED.test(text)) {
     const version = options.brokerVersion ? ` (RabbitMQ ${options.brokerVersion})` : "";
     return `The broker at ${where}${version} refuses non-durable queues that are not exclusive (RabbitMQ 4.3+); add "deprecated_features.permit.transient_nonexcl_queues = true" to its rabbitmq.conf, as this project's compose.yaml does`;
+  }
+  // RabbitMQ 4 names the permission ("configure access to queue ..."), 3.x does not.
+  const resourceRefused = text.match(
+    /ACCESS_REFUSED - (?:(configure|write|read) )?access to (queue|exchange) '([^']*)' in vhost '([^']*)'/,
+  );
+  if (resourceRefused && options.accessFix) {
+    const [, permission, kind, name, inVhostName] = resourceRefused;
+    return `The broker at ${where} refused user "${user}" ${
+      permission ? `${permission} access` : "access"
+    } to the ${kind} "${name}" in vhost "${inVhostName}"; ${options.accessFix}`;
   }
   const accessRefused = text.match(/ACCESS_REFUSED - (.*?)"?$/);
   if (accessRefused) {

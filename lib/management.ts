@@ -429,3 +429,25 @@ async function call(
   }
   return text ? JSON.parse(text) : undefined;
 }
+
+/**
+ * The HTTP client for a management API on https with the TLS files of the
+ * AMQP URL (`--ca`, `--cert`, `--key`), for {@link ManagementRequest}'s
+ * `client`; `undefined` when the URL has none (the default client).
+ *
+ * @example
+ * ```ts
+ * const client = managementClient(url);
+ * await managementRequest(url, "/api/overview", { client });
+ * ```
+ */
+export function managementClient(amqpUrl: string): Deno.HttpClient | undefined {
+  const { ca, cert, key } = tlsSocketOptions(amqpUrl);
+  return ca || cert || key
+    ? Deno.createHttpClient({
+      caCerts: ca ? [String(ca)] : undefined,
+      cert: cert ? String(cert) : undefined,
+      key: key ? String(key) : undefined,
+    })
+    : undefined;
+}

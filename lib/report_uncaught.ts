@@ -16,6 +16,10 @@ export interface ReportContext {
   brokers: Brokers;
   /** The fix for a queue or exchange that exists with other arguments (the lab's). */
   redeclareFix?: string;
+  /** The fix for a refused vhost, instead of an administrator's (the lab's). */
+  vhostFix?: string;
+  /** The fix for a queue or exchange the user has no permission on (the lab's). */
+  accessFix?: string;
 }
 
 /** What a consumer says of an ack on the channel of a connection it lost (see `Brokers.lost`). */
@@ -43,7 +47,7 @@ const SKIPPED_ACK = "Skipped an ack on the lost connection: the broker has reque
 export function reportUncaught(context: () => ReportContext): void {
   let reported = false;
   const report = async (error: unknown) => {
-    const { brokers, redeclareFix } = context();
+    const { brokers, ...fixes } = context();
     if (brokers.lost && (error as Error)?.name === "IllegalOperationError") {
       return console.error(SKIPPED_ACK);
     }
@@ -53,7 +57,7 @@ export function reportUncaught(context: () => ReportContext): void {
     const version = namesBrokerVersion(error)
       ? await brokerVersion(url).catch(() => undefined)
       : undefined;
-    console.error(describeError(error, url, { redeclareFix, brokerVersion: version }));
+    console.error(describeError(error, url, { ...fixes, brokerVersion: version }));
     Deno.exit(error instanceof ProgramError ? error.exitCode : 1);
   };
   globalThis.addEventListener("unhandledrejection", (event) => {

@@ -218,14 +218,109 @@ export interface Student {
   args: string[];
 }
 
-/** A student no other test uses, e.g. `test-4821_qzkfbwma`. */
-export function uniqueStudent(): Student {
+/**
+ * A student no other test uses, e.g. `test-48_qzkfbwmaxe`: ten random
+ * letters, in a group of two digits as the course's are (the lab's programs
+ * warn about others).
+ */
+export function uniqueStudent(group = `test-${10 + Math.floor(Math.random() * 90)}`): Student {
   const letters = Array.from(
     crypto.getRandomValues(new Uint8Array(10)),
     (byte) => String.fromCharCode(97 + (byte % 26)),
   ).join("");
-  const group = `test-${1000 + Math.floor(Math.random() * 9000)}`;
   return { name: `${group}_${letters}`, args: ["--group", group, "--surname", letters] };
+}
+
+/** A student of a {@link testCourse}: their own user, as `deno task setup --roster` made it. */
+export interface CourseStudent extends Student {
+  /** Their AMQP URL: their user, the password setup generated, the course's vhost. */
+  url: string;
+  /** The environment of their programs, as the .env lines setup printed: AMQP_URL alone. */
+  env: { AMQP_URL: string };
+}
+
+/** A Lab 5 course of the test's own: what {@link testCourse} made. */
+export interface TestCourse extends AsyncDisposable {
+  /** The course's vhost. */
+  vhost: string;
+  /** The test broker's URL (its administrator) on that vhost, to set up and inspect. */
+  url: string;
+  /** The students, each with their own user. */
+  students: CourseStudent[];
+  /** What `deno task setup --roster` printed. */
+  setupOutput: string[];
+}
+
+/**
+ * A Lab 5 course of the test's own, made as a teacher makes one: `deno task
+ * setup --roster` with `count` students of one group on a new vhost. Each
+ * student is a real user with the permissions setup gives (real, not
+ * simulated), whose URL is read from the .env lines setup printed. The
+ * users and the vhost, with everything in it, are deleted at scope exit.
+ */
+export async function testCourse(count = 2): Promise<TestCourse> {
+  const group = uniqueStudent().args[1];
+  const students = Array.from({ length: count }, () => uniqueStudent(group));
+  const roster = await testRoster(students.map((s) => s.name.replace("_", ",")));
+  students.forEach((student) => roster.users.add(student.name));
+  try {
+    const { vhost } = roster;
+    const setup = await runTask("setup", ["--roster", roster.path, "--vhost", vhost], {
+      env: ENV,
+    });
+    assertExit(setup, 0, "deno task setup --roster");
+    const urls = setup.stdout.filter((line) => line.startsWith("AMQP_URL="))
+      .map((line) => line.slice("AMQP_URL=".length));
+    assert.equal(urls.length, count, `setup printed ${count} URLs: ${setup.stdout.join("\n")}`);
+    const url = urlWith((url) => url.pathname = `/${encodeURIComponent(vhost)}`);
+    return Object.assign(roster, {
+      vhost,
+      url,
+      students: students.map((student, i) => ({
+        ...student,
+        url: urls[i],
+        env: { AMQP_URL: urls[i] },
+      })),
+      setupOutput: setup.stdout,
+    });
+  } catch (error) {
+    await Promise.resolve(roster[Symbol.asyncDispose]()).catch(() => {});
+    throw error;
+  }
+}
+
+/** A roster of the test's own: what {@link testRoster} made. */
+export interface TestRoster extends AsyncDisposable {
+  /** The roster file, with the lines given. */
+  path: string;
+  /** A vhost name of the test's own, for `setup --roster --vhost`. */
+  vhost: string;
+  /** The users to delete at scope exit: add each one that setup makes. */
+  users: Set<string>;
+}
+
+/**
+ * A roster file of the test's own, for `deno task setup --roster`, and a
+ * vhost name: at scope exit the users added to `users`, the vhost (with
+ * everything in it) and the file are deleted.
+ */
+export async function testRoster(lines: string[]): Promise<TestRoster> {
+  const vhost = uniqueName("lab5");
+  const path = await Deno.makeTempFile({ prefix: "roster", suffix: ".csv" });
+  const users = new Set<string>();
+  const gone = atExit(async () => {
+    for (const user of users) {
+      await managementRequest(BROKER_URL, `/api/users/${encodeURIComponent(user)}`, {
+        method: "DELETE",
+      }).catch(() => {});
+    }
+    await managementRequest(BROKER_URL, `/api/vhosts/${encodeURIComponent(vhost)}`, {
+      method: "DELETE",
+    }).catch(() => {});
+    await Deno.remove(path);
+  });
+  await Deno.writeTextFile(path, lines.join("\n"));
+  return Object.assign(gone, { path, vhost, users });
 }
 
 /** A student of the test's own, whose lab queues and exchanges are deleted at scope exit. */

@@ -24,7 +24,7 @@ const VALID_ARGS: Record<string, string[]> = {
   "archive:replay": ["--since", "1h"],
 };
 for (const program of PROGRAMS) {
-  if (/^lab[12]:/.test(program)) VALID_ARGS[program] = STUDENT;
+  if (/^lab[12]:/.test(program) || program === "lab:show") VALID_ARGS[program] = STUDENT;
 }
 
 /** Programs that do not open an AMQP connection of their own. */
@@ -38,6 +38,7 @@ const HTTP_PROGRAMS: Record<string, { unreachable: RegExp; missingVhost: RegExp 
     missingVhost: /^The vhost "no_such_vhost" does not exist at "[^"]+"/,
   },
 };
+HTTP_PROGRAMS["lab:show"] = HTTP_PROGRAMS.monitor;
 const CONNECTING = PROGRAMS.filter((program) => !NOT_CONNECTING.includes(program));
 
 /** Positional arguments past the most each program takes. */

@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import { usingLine } from "../lib/lab/cli.ts";
+import { urlParts } from "../lib/url.ts";
 import { restartBroker } from "../tools/lib/broker.ts";
 import { LAB_WAITING } from "../tools/lib/ready_lines.ts";
 import {
@@ -20,6 +22,10 @@ import {
   waitForDepth,
 } from "./_helpers.ts";
 
+/** The first INFO line of a task 1 program: the student's queue and the test broker's vhost. */
+const using = (student: { name: string }) =>
+  usingLine(urlParts(BROKER_URL).vhost, { queue: student.name });
+
 test("lab1:exclusive: the queue exists while the consumer runs, refuses a second consumer, and goes with the consumer", async () => {
   const student = uniqueStudent();
   await using consumer = await startLab("lab1:exclusive:receive", student.args);
@@ -27,6 +33,7 @@ test("lab1:exclusive: the queue exists while the consumer runs, refuses a second
   assert.equal(await queueState(student.name), "exclusive");
 
   assert.deepEqual(await runOk("lab1:exclusive:send", [...student.args, "Hello, exclusive"]), [
+    using(student),
     "SENT: Hello, exclusive",
   ]);
   await consumer.waitFor("RECEIVED: Hello, exclusive");
@@ -44,7 +51,7 @@ test("lab1:exclusive: the queue exists while the consumer runs, refuses a second
   assert.ok(!second.stdout.includes(LAB_WAITING));
 
   assertExit(await stopped(consumer), 0);
-  assert.deepEqual(consumer.stdout, [LAB_WAITING, "RECEIVED: Hello, exclusive"]);
+  assert.deepEqual(consumer.stdout, [using(student), LAB_WAITING, "RECEIVED: Hello, exclusive"]);
   await eventually(
     `the queue "${student.name}" is gone`,
     async () => (await queueState(student.name)) === "missing",
@@ -57,7 +64,7 @@ test("lab1:exclusive:send with no consumer reports the returned message and exit
     env: ENV,
   });
   assertExit(result, 1);
-  assert.deepEqual(result.stdout, [], "it must not say SENT");
+  assert.deepEqual(result.stdout, [using(student)], "it must not say SENT");
   assert.equal(result.stderr.length, 1, JSON.stringify(result.stderr));
   assert.match(
     result.stderr[0],
@@ -80,18 +87,29 @@ test({
   async fn() {
     await using student = testStudent();
     assert.deepEqual(await runOk("lab1:durable:send", [...student.args, "Survivor"]), [
+      using(student),
       "SENT: Survivor",
     ]);
     await waitForDepth(student.name, 1);
+    // What lab:show tells before the restart is what the restart does.
+    const kept = "  after a broker restart: kept (durable), with its 1 persistent message";
+    await eventually(
+      "lab:show counts the message",
+      async () => (await runOk("lab:show", student.args)).includes(kept),
+    );
 
     await restartBroker(BROKER_URL);
 
     await waitForDepth(student.name, 1);
+    await eventually(
+      "lab:show counts the message again",
+      async () => (await runOk("lab:show", student.args)).includes(kept),
+    );
     await using consumer = await startLab("lab1:durable:receive", student.args);
     await consumer.waitFor("RECEIVED: Survivor");
     assertExit(await stopped(consumer), 0);
     // Already queued, the message still comes after the ready line.
-    assert.deepEqual(consumer.stdout, [LAB_WAITING, "RECEIVED: Survivor"]);
+    assert.deepEqual(consumer.stdout, [using(student), LAB_WAITING, "RECEIVED: Survivor"]);
   },
 });
 
@@ -108,6 +126,7 @@ test("lab1:durable: a message sent before the consumer starts waits for it", asy
 test("lab1:autodelete: a message sent before the consumer starts waits; the queue goes with the last consumer", async () => {
   await using student = testStudent();
   assert.deepEqual(await runOk("lab1:autodelete:send", [...student.args, "Waiting for you"]), [
+    using(student),
     "SENT: Waiting for you",
   ]);
   // Never had a consumer: not deleted, although the producer has disconnected.

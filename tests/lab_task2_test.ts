@@ -5,6 +5,8 @@ import { restartBroker } from "../tools/lib/broker.ts";
 import { LAB_WAITING } from "../tools/lib/ready_lines.ts";
 import { task2Names } from "../lib/lab/names.ts";
 import { TASK2_VARIANTS } from "../lib/lab/variants.ts";
+import { usingLine } from "../lib/lab/cli.ts";
+import { urlParts } from "../lib/url.ts";
 import {
   assertExit,
   BROKER_URL,
@@ -47,12 +49,18 @@ async function keepsTransientExchanges(): Promise<boolean> {
 }
 
 const noRestart = await cannotRestartReason();
+/** The test broker's vhost, as the programs' first INFO line names it. */
+const VHOST = urlParts(BROKER_URL).vhost;
 
 for (const variant of TASK2_VARIANTS) {
   const { consumer, producer, sleepChar, exchangeType } = variant;
   const label = `lab2:${exchangeType} (variant ${variant.number})`;
+  const using = (student: Student) => usingLine(VHOST, task2Names(student.name, exchangeType));
   const newTask = async (student: Student, task: string) =>
-    assert.deepEqual(await runOk(producer, [...student.args, task]), [`SENT: ${task}`]);
+    assert.deepEqual(await runOk(producer, [...student.args, task]), [
+      using(student),
+      `SENT: ${task}`,
+    ]);
 
   test(`${label}: two workers share the tasks, each done once, and a busy worker gets no new task (prefetch 1)`, async () => {
     await using student = testStudent();
@@ -104,6 +112,7 @@ for (const variant of TASK2_VARIANTS) {
     await worker.waitFor("INFO: Done", { count: 2 });
     assertExit(await stopped(worker), 0);
     assert.deepEqual(worker.stdout, [
+      using(student),
       LAB_WAITING,
       "RECEIVED: no work",
       `INFO: No "${sleepChar}" in this task, so no work to do`,

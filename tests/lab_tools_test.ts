@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { task2Names, WALKTHROUGH_EXCHANGES, WALKTHROUGH_QUEUES } from "../lib/lab/names.ts";
 import { TASK1_VARIANTS, TASK2_VARIANTS } from "../lib/lab/variants.ts";
-import { maskUrl } from "../lib/url.ts";
+import { maskUrl, urlParts } from "../lib/url.ts";
 import { LAB_WAITING, WAITING, WAITING_LOGS } from "../tools/lib/ready_lines.ts";
 import {
   assertExit,
@@ -28,7 +28,6 @@ const BAD_NAMES = [
   "inbo_laptev", // no group number
   "inbo-04_Laptev",
   "inbo-04-laptev", // no underscore
-  "inbo-04_лаптев", // not Latin
   "inbo-04_laptev2",
   "inbo-04_",
   "_laptev",
@@ -49,7 +48,21 @@ const BAD_PARTS = [
     `Invalid group "inbo04": the hyphen before the number is required, as in "inbo-04"`,
   ],
   ["inbo-04", "Laptev", `Invalid surname "Laptev": ${SURNAME_FORM}`],
-  ["inbo-04", "лаптев", `Invalid surname "лаптев": ${SURNAME_FORM}`],
+  [
+    "inbo-04",
+    "лаптев",
+    `Invalid surname "лаптев": it is written in Cyrillic letters; write it in lowercase Latin letters (transliterated), e.g. "laptev"`,
+  ],
+  [
+    "inbo-04",
+    "iv\u0430nova", // one Cyrillic letter: it looks right
+    `Invalid surname "iv\u0430nova": character 3, "\u0430" (U+0430), is a Cyrillic letter among Latin ones, though it looks like the Latin "a"; type it again with the keyboard in the Latin (English) layout`,
+  ],
+  [
+    "inb\u043e-04",
+    "laptev",
+    `Invalid group "inb\u043e-04": character 4, "\u043e" (U+043E), is a Cyrillic letter among Latin ones, though it looks like the Latin "o"; type it again with the keyboard in the Latin (English) layout`,
+  ],
   ["inbo-04", "laptev2", `Invalid surname "laptev2": ${SURNAME_FORM}`],
   ["04", "laptev", `Invalid group "04": ${GROUP_FORM}`],
   ["inbo-04", "lap tev", `Invalid surname "lap tev": ${SURNAME_FORM}`],
@@ -79,6 +92,11 @@ for (
         `Invalid queue name "${name}": ${EXPECTED_FORM}`,
       );
     }
+    await assertRefused(
+      task,
+      ["--queue", "inbo-04_лаптев"],
+      `Invalid queue name "inbo-04_лаптев": character 9, "л" (U+043B), is a Cyrillic letter among Latin ones; type it again with the keyboard in the Latin (English) layout`,
+    );
     await assertRefused(
       task,
       ["--queue", "inbo04_laptev"],
@@ -250,7 +268,7 @@ function startReceiveLogs(url: string) {
   return startReady("receive_logs", [], WAITING_LOGS, { env: { AMQP_URL: url } });
 }
 
-test("lab:reset --walkthrough with your name deletes the walk-through's and your queues and exchanges, leaves tutorial 2's, then finds nothing to delete", async () => {
+test("lab:reset --walkthrough --force with your name deletes the walk-through's and your queues and exchanges, leaves tutorial 2's, then finds nothing to delete", async () => {
   // lab:reset deletes fixed names (lab_task_queue, logs, ...): in a vhost of its own, a user's are safe.
   await using vhost = await testVhost();
   const { url, env } = vhost;
@@ -273,7 +291,7 @@ test("lab:reset --walkthrough with your name deletes the walk-through's and your
   );
   await waitForDepth(tasks, 2, url);
 
-  const stdout = await runOk("lab:reset", [...student.args, "--walkthrough"], env);
+  const stdout = await runOk("lab:reset", [...student.args, "--walkthrough", "--force"], env);
   assert.deepEqual(stdout, [
     `Deleted queue "awesome_queue" (1 message)`,
     `Deleted queue "lab_task_queue" (1 message)`,
@@ -299,14 +317,14 @@ test("lab:reset --walkthrough with your name deletes the walk-through's and your
   ]);
 });
 
-test("lab:reset --walkthrough without a name deletes only the walk-through's objects and says how to add yours", async () => {
+test("lab:reset --walkthrough --force without a name deletes only the walk-through's objects and says how to add yours", async () => {
   await using vhost = await testVhost();
   const { url, env } = vhost;
   const student = uniqueStudent();
   await runOk("lab:1:send", [], env);
   await runOk("lab:3:emit_log", [], env);
   await runOk("lab1:durable:send", student.args, env);
-  const reset = await runTask("lab:reset", ["--walkthrough"], {
+  const reset = await runTask("lab:reset", ["--walkthrough", "--force"], {
     env,
     withoutEnv: ["LAB_GROUP", "LAB_SURNAME"],
   });
@@ -501,3 +519,18 @@ for (
     assert.ok(result.stdout.some((line) => line.includes("--url URL")));
   });
 }
+
+test("a group number of other than two digits is warned about on stderr, and the program runs with the name as given", async () => {
+  await using vhost = await testVhost();
+  const student = uniqueStudent("test-4");
+  const result = await runTask("lab1:durable:send", [...student.args, "typo?"], { env: vhost.env });
+  assertExit(result, 0);
+  assert.deepEqual(result.stderr, [
+    `WARNING: the group "test-4" has a number of 1 digit, "4", where the course's groups have two, as in "inbo-04" (did you mean "test-04"?); your queues and exchanges are named with "test-4" as given`,
+  ]);
+  assert.deepEqual(result.stdout, [
+    `INFO: Queue "${student.name}" in vhost "${urlParts(vhost.url).vhost}"`,
+    "SENT: typo?",
+  ]);
+  await waitForDepth(student.name, 1, vhost.url);
+});

@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
+import { logsIn } from "../lib/connect.ts";
 import { managementRequest } from "../lib/management.ts";
+import { studentPermissions } from "../tools/lib/course.ts";
 import {
   assertExit,
   atExit,
@@ -7,7 +9,9 @@ import {
   ENV,
   runTask,
   test,
+  testRoster,
   uniqueName,
+  uniqueStudent,
   urlWith,
 } from "./_helpers.ts";
 
@@ -71,7 +75,7 @@ test("setup.ts creates a vhost and a user confined to it, idempotently, never pr
   assert.match(
     outside.stderr[0],
     new RegExp(
-      `refused access to vhost "/": it does not exist or user "${user}" has no permissions on it`,
+      `refused access to vhost "/", the one used when the URL names none: user "${user}" has no permissions on it`,
     ),
   );
 
@@ -212,4 +216,149 @@ test("setup.ts --remove-guest deletes guest only once another administrator exis
   assertExit(removed, 0);
   assert.ok(removed.stdout.includes('User "guest": deleted'));
   await assert.rejects(managementRequest(BROKER_URL, "/api/users/guest", asAdmin));
+});
+
+/** The students' URLs that a roster run printed, by user name. */
+function printedUrls(stdout: string[]): Map<string, string> {
+  return new Map(
+    stdout.filter((line) => line.startsWith("AMQP_URL=")).map((line) => {
+      const url = line.slice("AMQP_URL=".length);
+      return [decodeURIComponent(new URL(url).username), url];
+    }),
+  );
+}
+
+test("setup --roster makes a user per student on one vhost with the management tag and their own permissions, prints each .env once, and a second run changes nothing", async () => {
+  const [a, b] = [uniqueStudent(), uniqueStudent()];
+  const [group, surname] = a.name.split("_");
+  await using roster = await testRoster([
+    "group,surname,first name",
+    `${group.toUpperCase()},${surname[0].toUpperCase()}${surname.slice(1)},Anna`,
+    `# a comment`,
+    b.name,
+    `${group};${surname}`, // twice: once is enough
+  ]);
+  roster.users.add(a.name).add(b.name);
+  const first = await setup(["--roster", roster.path, "--vhost", roster.vhost]);
+  assertExit(first, 0);
+  assert.deepEqual(first.stdout.slice(1, 5), [
+    `Vhost "${roster.vhost}": created`,
+    `Student "${a.name}": user created, tag "management", permissions for their own names on "${roster.vhost}"`,
+    `Student "${b.name}": user created, tag "management", permissions for their own names on "${roster.vhost}"`,
+    `2 students on vhost "${roster.vhost}": 2 created, 0 changed, 0 unchanged`,
+  ]);
+  // Each student's .env lines, once: the URL with the password, the name.
+  const urls = printedUrls(first.stdout);
+  assert.deepEqual([...urls.keys()], [a.name, b.name]);
+  for (const [student, url] of urls) {
+    const at = first.stdout.indexOf(`AMQP_URL=${url}`);
+    const [g, s] = student.split("_");
+    assert.deepEqual(first.stdout.slice(at - 1, at + 3), [
+      `# ${student}: their .env (the password is shown this once)`,
+      `AMQP_URL=${url}`,
+      `LAB_GROUP=${g}`,
+      `LAB_SURNAME=${s}`,
+    ]);
+    assert.equal(new URL(url).pathname, `/${encodeURIComponent(roster.vhost)}`);
+    assert.match(decodeURIComponent(new URL(url).password), /^[A-Za-z0-9]{24}$/);
+    assert.ok(await logsIn(url), `${student} logs in with the printed URL`);
+    const user = await managementRequest(BROKER_URL, `/api/users/${student}`) as {
+      tags: string | string[];
+    };
+    assert.deepEqual([user.tags].flat().join(","), "management");
+    const permissions = await managementRequest(
+      BROKER_URL,
+      `/api/permissions/${encodeURIComponent(roster.vhost)}/${student}`,
+    ) as Record<string, string>;
+    const { configure, write, read } = permissions;
+    assert.deepEqual({ configure, write, read }, studentPermissions(student));
+  }
+
+  const again = await setup(["--roster", roster.path, "--vhost", roster.vhost]);
+  assertExit(again, 0);
+  assert.deepEqual(again.stdout.slice(1), [
+    `Vhost "${roster.vhost}": already there`,
+    `Student "${a.name}": already there, nothing changed`,
+    `Student "${b.name}": already there, nothing changed`,
+    `2 students on vhost "${roster.vhost}": 0 created, 0 changed, 2 unchanged`,
+    "No new passwords: the students' .env lines were printed when their users were created (--new-passwords makes new ones)",
+  ]);
+  for (const url of urls.values()) assert.ok(await logsIn(url), "the passwords still work");
+});
+
+test("setup --roster puts back a student's tag and permissions, keeping the password, and --new-passwords replaces it, saying what changed", async () => {
+  const student = uniqueStudent();
+  await using roster = await testRoster([student.name]);
+  roster.users.add(student.name);
+  const first = await setup(["--roster", roster.path, "--vhost", roster.vhost]);
+  assertExit(first, 0);
+  const url = printedUrls(first.stdout).get(student.name)!;
+  // Someone took the tag away and opened the permissions wide.
+  const user = await managementRequest(BROKER_URL, `/api/users/${student.name}`) as {
+    password_hash: string;
+    hashing_algorithm: string;
+  };
+  await managementRequest(BROKER_URL, `/api/users/${student.name}`, {
+    method: "PUT",
+    body: {
+      password_hash: user.password_hash,
+      hashing_algorithm: user.hashing_algorithm,
+      tags: "",
+    },
+  });
+  await managementRequest(
+    BROKER_URL,
+    `/api/permissions/${encodeURIComponent(roster.vhost)}/${student.name}`,
+    { method: "PUT", body: { configure: ".*", write: ".*", read: ".*" } },
+  );
+  const fixed = await setup(["--roster", roster.path, "--vhost", roster.vhost]);
+  assertExit(fixed, 0);
+  assert.ok(
+    fixed.stdout.includes(
+      `Student "${student.name}": already there; tag "management" added, permissions set`,
+    ),
+    fixed.stdout.join("\n"),
+  );
+  assert.deepEqual(printedUrls(fixed.stdout).size, 0, "no password printed");
+  assert.ok(await logsIn(url), "the password is the same");
+
+  const renewed = await setup([
+    "--roster",
+    roster.path,
+    "--vhost",
+    roster.vhost,
+    "--new-passwords",
+  ]);
+  assertExit(renewed, 0);
+  assert.ok(
+    renewed.stdout.includes(`Student "${student.name}": already there; new password`),
+    renewed.stdout.join("\n"),
+  );
+  const newUrl = printedUrls(renewed.stdout).get(student.name)!;
+  assert.notEqual(newUrl, url);
+  assert.ok(await logsIn(newUrl));
+  assert.equal(await logsIn(url), false, "the old password no longer logs in");
+});
+
+test("setup --roster refuses a bad line with its file and line number, and creates nothing", async () => {
+  const student = uniqueStudent();
+  const [group] = student.name.split("_");
+  await using roster = await testRoster([student.name, `${group},iv\u0430nova`]);
+  roster.users.add(student.name);
+  const result = await setup(["--roster", roster.path, "--vhost", roster.vhost]);
+  assertExit(result, 2);
+  assert.deepEqual(result.stderr, [
+    `Invalid surname "iv\u0430nova" (from ${roster.path} line 2): character 3, "\u0430" (U+0430), is a Cyrillic letter among Latin ones, though it looks like the Latin "a"; type it again with the keyboard in the Latin (English) layout`,
+  ]);
+  assert.equal(await exists(`/api/vhosts/${roster.vhost}`), false, "nothing was created");
+  assert.equal(await exists(`/api/users/${student.name}`), false, "nothing was created");
+
+  const missing = await setup(["--roster", `${roster.path}.missing`]);
+  assertExit(missing, 2);
+  assert.match(missing.stderr[0], /^Cannot read the roster ".*\.missing": /);
+  const mixed = await setup(["--roster", roster.path, "--user", "x"]);
+  assertExit(mixed, 2);
+  assert.deepEqual(mixed.stderr, [
+    "--roster makes a user per student: give it without --user and --remove-guest",
+  ]);
 });

@@ -52,11 +52,13 @@ const GROUP_WITHOUT_HYPHEN = /^([a-z]+)([0-9]+)$/;
 export const STUDENT_OPTIONS = {
   group: {
     type: "string",
-    description: 'your group code with its number, e.g. "inbo-04" (default: $LAB_GROUP)',
+    description:
+      'your group code with its number, e.g. "inbo-04" (default: $LAB_GROUP, else your login\'s on a course server)',
   },
   surname: {
     type: "string",
-    description: 'your surname in lowercase Latin letters, e.g. "laptev" (default: $LAB_SURNAME)',
+    description:
+      'your surname in lowercase Latin letters, e.g. "laptev" (default: $LAB_SURNAME, else your login\'s on a course server)',
   },
   queue: {
     type: "string",
@@ -82,6 +84,142 @@ function usage(message: string): ProgramError {
 }
 
 /**
+ * Latin letters that Cyrillic ones look like: a student who switched keyboard
+ * layout for one letter sees a name that looks right.
+ */
+const LATIN_LOOKALIKES: Record<string, string> = {
+  "а": "a",
+  "с": "c",
+  "ԁ": "d",
+  "е": "e",
+  "һ": "h",
+  "і": "i",
+  "ј": "j",
+  "к": "k",
+  "о": "o",
+  "р": "p",
+  "ԛ": "q",
+  "ѕ": "s",
+  "у": "y",
+  "х": "x",
+  "ԝ": "w",
+};
+
+/** The script a letter belongs to, as a sentence names it. */
+function scriptOf(letter: string): string {
+  if (/\p{Script=Cyrillic}/u.test(letter)) return "Cyrillic";
+  if (/\p{Script=Greek}/u.test(letter)) return "Greek";
+  return "non-Latin";
+}
+
+/**
+ * Why `text` (a group, a surname or a whole name) is not in Latin letters,
+ * or `undefined` when every letter in it is Latin: written wholly in another
+ * script, or one letter of another script among Latin ones, named by its
+ * position, its code point and the Latin letter it looks like.
+ *
+ * @example
+ * ```ts
+ * notLatin("ivаnova", "laptev"); // 'character 3, "а" (U+0430), is a Cyrillic letter among Latin ones, ...'
+ * ```
+ */
+export function notLatin(text: string, example: string): string | undefined {
+  const characters = [...text];
+  const letters = characters.filter((c) => /\p{L}/u.test(c));
+  const foreign = letters.filter((c) => !/[a-zA-Z]/.test(c));
+  if (foreign.length === 0) return undefined;
+  if (foreign.length === letters.length) {
+    return `it is written in ${
+      scriptOf(foreign[0])
+    } letters; write it in lowercase Latin letters (transliterated), e.g. "${example}"`;
+  }
+  const letter = foreign[0];
+  const position = characters.indexOf(letter) + 1;
+  const code = `U+${letter.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}`;
+  const looksLike = LATIN_LOOKALIKES[letter.toLowerCase()];
+  return `character ${position}, "${letter}" (${code}), is a ${
+    scriptOf(letter)
+  } letter among Latin ones${
+    looksLike ? `, though it looks like the Latin "${looksLike}"` : ""
+  }; type it again with the keyboard in the Latin (English) layout`;
+}
+
+/**
+ * A warning for a group whose number has other than two digits (the
+ * course's groups are written "inbo-04"): `inbo-4` or `inbo-004` is most
+ * likely a typo, which would name every queue wrongly; `undefined` when
+ * every number of the group has two digits.
+ *
+ * @example
+ * ```ts
+ * groupWarning("inbo-4"); // 'WARNING: the group "inbo-4" has a number of 1 digit ...'
+ * ```
+ */
+export function groupWarning(group: string): string | undefined {
+  const [letters, ...numbers] = group.split("-");
+  const odd = numbers.find((number) => number.length !== 2);
+  if (odd === undefined) return undefined;
+  const twoDigits = numbers.map((number) => String(Number(number)).padStart(2, "0"));
+  const guess = twoDigits.every((number) => number.length === 2)
+    ? ` (did you mean "${[letters, ...twoDigits].join("-")}"?)`
+    : "";
+  return `WARNING: the group "${group}" has a number of ${odd.length} digit${
+    odd.length === 1 ? "" : "s"
+  }, "${odd}", where the course's groups have two, as in "inbo-04"${guess}; your queues and exchanges are named with "${group}" as given`;
+}
+
+/**
+ * The student a login is, when the user name of the URL is itself a
+ * student's name `<group>_<surname>`, as `deno task setup --roster` names
+ * the users of a course server; `undefined` for any other user (guest, a
+ * teacher).
+ *
+ * @example
+ * ```ts
+ * loginStudent("amqp://inbo-04_ivanova:pw@rabbit.example.org/lab5"); // "inbo-04_ivanova"
+ * ```
+ */
+export function loginStudent(url: string | undefined): string | undefined {
+  if (!url) return undefined;
+  let user;
+  try {
+    user = decodeURIComponent(new URL(url).username);
+  } catch {
+    return undefined;
+  }
+  const [group, ...rest] = user.split("_");
+  return rest.length === 1 && GROUP.test(group) && SURNAME.test(rest[0]) ? user : undefined;
+}
+
+/**
+ * Throws a usage {@link ProgramError} when the student's name is not that
+ * of the login (see {@link loginStudent}): on a course server each student
+ * may use only their own queues and exchanges, and a typo in the name
+ * (`inbo-4`, `ibno-04`) shows here, with the first character that differs.
+ * Returns the name otherwise.
+ *
+ * @example
+ * ```ts
+ * checkLogin("inbo-04_ivanova", "amqp://inbo-04_ivanova:pw@host/lab5"); // "inbo-04_ivanova"
+ * ```
+ */
+export function checkLogin(student: string, url: string | undefined): string {
+  const login = loginStudent(url);
+  if (login === undefined || login === student) return student;
+  const given = [...student];
+  const own = [...login];
+  let i = 0;
+  while (given[i] === own[i]) i++;
+  const theirs = given[i] === undefined ? "nothing" : `"${given[i]}"`;
+  const yours = own[i] === undefined ? "nothing" : `"${own[i]}"`;
+  throw usage(
+    `The name "${student}" is not yours: you log in as "${login}" (character ${
+      i + 1
+    } is ${theirs} where your login has ${yours}), and on a course server each student may use only their own queues and exchanges; give your own name, or none: your login gives it`,
+  );
+}
+
+/**
  * Throws a usage {@link ProgramError} showing the expected form and an
  * example when `name` is not `<group>_<surname>`; returns it otherwise.
  *
@@ -94,6 +232,8 @@ function usage(message: string): ProgramError {
 export function checkStudentName(name: string): string {
   const [group, ...rest] = name.split("_");
   if (rest.length === 1 && GROUP.test(group) && SURNAME.test(rest[0])) return name;
+  const script = notLatin(name, STUDENT_NAME_EXAMPLE);
+  if (script) throw usage(`Invalid queue name "${name}": ${script}`);
   const hyphenless = group.match(GROUP_WITHOUT_HYPHEN);
   if (rest.length === 1 && hyphenless && SURNAME.test(rest[0])) {
     throw usage(
@@ -121,6 +261,8 @@ export function checkStudentName(name: string): string {
 export function checkGroup(group: string, from?: string): string {
   if (GROUP.test(group)) return group;
   const shown = `"${group}"${from ? ` (from ${from})` : ""}`;
+  const script = notLatin(group, "inbo-04");
+  if (script) throw usage(`Invalid group ${shown}: ${script}`);
   const hyphenless = group.match(GROUP_WITHOUT_HYPHEN);
   if (hyphenless) {
     throw usage(
@@ -146,6 +288,10 @@ export function checkGroup(group: string, from?: string): string {
  */
 export function checkSurname(surname: string, from?: string): string {
   if (SURNAME.test(surname)) return surname;
+  const script = notLatin(surname, "laptev");
+  if (script) {
+    throw usage(`Invalid surname "${surname}"${from ? ` (from ${from})` : ""}: ${script}`);
+  }
   throw usage(
     `Invalid surname "${surname}"${
       from ? ` (from ${from})` : ""
@@ -162,27 +308,47 @@ export interface StudentParts {
 /**
  * The group and surname given: from `--queue`, else `--group` and
  * `--surname`, else `LAB_GROUP` and `LAB_SURNAME` (the environment or
- * `.env`), each checked; a part nobody gave is `undefined`.
+ * `.env`), else the login's (`login`: the broker URL, whose user is the
+ * student's name on a course server, see {@link loginStudent}), each
+ * checked; a part nobody gave is `undefined`.
  *
  * @example
  * ```ts
  * studentParts({ group: "inbo-04" }, () => undefined); // { group: "inbo-04", surname: undefined }
  * ```
  */
-export function studentParts(values: StudentValues, env: Env = processEnv): StudentParts {
+export function studentParts(
+  values: StudentValues,
+  env: Env = processEnv,
+  login?: string,
+): StudentParts {
   if (values.queue !== undefined) {
     const [group, surname] = checkStudentName(values.queue).split("_");
     return { group, surname };
   }
-  const part = (given: string | undefined, variable: string, check: typeof checkGroup) => {
+  const [loginGroup, loginSurname] = loginStudent(login)?.split("_") ?? [];
+  const part = (
+    given: string | undefined,
+    variable: string,
+    check: typeof checkGroup,
+    fromLogin: string | undefined,
+  ) => {
     if (given !== undefined) return check(given);
     const fromEnv = env(variable);
-    return fromEnv ? check(fromEnv, variable) : undefined;
+    return fromEnv ? check(fromEnv, variable) : fromLogin;
   };
   return {
-    group: part(values.group, "LAB_GROUP", checkGroup),
-    surname: part(values.surname, "LAB_SURNAME", checkSurname),
+    group: part(values.group, "LAB_GROUP", checkGroup, loginGroup),
+    surname: part(values.surname, "LAB_SURNAME", checkSurname, loginSurname),
   };
+}
+
+/** Options for {@link studentName}. */
+export interface NameOptions {
+  /** `false`: no name at all is fine (`undefined`); a part alone is still an error. */
+  required?: boolean;
+  /** The broker URL: its user gives the name when it is a student's (see {@link loginStudent}). */
+  login?: string;
 }
 
 /**
@@ -195,18 +361,18 @@ export function studentParts(values: StudentValues, env: Env = processEnv): Stud
  * studentName({ group: "inbo-04", surname: "laptev" }); // "inbo-04_laptev"
  * ```
  */
-export function studentName(values: StudentValues, env?: Env): string;
+export function studentName(values: StudentValues, env?: Env, options?: NameOptions): string;
 export function studentName(
   values: StudentValues,
   env: Env | undefined,
-  options: { required: false },
+  options: NameOptions & { required: false },
 ): string | undefined;
 export function studentName(
   values: StudentValues,
   env: Env = processEnv,
-  options: { required?: boolean } = {},
+  options: NameOptions = {},
 ): string | undefined {
-  const { group, surname } = studentParts(values, env);
+  const { group, surname } = studentParts(values, env, options.login);
   if (!group && !surname && options.required === false) return undefined;
   if (!group || !surname) {
     throw usage(

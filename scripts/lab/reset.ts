@@ -5,22 +5,23 @@
  * --walkthrough, the walk-through's shared ones (awesome_queue,
  * lab_task_queue, logs, direct_logs, stocks). Safe on a shared broker: it
  * never deletes a queue that a program consumes from, nor an exchange still
- * bound to a queue it does not delete (a running subscriber's); it names
- * each object it left and why, and then exits 1.
+ * bound to a queue it does not delete (a running subscriber's): it names
+ * each object it left and why, and then exits 1; a shared queue that holds
+ * messages, which may be a classmate's, it keeps unless --force.
  *
  * Run:   deno task lab:reset --group inbo-04 --surname laptev   (add --walkthrough for the rest)
  * Needs: --allow-net, --allow-env (AMQP_URL, LAB_GROUP, LAB_SURNAME), --allow-read (TLS files, if any)
  */
 import amqp, { type Channel } from "amqplib";
 import { socketOptions } from "../../lib/connect.ts";
-import { labCli } from "../../lib/lab/cli.ts";
+import { labCli, readStudent } from "../../lib/lab/cli.ts";
 import {
   STUDENT_OPTIONS,
-  studentName,
   studentObjects,
   WALKTHROUGH_EXCHANGES,
   WALKTHROUGH_QUEUES,
 } from "../../lib/lab/names.ts";
+import { ProgramError } from "../../lib/program_error.ts";
 import { maskUrl } from "../../lib/url.ts";
 
 const { url, values } = labCli("lab:reset", {
@@ -33,9 +34,20 @@ const { url, values } = labCli("lab:reset", {
       description:
         "also delete the walk-through's shared queues and exchanges (those no program uses)",
     },
+    force: {
+      type: "boolean",
+      description:
+        "with --walkthrough: delete the shared queues that hold messages too (they may be a classmate's)",
+    },
   },
 });
-const student = studentName(values, undefined, { required: false });
+if (values.force && !values.walkthrough) {
+  throw new ProgramError(
+    "--force deletes the walk-through's shared queues that hold messages: give it with --walkthrough",
+    "usage",
+  );
+}
+const student = readStudent(values, url, { required: false });
 const mine = student ? studentObjects(student) : { queues: [], exchanges: [] };
 const shared = { queues: [...WALKTHROUGH_QUEUES], exchanges: [...WALKTHROUGH_EXCHANGES] };
 const walkthrough = values.walkthrough;
@@ -45,6 +57,7 @@ const exchanges = [...(walkthrough ? shared.exchanges : []), ...mine.exchanges];
 const connection = await amqp.connect(url, socketOptions(url));
 let deleted = 0;
 let left = 0;
+let kept = 0;
 
 /**
  * Runs `action` on a channel of its own (a failed check closes its channel): resolves with
@@ -79,12 +92,30 @@ for (const queue of queues) {
     );
     continue;
   }
-  // ifUnused: the broker refuses if a consumer is there, even one that came after the check.
-  const result = found.consumerCount > 0
+  // A shared queue's messages may be anyone's on this vhost: kept, unless --force.
+  const keepMessages = shared.queues.includes(queue) && !values.force;
+  // ifUnused: the broker refuses if a consumer is there, even one that came after the check;
+  // ifEmpty: if a message is, for a shared queue whose messages are kept.
+  const result = found.consumerCount > 0 || (keepMessages && found.messageCount > 0)
     ? 406
-    : await attempt((channel) => channel.deleteQueue(queue, { ifUnused: true }));
+    : await attempt((channel) =>
+      channel.deleteQueue(queue, { ifUnused: true, ifEmpty: keepMessages })
+    );
   if (typeof result === "number") {
-    const consumers = Math.max(found.consumerCount, 1);
+    const now = found.consumerCount > 0
+      ? found
+      : await attempt((channel) => channel.checkQueue(queue));
+    if (typeof now !== "number" && now.consumerCount === 0 && keepMessages) {
+      kept++;
+      const count = `${now.messageCount} message${now.messageCount === 1 ? "" : "s"}`;
+      console.log(
+        `Kept queue "${queue}" (${count}): the walk-through's queues are shared by everyone on this vhost and the broker does not record who sent a message, so ${
+          now.messageCount === 1 ? "it" : "they"
+        } may be a classmate's; add --force to delete it anyway`,
+      );
+      continue;
+    }
+    const consumers = Math.max(typeof now === "number" ? 1 : now.consumerCount, 1);
     leave(
       `queue "${queue}" has ${consumers} consumer${
         consumers === 1 ? "" : "s"
@@ -131,7 +162,7 @@ await connection.close();
 
 const where = `"${maskUrl(url)}"`;
 if (deleted > 0) console.log(`Deleted ${deleted} of the lab's queues and exchanges at ${where}`);
-else if (left === 0 && (student || walkthrough)) {
+else if (left === 0 && kept === 0 && (student || walkthrough)) {
   const whose = walkthrough ? "the lab's" : "your lab";
   console.log(`Nothing to delete: none of ${whose} queues and exchanges exist at ${where}`);
 }

@@ -11,9 +11,9 @@
 import amqp from "amqplib";
 import { socketOptions } from "../../lib/connect.ts";
 import { keepConsuming, queueDeleted } from "../../lib/consumer.ts";
-import { studentCli } from "../../lib/lab/cli.ts";
+import { studentCli, usingLine } from "../../lib/lab/cli.ts";
 
-const { brokers, student } = studentCli("lab1:autodelete:receive", {
+const { brokers, student, vhost } = studentCli("lab1:autodelete:receive", {
   summary:
     "Print the messages of your auto-delete queue <group>_<surname> (lab 5, task 1, variant 3)",
   consumer: true,
@@ -29,6 +29,7 @@ await keepConsuming(brokers, async (url) => {
   // refuses non-durable queues that are not exclusive by default; the producer agrees.
   await channel.assertQueue(queue, { autoDelete: true, durable: true });
 
+  console.log(usingLine(vhost, { queue }));
   console.log("INFO: Waiting for messages. To exit press CTRL+C");
   await channel.consume(queue, (msg) => {
     if (!msg) return queueDeleted(queue); // the queue was deleted while we consume

@@ -10,9 +10,9 @@
 import amqp from "amqplib";
 import { Buffer } from "node:buffer";
 import { connectFirst, socketOptions } from "../../lib/connect.ts";
-import { studentCli } from "../../lib/lab/cli.ts";
+import { studentCli, usingLine } from "../../lib/lab/cli.ts";
 
-const { brokers, positionals, student } = studentCli("lab1:autodelete:send", {
+const { brokers, positionals, student, vhost } = studentCli("lab1:autodelete:send", {
   summary: "Send a message to your auto-delete queue <group>_<surname> (lab 5, task 1, variant 3)",
   args: "[message...]",
 });
@@ -26,6 +26,7 @@ const channel = await connection.createConfirmChannel();
 // Variant 3: declared exactly as the consumer declares it (pika: auto_delete=True; durable
 // only because RabbitMQ 4.3 refuses non-durable queues that are not exclusive by default).
 await channel.assertQueue(queue, { autoDelete: true, durable: true });
+console.log(usingLine(vhost, { queue }));
 channel.sendToQueue(queue, Buffer.from(msg));
 await channel.waitForConfirms();
 console.log(`SENT: ${msg}`);

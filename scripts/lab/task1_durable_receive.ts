@@ -10,9 +10,9 @@
 import amqp from "amqplib";
 import { socketOptions } from "../../lib/connect.ts";
 import { keepConsuming, queueDeleted } from "../../lib/consumer.ts";
-import { studentCli } from "../../lib/lab/cli.ts";
+import { studentCli, usingLine } from "../../lib/lab/cli.ts";
 
-const { brokers, student } = studentCli("lab1:durable:receive", {
+const { brokers, student, vhost } = studentCli("lab1:durable:receive", {
   summary: "Print the messages of your durable queue <group>_<surname> (lab 5, task 1, variant 2)",
   consumer: true,
 });
@@ -26,6 +26,7 @@ await keepConsuming(brokers, async (url) => {
   // Variant 2: durable: the queue survives a broker restart (the producer declares it alike).
   await channel.assertQueue(queue, { durable: true });
 
+  console.log(usingLine(vhost, { queue }));
   console.log("INFO: Waiting for messages. To exit press CTRL+C");
   await channel.consume(queue, (msg) => {
     if (!msg) return queueDeleted(queue); // the queue was deleted while we consume

@@ -10,9 +10,9 @@
 import amqp from "amqplib";
 import { Buffer } from "node:buffer";
 import { connectFirst, socketOptions } from "../../lib/connect.ts";
-import { studentCli } from "../../lib/lab/cli.ts";
+import { studentCli, usingLine } from "../../lib/lab/cli.ts";
 
-const { brokers, positionals, student } = studentCli("lab1:durable:send", {
+const { brokers, positionals, student, vhost } = studentCli("lab1:durable:send", {
   summary: "Send a message to your durable queue <group>_<surname> (lab 5, task 1, variant 2)",
   args: "[message...]",
 });
@@ -26,6 +26,7 @@ const channel = await connection.createConfirmChannel();
 // Variant 2: a durable queue (pika: durable=True), as the consumer declares it, and a
 // persistent message (pika: delivery_mode=2): both survive a broker restart.
 await channel.assertQueue(queue, { durable: true });
+console.log(usingLine(vhost, { queue }));
 channel.sendToQueue(queue, Buffer.from(msg), { persistent: true });
 await channel.waitForConfirms();
 console.log(`SENT: ${msg}`);

@@ -11,10 +11,10 @@
 import amqp from "amqplib";
 import { socketOptions } from "../../lib/connect.ts";
 import { keepConsuming, queueDeleted } from "../../lib/consumer.ts";
-import { studentCli } from "../../lib/lab/cli.ts";
+import { studentCli, usingLine } from "../../lib/lab/cli.ts";
 import { checkNameFree } from "../../lib/lab/exclusive.ts";
 
-const { brokers, student } = studentCli("lab1:exclusive:receive", {
+const { brokers, student, vhost } = studentCli("lab1:exclusive:receive", {
   summary:
     "Print the messages of your exclusive queue <group>_<surname> (lab 5, task 1, variant 1)",
   consumer: true,
@@ -32,6 +32,7 @@ await keepConsuming(brokers, async (url) => {
   // Variant 1: exclusive: this connection alone may use the queue; it goes when we stop.
   await channel.assertQueue(queue, { exclusive: true, durable: false });
 
+  console.log(usingLine(vhost, { queue }));
   console.log("INFO: Waiting for messages. To exit press CTRL+C");
   await channel.consume(queue, (msg) => {
     if (!msg) return queueDeleted(queue); // the queue was deleted while we consume

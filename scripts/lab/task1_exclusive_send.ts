@@ -13,9 +13,9 @@ import amqp from "amqplib";
 import { Buffer } from "node:buffer";
 import { connectFirst, socketOptions } from "../../lib/connect.ts";
 import { ProgramError } from "../../lib/program_error.ts";
-import { studentCli } from "../../lib/lab/cli.ts";
+import { studentCli, usingLine } from "../../lib/lab/cli.ts";
 
-const { brokers, positionals, student } = studentCli("lab1:exclusive:send", {
+const { brokers, positionals, student, vhost } = studentCli("lab1:exclusive:send", {
   summary: "Send a message to your exclusive queue <group>_<surname> (lab 5, task 1, variant 1)",
   args: "[message...]",
 });
@@ -27,6 +27,7 @@ const connection = await connectFirst(brokers, (url) => amqp.connect(url, socket
 const channel = await connection.createConfirmChannel();
 let returned = false;
 channel.on("return", () => returned = true);
+console.log(usingLine(vhost, { queue }));
 
 // Variant 1: no assertQueue here (only the consumer's connection may declare it). mandatory:
 // if no queue of that name exists, the broker returns the message instead of dropping it.

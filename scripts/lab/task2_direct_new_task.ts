@@ -12,10 +12,10 @@
 import amqp from "amqplib";
 import { Buffer } from "node:buffer";
 import { connectFirst, socketOptions } from "../../lib/connect.ts";
-import { studentCli } from "../../lib/lab/cli.ts";
+import { studentCli, usingLine } from "../../lib/lab/cli.ts";
 import { task2Names } from "../../lib/lab/names.ts";
 
-const { brokers, positionals, student } = studentCli("lab2:direct:new_task", {
+const { brokers, positionals, student, vhost } = studentCli("lab2:direct:new_task", {
   summary:
     'Queue a task; each "*" is one second of work (lab 5, task 2, variant 2: transient direct)',
   args: "[task...]",
@@ -34,6 +34,7 @@ await channel.assertExchange(exchange, "direct", { durable: false });
 // ran then waits in the queue instead of being dropped by the exchange.
 await channel.assertQueue(queue, { durable: false });
 await channel.bindQueue(queue, exchange, "task");
+console.log(usingLine(vhost, { exchange, queue }));
 channel.publish(exchange, "task", Buffer.from(msg), { persistent: false });
 await channel.waitForConfirms();
 console.log(`SENT: ${msg}`);

@@ -11,10 +11,10 @@
 import amqp from "amqplib";
 import { Buffer } from "node:buffer";
 import { connectFirst, socketOptions } from "../../lib/connect.ts";
-import { studentCli } from "../../lib/lab/cli.ts";
+import { studentCli, usingLine } from "../../lib/lab/cli.ts";
 import { task2Names } from "../../lib/lab/names.ts";
 
-const { brokers, positionals, student } = studentCli("lab2:topic:new_task", {
+const { brokers, positionals, student, vhost } = studentCli("lab2:topic:new_task", {
   summary: 'Queue a task; each "-" is one second of work (lab 5, task 2, variant 3: durable topic)',
   args: "[task...]",
 });
@@ -32,6 +32,7 @@ await channel.assertExchange(exchange, "topic", { durable: true });
 // ran then waits in the queue instead of being dropped by the exchange.
 await channel.assertQueue(queue, { durable: true });
 await channel.bindQueue(queue, exchange, "task.#");
+console.log(usingLine(vhost, { exchange, queue }));
 channel.publish(exchange, "task.image.resize", Buffer.from(msg), { persistent: true });
 await channel.waitForConfirms();
 console.log(`SENT: ${msg}`);

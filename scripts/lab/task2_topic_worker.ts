@@ -11,10 +11,10 @@
 import amqp from "amqplib";
 import { socketOptions } from "../../lib/connect.ts";
 import { keepConsuming, queueDeleted } from "../../lib/consumer.ts";
-import { studentCli } from "../../lib/lab/cli.ts";
+import { studentCli, usingLine } from "../../lib/lab/cli.ts";
 import { task2Names } from "../../lib/lab/names.ts";
 
-const { brokers, student } = studentCli("lab2:topic:worker", {
+const { brokers, student, vhost } = studentCli("lab2:topic:worker", {
   summary: 'Do your tasks one at a time, one second per "-" (lab 5, task 2, variant 3)',
   consumer: true,
 });
@@ -33,6 +33,7 @@ await keepConsuming(brokers, async (url) => {
   // Fair dispatch (pika: basic_qos(prefetch_count=1)): no new task until the last is acked.
   await channel.prefetch(1);
 
+  console.log(usingLine(vhost, { exchange, queue }));
   console.log("INFO: Waiting for messages. To exit press CTRL+C");
   await channel.consume(queue, async (msg) => {
     if (!msg) return queueDeleted(queue); // the queue was deleted while we consume

@@ -3,7 +3,8 @@
  * digit of your ticket number by the number of variants (3); remainder 1 is
  * variant 1, remainder 2 is variant 2, remainder 0 is variant 3. Prints the
  * variant of each task and the commands that run it, with your name when
- * given (--group and --surname, or LAB_GROUP and LAB_SURNAME in .env).
+ * given (--group and --surname, or LAB_GROUP and LAB_SURNAME in .env, or
+ * the user of AMQP_URL on a course server, named as you).
  *
  * Run:   deno task lab:variant 27
  * Needs: --allow-env (AMQP_URL, LAB_GROUP, LAB_SURNAME)
@@ -12,7 +13,7 @@ import { labCli } from "../../lib/lab/cli.ts";
 import { STUDENT_OPTIONS, studentParts } from "../../lib/lab/names.ts";
 import { TASK1_VARIANTS, TASK2_VARIANTS, variantNumber } from "../../lib/lab/variants.ts";
 
-const { values, positionals } = labCli("lab:variant", {
+const { url, values, positionals } = labCli("lab:variant", {
   summary: "Print your variant of each task of lab 5 for your ticket number",
   args: "<ticket>",
   minArgs: 1,
@@ -20,7 +21,7 @@ const { values, positionals } = labCli("lab:variant", {
   options: STUDENT_OPTIONS,
 });
 const ticket = positionals[0];
-const { group = "<group>", surname = "<surname>" } = studentParts(values);
+const { group = "<group>", surname = "<surname>" } = studentParts(values, undefined, url);
 const name = `--group ${group} --surname ${surname}`;
 const tasks = [
   { title: "Task 1 (one producer, one queue, one consumer)", variants: TASK1_VARIANTS },

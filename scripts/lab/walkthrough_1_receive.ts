@@ -10,9 +10,9 @@
 import amqp from "amqplib";
 import { socketOptions } from "../../lib/connect.ts";
 import { keepConsuming, queueDeleted } from "../../lib/consumer.ts";
-import { labCli } from "../../lib/lab/cli.ts";
+import { labCli, usingLine } from "../../lib/lab/cli.ts";
 
-const { brokers, values } = labCli("lab:1:receive", {
+const { brokers, values, vhost } = labCli("lab:1:receive", {
   summary: 'Print the messages of the queue "awesome_queue" (lab 5, part 1)',
   options: { queue: "awesome_queue" },
   consumer: true,
@@ -26,6 +26,7 @@ await keepConsuming(brokers, async (url) => {
   const queue = values.queue;
   await channel.assertQueue(queue, { durable: false });
 
+  console.log(usingLine(vhost, { queue }));
   console.log("INFO: Waiting for messages. To exit press CTRL+C");
   // noAck (pika's auto_ack=True): the broker forgets a message as soon as it is delivered.
   await channel.consume(queue, (msg) => {

@@ -10,9 +10,9 @@
 import amqp from "amqplib";
 import { Buffer } from "node:buffer";
 import { connectFirst, socketOptions } from "../../lib/connect.ts";
-import { labCli } from "../../lib/lab/cli.ts";
+import { labCli, usingLine } from "../../lib/lab/cli.ts";
 
-const { brokers, values, positionals } = labCli("lab:1:send", {
+const { brokers, values, positionals, vhost } = labCli("lab:1:send", {
   summary: 'Send "My first message" to the queue "awesome_queue" (lab 5, part 1)',
   args: "[message...]",
   options: { queue: "awesome_queue" },
@@ -26,6 +26,7 @@ const msg = positionals.join(" ") || "My first message";
 
 // Declared by both programs, the same way: whichever starts first creates it.
 await channel.assertQueue(queue, { durable: false });
+console.log(usingLine(vhost, { queue }));
 // sendToQueue publishes to the default exchange "", which routes by queue name.
 channel.sendToQueue(queue, Buffer.from(msg));
 console.log(`SENT: ${msg}`);

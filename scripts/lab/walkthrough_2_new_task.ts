@@ -11,9 +11,9 @@
 import amqp from "amqplib";
 import { Buffer } from "node:buffer";
 import { connectFirst, socketOptions } from "../../lib/connect.ts";
-import { labCli } from "../../lib/lab/cli.ts";
+import { labCli, usingLine } from "../../lib/lab/cli.ts";
 
-const { brokers, values, positionals } = labCli("lab:2:new_task", {
+const { brokers, values, positionals, vhost } = labCli("lab:2:new_task", {
   summary: `Queue a task on "lab_task_queue"; each '.' is one second of work (lab 5, part 2)`,
   args: "[message...]",
   options: { queue: "lab_task_queue" },
@@ -29,6 +29,7 @@ const msg = positionals.join(" ") || "Hello World!";
 // durable (pika: durable=True): the queue survives a broker restart;
 // persistent (pika: delivery_mode=2): so do the messages in it.
 await channel.assertQueue(queue, { durable: true });
+console.log(usingLine(vhost, { queue }));
 channel.sendToQueue(queue, Buffer.from(msg), { persistent: true });
 await channel.waitForConfirms();
 console.log(`SENT: ${msg}`);

@@ -10,9 +10,9 @@
 import amqp from "amqplib";
 import { socketOptions } from "../../lib/connect.ts";
 import { keepConsuming, queueDeleted } from "../../lib/consumer.ts";
-import { labCli } from "../../lib/lab/cli.ts";
+import { labCli, usingLine } from "../../lib/lab/cli.ts";
 
-const { brokers, values } = labCli("lab:2:worker", {
+const { brokers, values, vhost } = labCli("lab:2:worker", {
   summary: 'Do the tasks of "lab_task_queue" one at a time, ack each when done (lab 5, part 2)',
   options: { queue: "lab_task_queue" },
   consumer: true,
@@ -28,6 +28,7 @@ await keepConsuming(brokers, async (url) => {
   // Fair dispatch (pika: basic_qos(prefetch_count=1)): no new task until the last is acked.
   await channel.prefetch(1);
 
+  console.log(usingLine(vhost, { queue }));
   console.log("INFO: Waiting for messages. To exit press CTRL+C");
   await channel.consume(queue, async (msg) => {
     if (!msg) return queueDeleted(queue); // the queue was deleted while we consume

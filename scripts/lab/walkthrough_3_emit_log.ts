@@ -9,9 +9,9 @@
 import amqp from "amqplib";
 import { Buffer } from "node:buffer";
 import { connectFirst, socketOptions } from "../../lib/connect.ts";
-import { labCli } from "../../lib/lab/cli.ts";
+import { labCli, usingLine } from "../../lib/lab/cli.ts";
 
-const { brokers, values, positionals } = labCli("lab:3:emit_log", {
+const { brokers, values, positionals, vhost } = labCli("lab:3:emit_log", {
   summary: 'Send a message to every subscriber of the fanout exchange "logs" (lab 5, part 3)',
   args: "[message...]",
   options: { exchange: "logs" },
@@ -25,6 +25,7 @@ const msg = positionals.join(" ") || "info: Hello World!";
 
 // As tutorial 3 declares it (pika: exchange_declare(exchange="logs", exchange_type="fanout")).
 await channel.assertExchange(exchange, "fanout", { durable: false });
+console.log(usingLine(vhost, { exchange }));
 // A fanout exchange ignores the routing key: every bound queue gets a copy.
 channel.publish(exchange, "", Buffer.from(msg));
 console.log(`SENT: ${msg}`);

@@ -10,9 +10,9 @@
 import amqp from "amqplib";
 import { socketOptions } from "../../lib/connect.ts";
 import { keepConsuming, queueDeleted } from "../../lib/consumer.ts";
-import { labCli } from "../../lib/lab/cli.ts";
+import { labCli, usingLine } from "../../lib/lab/cli.ts";
 
-const { brokers, values } = labCli("lab:3:receive_logs", {
+const { brokers, values, vhost } = labCli("lab:3:receive_logs", {
   summary: 'Print every message sent to the fanout exchange "logs" from now on (lab 5, part 3)',
   options: { exchange: "logs" },
   consumer: true,
@@ -32,6 +32,7 @@ await keepConsuming(brokers, async (url) => {
   // The binding: without it the exchange sends this queue nothing. Fanout ignores its key.
   await channel.bindQueue(queue, exchange, "");
 
+  console.log(usingLine(vhost, { exchange, queue }));
   console.log("INFO: Waiting for messages. To exit press CTRL+C");
   await channel.consume(queue, (msg) => {
     if (!msg) return queueDeleted(queue); // the queue was deleted while we consume

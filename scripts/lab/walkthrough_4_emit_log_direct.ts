@@ -10,10 +10,10 @@
 import amqp from "amqplib";
 import { Buffer } from "node:buffer";
 import { connectFirst, socketOptions } from "../../lib/connect.ts";
-import { labCli } from "../../lib/lab/cli.ts";
+import { labCli, usingLine } from "../../lib/lab/cli.ts";
 import { checkRoutingKey } from "../../lib/routing.ts";
 
-const { brokers, values, positionals } = labCli("lab:4:emit_log_direct", {
+const { brokers, values, positionals, vhost } = labCli("lab:4:emit_log_direct", {
   summary: 'Send a message with a severity to the direct exchange "direct_logs" (lab 5, part 4)',
   args: "[severity] [message...]",
   options: { exchange: "direct_logs" },
@@ -27,6 +27,7 @@ const channel = await connection.createChannel();
 const exchange = values.exchange;
 // As tutorial 4 declares it.
 await channel.assertExchange(exchange, "direct", { durable: false });
+console.log(usingLine(vhost, { exchange }));
 channel.publish(exchange, severity, Buffer.from(msg));
 console.log(`SENT: [${severity}] ${msg}`);
 

@@ -9,10 +9,10 @@
 import amqp from "amqplib";
 import { socketOptions } from "../../lib/connect.ts";
 import { keepConsuming, queueDeleted } from "../../lib/consumer.ts";
-import { labCli } from "../../lib/lab/cli.ts";
+import { labCli, usingLine } from "../../lib/lab/cli.ts";
 import { checkRoutingKey } from "../../lib/routing.ts";
 
-const { brokers, values, positionals } = labCli("lab:4:receive_logs_direct", {
+const { brokers, values, positionals, vhost } = labCli("lab:4:receive_logs_direct", {
   summary: 'Print the messages of "direct_logs" with the given severities (lab 5, part 4)',
   args: "[info] [warning] [error]",
   minArgs: 1,
@@ -33,6 +33,7 @@ await keepConsuming(brokers, async (url) => {
   // One binding per severity: a direct exchange matches the routing key exactly.
   for (const severity of severities) await channel.bindQueue(queue, exchange, severity);
 
+  console.log(usingLine(vhost, { exchange, queue }));
   console.log("INFO: Waiting for messages. To exit press CTRL+C");
   await channel.consume(queue, (msg) => {
     if (!msg) return queueDeleted(queue); // the queue was deleted while we consume

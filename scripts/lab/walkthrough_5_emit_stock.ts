@@ -11,10 +11,10 @@ import amqp from "amqplib";
 import { Buffer } from "node:buffer";
 import { connectFirst, socketOptions } from "../../lib/connect.ts";
 import { ProgramError } from "../../lib/program_error.ts";
-import { labCli } from "../../lib/lab/cli.ts";
+import { labCli, usingLine } from "../../lib/lab/cli.ts";
 import { checkRoutingKey } from "../../lib/routing.ts";
 
-const { brokers, values, positionals } = labCli("lab:5:emit_stock", {
+const { brokers, values, positionals, vhost } = labCli("lab:5:emit_stock", {
   summary:
     'Send a quote with a key <class>.<market>.<currency> to the topic exchange "stocks" (lab 5, part 5)',
   args: "[class.market.currency] [message...]",
@@ -34,6 +34,7 @@ const channel = await connection.createChannel();
 
 const exchange = values.exchange;
 await channel.assertExchange(exchange, "topic", { durable: false });
+console.log(usingLine(vhost, { exchange }));
 channel.publish(exchange, routingKey, Buffer.from(msg));
 console.log(`SENT: [${routingKey}] ${msg}`);
 

@@ -11,10 +11,10 @@
 import amqp from "amqplib";
 import { socketOptions } from "../../lib/connect.ts";
 import { keepConsuming, queueDeleted } from "../../lib/consumer.ts";
-import { labCli } from "../../lib/lab/cli.ts";
+import { labCli, usingLine } from "../../lib/lab/cli.ts";
 import { checkRoutingKey } from "../../lib/routing.ts";
 
-const { brokers, values, positionals } = labCli("lab:5:receive_stocks", {
+const { brokers, values, positionals, vhost } = labCli("lab:5:receive_stocks", {
   summary: 'Print the quotes of "stocks" whose key matches a pattern (lab 5, part 5)',
   args: "[pattern...]",
   minArgs: 1,
@@ -35,6 +35,7 @@ await keepConsuming(brokers, async (url) => {
   // A quote matching several patterns still arrives once: it is one queue.
   for (const pattern of patterns) await channel.bindQueue(queue, exchange, pattern);
 
+  console.log(usingLine(vhost, { exchange, queue }));
   console.log("INFO: Waiting for messages. To exit press CTRL+C");
   await channel.consume(queue, (msg) => {
     if (!msg) return queueDeleted(queue); // the queue was deleted while we consume

@@ -7,12 +7,17 @@
  */
 import assert from "node:assert/strict";
 import { ProgramError } from "../../lib/program_error.ts";
-import { resetFix, WALKTHROUGH_FIX } from "../../lib/lab/cli.ts";
+import { resetFix, usingLine, WALKTHROUGH_FIX } from "../../lib/lab/cli.ts";
+import { restartFate } from "../../lib/lab/show.ts";
 import { leftOver, ownedElsewhere } from "../../lib/lab/exclusive.ts";
 import {
   checkGroup,
+  checkLogin,
   checkStudentName,
   checkSurname,
+  groupWarning,
+  loginStudent,
+  notLatin,
   STUDENT_NAME_EXAMPLE,
   studentFlags,
   studentName,
@@ -74,12 +79,123 @@ Deno.test("checkGroup and checkSurname name the part that is wrong, and where it
     usageError(() => checkGroup("INBO-04", "LAB_GROUP")).message,
     `Invalid group "INBO-04" (from LAB_GROUP): expected lowercase Latin letters, a hyphen and the group's number, e.g. "inbo-04"`,
   );
-  for (const surname of ["Laptev", "laptev2", "lap tev", "лаптев", "-laptev", "laptev-"]) {
+  for (const surname of ["Laptev", "laptev2", "lap tev", "-laptev", "laptev-"]) {
     assert.equal(
       usageError(() => checkSurname(surname)).message,
       `Invalid surname "${surname}": expected lowercase Latin letters (a hyphen only between the parts of a double-barrelled surname), e.g. "laptev"`,
     );
   }
+});
+
+Deno.test("a name in another script, or with one letter of it, is refused with the letter's position and code point", () => {
+  assert.equal(
+    usageError(() => checkSurname("лаптев")).message,
+    `Invalid surname "лаптев": it is written in Cyrillic letters; write it in lowercase Latin letters (transliterated), e.g. "laptev"`,
+  );
+  // One Cyrillic "а" (U+0430) among Latin letters looks right: the sentence shows which it is.
+  assert.equal(
+    usageError(() => checkSurname("iv\u0430nova", "LAB_SURNAME")).message,
+    `Invalid surname "iv\u0430nova" (from LAB_SURNAME): character 3, "\u0430" (U+0430), is a Cyrillic letter among Latin ones, though it looks like the Latin "a"; type it again with the keyboard in the Latin (English) layout`,
+  );
+  assert.match(
+    usageError(() => checkGroup("\u0438nbo-04")).message,
+    /^Invalid group "иnbo-04": character 1, "и" \(U\+0438\), is a Cyrillic letter among Latin ones; /,
+  );
+  assert.match(
+    usageError(() => checkStudentName("inbo-04_lapt\u0435v")).message,
+    /^Invalid queue name "inbo-04_laptеv": character 13, "е" \(U\+0435\), is a Cyrillic letter among Latin ones, though it looks like the Latin "e"/,
+  );
+  assert.match(
+    notLatin("\u03b1lpha", "laptev")!,
+    /^character 1, "α" \(U\+03B1\), is a Greek letter/,
+  );
+  assert.equal(notLatin("laptev", "laptev"), undefined);
+  assert.equal(
+    notLatin("Laptev2", "laptev"),
+    undefined,
+    "not a script problem: the usual sentence",
+  );
+});
+
+Deno.test("a group number of other than two digits gets a warning that guesses the two-digit one", () => {
+  assert.equal(groupWarning("inbo-04"), undefined);
+  assert.equal(groupWarning("ikbo-01-22"), undefined);
+  assert.equal(
+    groupWarning("inbo-4"),
+    `WARNING: the group "inbo-4" has a number of 1 digit, "4", where the course's groups have two, as in "inbo-04" (did you mean "inbo-04"?); your queues and exchanges are named with "inbo-4" as given`,
+  );
+  assert.match(
+    groupWarning("inbo-004")!,
+    /a number of 3 digits, "004", .* \(did you mean "inbo-04"\?\)/,
+  );
+  assert.doesNotMatch(groupWarning("inbo-123")!, /did you mean/);
+});
+
+Deno.test("the login names the student when the URL's user is a student's name, and another name is refused with the first difference", () => {
+  const url = "amqp://inbo-04_ivanova:pw@rabbit.example.org/lab5";
+  assert.equal(loginStudent(url), "inbo-04_ivanova");
+  for (
+    const other of ["amqp://guest:guest@localhost", "amqp://localhost", "amqp://teacher:x@h/lab5"]
+  ) {
+    assert.equal(loginStudent(other), undefined, other);
+    assert.equal(checkLogin("inbo-04_petrov", other), "inbo-04_petrov", "nothing to compare with");
+  }
+  assert.equal(checkLogin("inbo-04_ivanova", url), "inbo-04_ivanova");
+  assert.equal(
+    usageError(() => checkLogin("inbo-4_ivanova", url)).message,
+    `The name "inbo-4_ivanova" is not yours: you log in as "inbo-04_ivanova" (character 6 is "4" where your login has "0"), and on a course server each student may use only their own queues and exchanges; give your own name, or none: your login gives it`,
+  );
+  assert.match(
+    usageError(() => checkLogin("ibno-04_ivanova", url)).message,
+    /\(character 2 is "b" where your login has "n"\)/,
+  );
+  // The login gives each part that nothing else gives.
+  assert.equal(studentName({}, noEnv, { login: url }), "inbo-04_ivanova");
+  assert.equal(studentName({ surname: "petrov" }, noEnv, { login: url }), "inbo-04_petrov");
+  assert.equal(
+    studentName({}, env({ LAB_GROUP: "inbo-05" }), { login: url }),
+    "inbo-05_ivanova",
+  );
+});
+
+Deno.test("the first INFO line names the queue and exchange and the vhost, and a walk-through name as shared", () => {
+  assert.equal(
+    usingLine("lab5", { queue: "inbo-04_laptev" }),
+    'INFO: Queue "inbo-04_laptev" in vhost "lab5"',
+  );
+  assert.equal(
+    usingLine("/", { exchange: "inbo-04_laptev_topic", queue: "inbo-04_laptev_tasks" }),
+    'INFO: Exchange "inbo-04_laptev_topic" and queue "inbo-04_laptev_tasks" in vhost "/"',
+  );
+  assert.equal(
+    usingLine("lab5", { exchange: "logs", queue: "amq.gen-x" }),
+    `INFO: Exchange "logs" and queue "amq.gen-x" in vhost "lab5" ("logs" is the walk-through's: shared by everyone on this vhost)`,
+  );
+});
+
+Deno.test("restartFate says what a restart keeps, from the flags and the persistent count", () => {
+  const queue = { name: "q", durable: true, exclusive: false, auto_delete: false };
+  assert.equal(
+    restartFate(
+      { ...queue, messages_ready: 2, messages_unacknowledged: 1, messages_persistent: 2 },
+      "3.10.8",
+    ),
+    "kept (durable), with its 2 persistent messages; its 1 transient message lost",
+  );
+  assert.equal(
+    restartFate({ ...queue, type: "quorum", messages_ready: 1 }, "4.3.6"),
+    "kept (durable), with its 1 persistent message",
+  );
+  assert.match(restartFate({ ...queue, durable: false }, "4.3.6"), /^gone, with every message/);
+  assert.match(
+    restartFate({ ...queue, exclusive: true, durable: false }, "4.3.6"),
+    /^gone: an exclusive/,
+  );
+  const exchange = { name: "x", type: "direct", durable: false, auto_delete: false };
+  assert.equal(restartFate(exchange, "3.10.8"), "gone: the exchange is not durable");
+  assert.match(restartFate(exchange, "4.3.6"), /^kept, though not durable/);
+  assert.match(restartFate(exchange, "4.1.0"), /^gone or kept/);
+  assert.equal(restartFate({ ...exchange, durable: true }, "3.10.8"), "kept (durable)");
 });
 
 Deno.test("studentName reads --queue, else --group/--surname, else LAB_GROUP/LAB_SURNAME, part by part", () => {
@@ -334,9 +450,20 @@ for (const v of TASK2_VARIANTS) {
   ];
 }
 
+// Every program's first INFO line names what it uses: a consumer's before its Waiting line, a
+// producer's before it publishes.
+const USING = "console.log(usingLine(vhost, {";
+for (const calls of Object.values(SHAPES)) {
+  const at = calls.includes(WAITING)
+    ? calls.indexOf(WAITING)
+    : calls.findIndex((call) => /^\.(sendToQueue|publish)\(|persistent/.test(call));
+  assert.ok(at >= 0, `no place for the INFO line in ${calls.join(", ")}`);
+  calls.splice(at, 0, USING);
+}
+
 Deno.test("every lab program is in SHAPES, and every variant's programs are lab programs", () => {
   const programs = Object.keys(TASKS).filter((task) => /^lab[12]?:/.test(task)).filter((task) =>
-    !["lab:variant", "lab:reset"].includes(task)
+    !["lab:variant", "lab:reset", "lab:show"].includes(task)
   );
   assert.deepEqual(programs.toSorted(), Object.keys(SHAPES).toSorted());
   for (const v of [...TASK1_VARIANTS, ...TASK2_VARIANTS]) {
