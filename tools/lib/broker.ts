@@ -363,8 +363,10 @@ export async function olderBrokerNotice(
     "AMQP 1.0 v2 (4.0+)",
   ];
   const said = `RabbitMQ ${version} answers at "${maskUrl(url)}": it lacks ${lacks.join(" and ")}`;
+  // A 4.x broker that the command below started already (not a cluster's or a test's node).
   const beside = (await nodeStates()).find((node) =>
-    node.running && node.rabbitmq.startsWith("4.") && node.ports.amqp !== urlParts(url).port
+    node.running && node.rabbitmq.startsWith("4.") && node.startedBy === "deno task broker" &&
+    node.ports.amqp !== urlParts(url).port
   );
   if (beside) {
     const { host } = urlParts(url);
