@@ -47,6 +47,18 @@ export function brokerVersionAt(url = BROKER_URL): Promise<string> {
 // RABBITMQ_PLUGINS, ... (the machine's own would act on another broker). What the environment
 // sets already wins.
 const testNode = startedNodeAtSync(BROKER_URL);
+/**
+ * The variables that name the test broker's commands (adopted above, or
+ * given): a program the tests start against a broker of its own (the broker
+ * task's, a compose project's) is started without them.
+ */
+export const BROKER_COMMANDS = [
+  "RABBITMQCTL",
+  "RABBITMQ_SERVER",
+  "RABBITMQ_PLUGINS",
+  "RABBITMQ_DIAGNOSTICS",
+  "RABBITMQ_TMPDIR",
+];
 if (testNode) {
   for (const [name, value] of Object.entries(nodeCommands(testNode))) {
     if (!Deno.env.get(name)) Deno.env.set(name, value);

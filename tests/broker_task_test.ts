@@ -17,6 +17,7 @@ import { ranElsewhere } from "./_runs.ts";
 import {
   assertExit,
   atExit,
+  BROKER_COMMANDS,
   BROKER_URL,
   brokerVersionAt,
   freePort,
@@ -28,15 +29,8 @@ import {
   testName,
 } from "./_helpers.ts";
 
-/** What the suite's environment holds that these brokers are not: a child sees none of it. */
-const NOT_THEIRS = [
-  "RABBITMQCTL",
-  "RABBITMQ_SERVER",
-  "RABBITMQ_PLUGINS",
-  "RABBITMQ_DIAGNOSTICS",
-  "RABBITMQ_TMPDIR",
-  "RABBITMQ4_STARTED_BY",
-];
+/** What a child must not inherit: the suite broker's commands, and who starts nodes. */
+const NOT_THEIRS = [...BROKER_COMMANDS, "RABBITMQ4_STARTED_BY"];
 
 /** A broker URL of the test's own: free ports, nothing answering, no Docker engine. */
 function nothingAnswers() {
