@@ -5,35 +5,27 @@
  *
  * @module
  */
-import { brokerVersion } from "../lib/broker_version.ts";
-import { localInstall, localNode } from "../tools/lib/local_nodes.ts";
+import { chrootPossible, localInstall, localNode } from "../tools/lib/local_nodes.ts";
+import { ranElsewhere } from "./_runs.ts";
 
 /** A standalone node, without the management plugin, for tests that kill their broker. */
 export const SOLO_NODE = localNode("rabbit-solo", 5690, false);
 
 /**
- * Why tests cannot run local nodes for the test run against the broker at
- * `brokerUrl`, or `undefined` when they can: there is no local install, or
- * the broker under test runs another version than the local install (the
- * nodes would run that install's version, so the run against it tests them).
+ * Why tests cannot run local nodes here, or `undefined` when they can:
+ * neither tools/rabbitmq4 (root, and debootstrap or apt-get) nor a local
+ * rabbitmq-server to run them from; or `.ci/run` runs them in its other run
+ * (they use nodes of their own, not the run's broker).
  *
  * @example
  * ```ts
- * const skip = await localNodesSkipReason(URL);
+ * const skip = await localNodesSkipReason();
  * if (skip) console.log(`Skipping the cluster tests: ${skip}`);
  * ```
  */
-export async function localNodesSkipReason(brokerUrl: string): Promise<string | undefined> {
-  const found = await localInstall();
-  if (!found) {
-    return "there is no local rabbitmq-server to run the nodes from (with Docker, compose.cluster.yaml runs the cluster by hand)";
-  }
-  let version: string | undefined;
-  try {
-    version = await brokerVersion(brokerUrl);
-  } catch {
-    return undefined; // the other tests say what is wrong with the broker
-  }
-  if (version === found.version) return undefined;
-  return `the broker under test is RabbitMQ ${version}, but these tests run nodes of this machine's rabbitmq-server ${found.version} (a single ${version} node, such as the CI's in a chroot, can neither host a cluster nor be killed under the other tests), so they run in the run against ${found.version}`;
+export async function localNodesSkipReason(): Promise<string | undefined> {
+  const elsewhere = ranElsewhere();
+  if (elsewhere) return elsewhere;
+  if ((await chrootPossible()) || (await localInstall())) return undefined;
+  return "there is neither tools/rabbitmq4 (root, and debootstrap or apt-get) nor a local rabbitmq-server to run the nodes from (with Docker, compose.cluster.yaml runs the cluster by hand)";
 }

@@ -14,6 +14,7 @@ import {
   lastLine,
   runCommand,
 } from "../tools/lib/compose.ts";
+import { ranElsewhere } from "./_runs.ts";
 
 /** The tag tools/rabbitmq-image gives the image it builds from Debian's RabbitMQ 4.3. */
 export const LOCAL_IMAGE = "rabbitmq-local:4.3-management";
@@ -31,9 +32,12 @@ async function docker(args: string[]) {
  * A Compose and an image: `RABBITMQ_IMAGE` when set; else the official
  * image, pulled if it is not here yet; else the local one of
  * tools/rabbitmq-image. Resolves `{ skip }` with the reason when there is
- * no engine, no Compose or no image.
+ * no engine, no Compose or no image, or when `.ci/run` runs the Docker tests
+ * in its other run (they use brokers of their own, not the run's).
  */
 export async function dockerSetup(): Promise<DockerSetup> {
+  const elsewhere = ranElsewhere();
+  if (elsewhere) return { skip: elsewhere };
   const found = await findCompose();
   if ("missing" in found) return { skip: found.missing };
   const wanted = Deno.env.get("RABBITMQ_IMAGE");

@@ -18,9 +18,10 @@ import { brokerVersion } from "../lib/broker_version.ts";
 import { studentObjects } from "../lib/lab/names.ts";
 import { managementRequest } from "../lib/management.ts";
 import { urlParts } from "../lib/url.ts";
-import { brokerKind } from "../tools/lib/broker.ts";
+import { brokerControl } from "../tools/lib/broker_control.ts";
 import { pollUntil } from "../tools/lib/poll.ts";
 import { Program, type ProgramOptions, type ProgramResult, runTask } from "../tools/lib/program.ts";
+import { nodeCommands, startedNodeAtSync } from "../tools/lib/rabbitmq4.ts";
 import { LAB_WAITING } from "../tools/lib/ready_lines.ts";
 
 export { Program, programTasks, runTask } from "../tools/lib/program.ts";
@@ -41,11 +42,39 @@ export function brokerVersionAt(url = BROKER_URL): Promise<string> {
   return brokerVersion(url);
 }
 
-/** Why the broker cannot be restarted from here, or `undefined` when it can. */
+// A test broker that this project started (tools/rabbitmq4's node, say after `deno task broker`)
+// is reached with its own commands, as `tools/rabbitmq4 env` exports them: RABBITMQCTL,
+// RABBITMQ_PLUGINS, ... (the machine's own would act on another broker). What the environment
+// sets already wins.
+const testNode = startedNodeAtSync(BROKER_URL);
+/**
+ * The variables that name the test broker's commands (adopted above, or
+ * given): a program the tests start against a broker of its own (the broker
+ * task's, a compose project's) is started without them.
+ */
+export const BROKER_COMMANDS = [
+  "RABBITMQCTL",
+  "RABBITMQ_SERVER",
+  "RABBITMQ_PLUGINS",
+  "RABBITMQ_DIAGNOSTICS",
+  "RABBITMQ_TMPDIR",
+];
+if (testNode) {
+  for (const [name, value] of Object.entries(nodeCommands(testNode))) {
+    if (!Deno.env.get(name)) Deno.env.set(name, value);
+  }
+}
+
+/**
+ * Why the tests may not restart or reconfigure the test broker, or
+ * `undefined` when they may: only a broker this project started (its
+ * record, or this project's compose service) or one whose `rabbitmqctl`
+ * RABBITMQCTL names (tools/lib/broker_control.ts).
+ */
 export async function cannotRestartReason(): Promise<string | undefined> {
-  const kind = await brokerKind(BROKER_URL);
-  return kind === "remote"
-    ? `the broker at ${BROKER_URL} is neither the compose service nor a local node rabbitmqctl reaches`
+  const control = await brokerControl(BROKER_URL);
+  return control.kind === "none"
+    ? `${control.why}: the tests restart and reconfigure only a broker this project started (deno task broker, tools/rabbitmq4, compose.yaml), or one whose rabbitmqctl RABBITMQCTL names`
     : undefined;
 }
 

@@ -43,6 +43,7 @@ const CONNECTING = PROGRAMS.filter((program) => !NOT_CONNECTING.includes(program
 
 /** Positional arguments past the most each program takes. */
 const TOO_MANY: Record<string, string[]> = {
+  broker: ["status", "unexpected"],
   rpc_client: ["10", "20"],
   get_message: ["one", "two"],
   "lab:variant": ["7", "8"],

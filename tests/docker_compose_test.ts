@@ -1,12 +1,14 @@
 /**
- * The Docker path, run for real: compose.yaml's broker (the official image,
- * or the local one of tools/rabbitmq-image where no registry answers) under
- * a compose project of the test's own on free ports, driven by whichever
+ * The Docker path, run for real: `deno task broker` (where a Docker engine
+ * answers, Compose is its first way) brings compose.yaml's broker up (the official image, or the local one of
+ * tools/rabbitmq-image where no registry answers) under a compose project of
+ * the test's own (COMPOSE_PROJECT_NAME) on free ports, driven by whichever
  * Compose this machine has (tools/lib/compose.ts). The demo runs against it,
- * streams included; a durable queue's persistent message survives
- * `restart`; its ports are published on 127.0.0.1 only. Also, for real:
- * the one sentence a Docker without an engine, or without a Compose, gets.
- * Skipped, with the reason, where no Docker engine answers.
+ * streams included; `deno task broker status` describes it; a durable
+ * queue's persistent message survives `restart`; its ports are published on
+ * 127.0.0.1 only; `deno task broker stop` takes it down, its volume kept.
+ * Also, for real: the one sentence a Docker without an engine, or without a
+ * Compose, gets. Skipped, with the reason, where no Docker engine answers.
  */
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
@@ -18,7 +20,15 @@ import {
   seconds,
   withProject,
 } from "./_docker.ts";
-import { freePort, runTask, testName, uniqueName, withChannel } from "./_helpers.ts";
+import {
+  assertExit,
+  BROKER_COMMANDS,
+  freePort,
+  runTask,
+  testName,
+  uniqueName,
+  withChannel,
+} from "./_helpers.ts";
 
 const setup = await dockerSetup();
 const skip = "skip" in setup ? setup.skip : undefined;
@@ -118,7 +128,7 @@ Deno.test({
 
 Deno.test({
   name: testName(
-    "compose.yaml: up on ports of its own; the demo runs against it, streams included; ports on 127.0.0.1 only; a persistent message survives restart",
+    "compose.yaml: deno task broker brings it up on ports of its own; the demo runs against it, streams included; status; ports on 127.0.0.1 only; a persistent message survives restart; deno task broker stop",
     skip,
   ),
   ignore: skip !== undefined,
@@ -126,22 +136,45 @@ Deno.test({
     if ("skip" in setup) return;
     const ports = { amqp: freePort(), management: freePort(), stream: freePort() };
     const url = `amqp://guest:guest@127.0.0.1:${ports.amqp}`;
-    const env = {
-      AMQP_URL: url,
-      RABBITMQ_MANAGEMENT_URL: `http://127.0.0.1:${ports.management}`,
-      RABBITMQ_STREAM_PORT: String(ports.stream),
-    };
+    const masked = `amqp://guest:***@127.0.0.1:${ports.amqp}`;
     await withProject(setup, ["compose.yaml"], {
       BROKER_AMQP_PORT: String(ports.amqp),
       BROKER_MANAGEMENT_PORT: String(ports.management),
       BROKER_STREAM_PORT: String(ports.stream),
     }, async (project) => {
+      // The programs' settings, and the project the broker task's Compose acts on.
+      const options = {
+        env: {
+          AMQP_URL: url,
+          RABBITMQ_MANAGEMENT_URL: `http://127.0.0.1:${ports.management}`,
+          RABBITMQ_STREAM_PORT: String(ports.stream),
+          RABBITMQ_IMAGE: setup.image,
+          COMPOSE_PROJECT_NAME: project.project!,
+        },
+        withoutEnv: BROKER_COMMANDS,
+      };
       await t.step(
-        `up (${setup.compose.command} ${setup.compose.version}, ${setup.image})`,
+        `deno task broker brings it up (${setup.compose.command} ${setup.compose.version}, ${setup.image})`,
         async () => {
           const started = performance.now();
-          await project.up();
-          console.log(`compose.yaml up, cold, until healthy: ${seconds(started)} s`);
+          // Where an engine answers, Compose is the first way the broker task takes.
+          const broker = await runTask("broker", [], options);
+          assertExit(broker, 0, "deno task broker");
+          console.log(
+            `deno task broker through Compose, cold, until healthy: ${seconds(started)} s`,
+          );
+          assert.match(
+            broker.stdout[0],
+            /^Starting RabbitMQ with Docker Compose \((docker compose|docker-compose) -f compose\.yaml up -d( --wait)?, image \S+; its data in a Docker volume\) \.\.\.$/,
+          );
+          assert.equal(
+            broker.stdout[1],
+            `Started RabbitMQ ${
+              broker.stdout[1].match(/RabbitMQ (\S+)/)?.[1]
+            } at "${masked}" (Docker Compose ${setup.compose.version}, ${setup.image})`,
+          );
+          assert.match(broker.stdout[1], /^Started RabbitMQ 4\.\d+\.\d+ /);
+          assert.equal((await project.containers("rabbitmq")).length, 1);
         },
       );
 
@@ -167,12 +200,12 @@ Deno.test({
         "deno task demo runs every section against it, the stream tutorials too",
         async () => {
           const started = performance.now();
-          const demo = await runTask("demo", [], { env });
+          const demo = await runTask("demo", [], options);
           const output = [...demo.stdout, ...demo.stderr].join("\n");
           assert.equal(demo.code, 0, output);
           assert.equal(
             demo.stdout[0],
-            `A broker answers at "amqp://guest:***@127.0.0.1:${ports.amqp}"`,
+            `A broker answers at "${masked}"`,
           );
           assert.ok(demo.stdout.some((line) => line.startsWith("== Stream tutorials")), output);
           assert.ok(!demo.stdout.some((line) => line.startsWith("Skipped:")), output);
@@ -210,6 +243,41 @@ Deno.test({
           await channel.deleteQueue(queue);
         }, url);
         await assert.rejects(withChannel((channel) => channel.checkQueue(transient), url), /404/);
+      });
+
+      await t.step("deno task broker status describes the compose service", async () => {
+        const status = await runTask("broker", ["status"], options);
+        assertExit(status, 0, "deno task broker status");
+        const [container] = await project.containers("rabbitmq");
+        assert.match(status.stdout[0], /^Broker: +RabbitMQ 4\.\d+\.\d+ answers at "/);
+        assert.match(
+          status.stdout[1],
+          new RegExp(
+            `^How: +the compose service "rabbitmq" \\(${setup.compose.command} ${
+              setup.compose.version.replaceAll(".", "\\.")
+            }\\), container ${container.slice(0, 12)}, image ${setup.image}, started at \\S+$`,
+          ),
+        );
+        assert.equal(
+          status.stdout[2],
+          `Ports:    AMQP ${ports.amqp}, management ${ports.management}, stream ${ports.stream} (on 127.0.0.1 only)`,
+        );
+        assert.equal(
+          status.stdout[3],
+          `Data:     the Docker volume ${project.project}_rabbitmq-data`,
+        );
+      });
+
+      await t.step("deno task broker stop takes it down, its data volume kept", async () => {
+        const stop = await runTask("broker", ["stop"], options);
+        assertExit(stop, 0, "deno task broker stop");
+        assert.match(
+          stop.stdout.at(-1)!,
+          /^Stopped the compose service \(.* down\); its data volume stays/,
+        );
+        assert.deepEqual(await project.containers("rabbitmq"), []);
+        const volumes = await runCommand("docker", ["volume", "ls", "-q"]);
+        assert.ok(volumes?.stdout.includes(`${project.project}_rabbitmq-data`), volumes?.stdout);
       });
     });
   },

@@ -1,12 +1,15 @@
 /**
  * A RabbitMQ cluster on this machine, to see quorum queues and failover:
  * three nodes, rabbit-1@localhost to rabbit-3@localhost (AMQP on ports
- * 5681-5683, management UI on 15681-15683, guest / guest), run from the
- * local rabbitmq-server install beside the broker of `deno task broker`,
- * which it leaves alone. Data and logs go to /var/tmp/tutorials-cluster.
+ * 5681-5683, management UI on 15681-15683, guest / guest), beside the
+ * broker of `deno task broker`, which it leaves alone. As root on a
+ * Debian-family machine they run the project's RabbitMQ 4.x
+ * (tools/rabbitmq4, data and logs in /var/tmp/rabbitmq4/sid/nodes/rabbit-N);
+ * elsewhere, or with --rabbitmq installed, the machine's rabbitmq-server
+ * (data and logs in /var/tmp/tutorials-cluster).
  *
- *   start    start the nodes that are not running (the first time: join them
- *            into one cluster); print the URLs and a ready-made AMQP_URL
+ *   start    start the nodes that are not running (the first time: form the
+ *            cluster); print the URLs and a ready-made AMQP_URL
  *   status   each node's state, and the node that leads each quorum queue
  *   kill     kill -9 one node, as a crash would: `kill rabbit-2`, or
  *            `kill --leader task_queue` for the node that leads the queue
@@ -14,7 +17,8 @@
  *
  * Run:   deno task cluster start      (then: deno task cluster status)
  * Needs: --allow-net, --allow-env, --allow-read, --allow-write (its folder),
- *        --allow-run (rabbitmq-server, rabbitmqctl, ps, and signals to the nodes)
+ *        --allow-run (tools/rabbitmq4, rabbitmq-server, rabbitmqctl, ps, and signals to the nodes),
+ *        --allow-sys=uid
  */
 import amqp from "amqplib";
 import { connectFirst, socketOptions } from "../lib/connect.ts";
@@ -23,7 +27,6 @@ import { maskUrl, urlParts } from "../lib/url.ts";
 import { brokerAnswers } from "./lib/broker.ts";
 import { clusterNodes, queueLeader, quorumQueues } from "./lib/cluster_state.ts";
 import {
-  CLUSTER_DIR,
   CLUSTER_NODES,
   CLUSTER_URLS,
   clusterCli,
@@ -31,6 +34,7 @@ import {
   type LocalNode,
   localNodeNamed,
   nodeProcesses,
+  type NodesFrom,
   openPorts,
   startCluster,
   stopNodes,
@@ -47,6 +51,10 @@ const SPEC = {
       description:
         "with kill: kill the node that leads this quorum queue, e.g. --leader task_queue",
     },
+    rabbitmq: {
+      description:
+        "with start, for a fresh cluster: 4.3 or 4.0 (tools/rabbitmq4, as root), or installed (the machine's rabbitmq-server)",
+    },
   },
 };
 
@@ -58,6 +66,10 @@ const { brokers, values, positionals } = clusterCli("cluster", SPEC, ([given, no
     throw usage(`Too many arguments: "${given}" takes none, got "${node}"`);
   }
 });
+const rabbitmq = values.rabbitmq as NodesFrom | undefined;
+if (rabbitmq !== undefined && !["4.3", "4.0", "installed"].includes(rabbitmq)) {
+  throw usage(`Invalid --rabbitmq "${rabbitmq}": expected 4.3, 4.0 or installed`);
+}
 const { urls } = brokers;
 const command = positionals[0] ?? "status";
 const defaultUrls = urls.join(",") === CLUSTER_URLS.join(",");
@@ -76,7 +88,7 @@ function usage(message: string): ProgramError {
 
 async function start() {
   const began = performance.now();
-  const { started, version } = await startCluster({ log: console.log });
+  const { started, version, where } = await startCluster({ log: console.log, rabbitmq });
   const seconds = ((performance.now() - began) / 1000).toFixed(1);
   console.log(
     started.length === 0
@@ -92,7 +104,7 @@ async function start() {
   }
   console.log("Point the programs at all three nodes (tried in order):");
   console.log(`  export AMQP_URL=${CLUSTER_URLS.join(",")}`);
-  console.log(`Data and logs: ${CLUSTER_DIR}; "deno task cluster stop" stops it and deletes them`);
+  console.log(`From ${where}; "deno task cluster stop" stops it and deletes them`);
 }
 
 async function status() {

@@ -4,7 +4,8 @@
  * terminals, printing their output labelled with the program's name.
  *
  * Run:   deno task demo
- * Needs: --allow-net, --allow-env, --allow-read, --allow-run, --allow-sys=uid
+ * Needs: --allow-net, --allow-env, --allow-read, --allow-write (the installed broker's record),
+ *        --allow-run, --allow-sys=uid
  */
 import { cli } from "../lib/cli.ts";
 import { brokerVersion } from "../lib/broker_version.ts";
@@ -20,9 +21,14 @@ import { AWAITING_RPC, WAITING, WAITING_LOGS, WAITING_POSTS } from "./lib/ready_
 const { url } = cli("demo", {
   summary: "Start a broker if needed and run the tutorials end to end, labelled",
 });
+const broker = await ensureBroker(url);
+console.log(broker.message);
+if (broker.notice) console.log(broker.notice);
+// A broker started on other ports than the programs' defaults: tell them, and the stream check.
+for (const line of broker.settings) {
+  Deno.env.set(line.split("=")[0], line.slice(line.indexOf("=") + 1));
+}
 const env = { AMQP_URL: url };
-
-console.log(await ensureBroker(url));
 
 // Every line any program prints, for waiting on a line from whichever program prints it.
 const seen: string[] = [];

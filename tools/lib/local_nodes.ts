@@ -1,12 +1,19 @@
 /**
- * Local RabbitMQ nodes beside the machine's broker, run from its
- * `rabbitmq-server` install: a cluster of three (`rabbit-1@localhost` to
- * `rabbit-3@localhost`, AMQP on 5681-5683, management on 15681-15683) for
- * learners, the failover bench and the tests, and other nodes of
- * {@link localNode} (the tests' standalone node, which they may `kill -9`
- * without touching anyone's broker). Their data, logs and Erlang cookie live
- * under {@link CLUSTER_DIR}; nothing of the machine's broker (its node,
- * ports, data or cookie) is used or changed.
+ * Local RabbitMQ nodes beside the machine's broker: a cluster of three
+ * (`rabbit-1@localhost` to `rabbit-3@localhost`, AMQP on 5681-5683,
+ * management on 15681-15683) for learners, the failover bench and the
+ * tests, and other nodes of {@link localNode} (the tests' standalone node,
+ * which they may `kill -9` without touching anyone's broker).
+ *
+ * They run from the project's RabbitMQ 4.x (tools/rabbitmq4, a Debian
+ * chroot: the broker `deno task broker` starts as root on a Debian-family
+ * machine), each with its folder and record there; the three cluster nodes
+ * find each other at boot (classic config peer discovery). Where that
+ * cannot run (not root, not Debian) or when asked (`rabbitmq: "installed"`),
+ * they run from the machine's `rabbitmq-server` install instead, with their
+ * data, logs and Erlang cookie under {@link CLUSTER_DIR}, and the cluster is
+ * joined by hand (`join_cluster`). Nothing of the machine's broker (its
+ * node, ports, data or cookie) is used or changed either way.
  *
  * Each node's Erlang process carries the argument `-tutorials_node NAME`,
  * so that `stop` and `kill` find it, and only it, by its process id. What
@@ -17,10 +24,11 @@
  */
 import { type Cli, cli, type Option, type ProgramSpec } from "../../lib/cli.ts";
 import { ProgramError } from "../../lib/program_error.ts";
-import { brokerAnswers } from "./broker.ts";
+import { brokerAnswers } from "./broker_answers.ts";
 import { clusterNodes, quorumQueues } from "./cluster_state.ts";
-import { run } from "./command.ts";
+import { run, succeeds } from "./command.ts";
 import { PollTimeout, pollUntil } from "./poll.ts";
+import { nodeOptions, type NodeState, nodeStatesSync, rabbitmq4 } from "./rabbitmq4.ts";
 
 /** One local node. */
 export interface LocalNode {
@@ -38,7 +46,7 @@ export interface LocalNode {
   distPort: number;
 }
 
-/** Where the nodes keep their data, logs and Erlang cookie. */
+/** Where nodes run from the machine's install keep their data, logs and Erlang cookie. */
 export const CLUSTER_DIR = "/var/tmp/tutorials-cluster";
 
 /**
@@ -125,7 +133,78 @@ async function requireInstall(): Promise<LocalInstall> {
   );
 }
 
-/** The Erlang processes of the local nodes that run now: short name to process id. */
+/** Which RabbitMQ the local nodes run: the project's 4.x (`4.3`, `4.0`) or the machine's install. */
+export type NodesFrom = "4.3" | "4.0" | "installed";
+
+/** Where the local nodes come from, as decided by {@link nodesFrom}. */
+export type Runtime =
+  | { kind: "chroot"; rabbitmq?: "4.3" | "4.0" }
+  | { kind: "installed"; install: LocalInstall };
+
+/**
+ * Where the nodes run from: where a node of these names has its data
+ * already (a record of tools/rabbitmq4, or a folder under CLUSTER_DIR);
+ * else what `wanted` says; else tools/rabbitmq4's RabbitMQ 4.x as root on a
+ * Debian-family machine (debootstrap, or apt-get to install it); else the
+ * machine's install. Throws a ProgramError saying how to get one.
+ */
+export async function nodesFrom(nodes: LocalNode[], wanted?: NodesFrom): Promise<Runtime> {
+  const names = nodes.map((node) => node.name);
+  const record = nodeStatesSync().find((state) => names.includes(state.name));
+  if (record) return { kind: "chroot", rabbitmq: record.debian === "trixie" ? "4.0" : "4.3" };
+  for (const node of nodes) {
+    if (await hasData(node)) return { kind: "installed", install: await requireInstall() };
+  }
+  if (wanted === "installed") return { kind: "installed", install: await requireInstall() };
+  if (wanted !== undefined || await chrootPossible()) {
+    if (Deno.uid() !== 0) {
+      throw new ProgramError(
+        "RabbitMQ 4.x from tools/rabbitmq4 needs root (chroot, mount); run this as root, or without --rabbitmq to use the installed rabbitmq-server",
+      );
+    }
+    return { kind: "chroot", rabbitmq: wanted };
+  }
+  return { kind: "installed", install: await requireInstall() };
+}
+
+/** Whether tools/rabbitmq4 can run here: root, and debootstrap or apt-get to install it. */
+export async function chrootPossible(): Promise<boolean> {
+  return Deno.uid() === 0 &&
+    ((await succeeds("which", ["debootstrap"])) || (await succeeds("which", ["apt-get"])));
+}
+
+/** The record of a node of tools/rabbitmq4, if it was started there. */
+function recordOf(node: LocalNode): NodeState | undefined {
+  return nodeStatesSync().find((state) => state.name === node.name);
+}
+
+/** tools/rabbitmq4's options and settings for a node: its name, ports, and the cluster's peers. */
+function chrootArgs(node: LocalNode, rabbitmq?: "4.3" | "4.0", startedBy?: string) {
+  return {
+    args: [
+      "--node",
+      node.name,
+      "--port",
+      String(node.amqpPort),
+      ...(rabbitmq ? ["--rabbitmq", rabbitmq] : []),
+      ...(CLUSTER_NODES.includes(node)
+        ? ["--cluster", CLUSTER_NODES.map((n) => n.name).join(",")]
+        : []),
+    ],
+    env: {
+      ...(node.managementPort ? { RABBITMQ4_MGMT_PORT: String(node.managementPort) } : {}),
+      RABBITMQ4_DIST_PORT: String(node.distPort),
+      RABBITMQ4_STARTED_BY: startedBy ??
+        (Deno.env.get("RABBITMQ4_STARTED_BY") || "deno task cluster"),
+    },
+  };
+}
+
+/**
+ * The Erlang processes of the local nodes that run now, short name to
+ * process id: every node of tools/rabbitmq4 and of this module, whatever
+ * its name (see {@link clusterProcesses} for the cluster's).
+ */
 export async function nodeProcesses(): Promise<Map<string, number>> {
   const ps = await run("ps", ["-eww", "-o", "pid=,args="]);
   const found = new Map<string, number>();
@@ -134,6 +213,12 @@ export async function nodeProcesses(): Promise<Map<string, number>> {
     if (match) found.set(match[2], Number(match[1]));
   }
   return found;
+}
+
+/** The processes of the cluster's three nodes that run now: short name to process id. */
+export async function clusterProcesses(): Promise<Map<string, number>> {
+  const names = CLUSTER_NODES.map((node) => node.name);
+  return new Map([...await nodeProcesses()].filter(([name]) => names.includes(name)));
 }
 
 function nodeDir(node: LocalNode): string {
@@ -230,6 +315,10 @@ function ctlOptions() {
 export interface StartOptions {
   /** Where progress lines go (default: nowhere). */
   log?: (line: string) => void;
+  /** Which RabbitMQ fresh nodes run (default: see {@link nodesFrom}). */
+  rabbitmq?: NodesFrom;
+  /** Who starts them, for tools/rabbitmq4's records (default `$RABBITMQ4_STARTED_BY`, else `deno task cluster`). */
+  startedBy?: string;
 }
 
 /**
@@ -247,11 +336,26 @@ export async function startNode(
   node: LocalNode,
   options: StartOptions = {},
 ): Promise<"started" | "running"> {
-  const { bin } = await requireInstall();
+  const peers = CLUSTER_NODES.includes(node) ? CLUSTER_NODES : [node];
+  return await startOn(await nodesFrom(peers, options.rabbitmq), node, options);
+}
+
+async function startOn(
+  runtime: Runtime,
+  node: LocalNode,
+  options: StartOptions,
+): Promise<"started" | "running"> {
   if ((await nodeProcesses()).has(node.name)) {
     await waitUntilAnswers(node, undefined);
     return "running";
   }
+  if (runtime.kind === "chroot") {
+    options.log?.(`Starting ${node.node} (AMQP port ${node.amqpPort}) ...`);
+    const { args, env } = chrootArgs(node, runtime.rabbitmq, options.startedBy);
+    await rabbitmq4([...args, "start"], { env });
+    return "started";
+  }
+  const { bin } = runtime.install;
   await Deno.mkdir(CLUSTER_DIR, { recursive: true });
   await writeFiles(node);
   options.log?.(`Starting ${node.node} (AMQP port ${node.amqpPort}) ...`);
@@ -312,6 +416,8 @@ async function bootFailure(node: LocalNode): Promise<string> {
  * ```
  */
 export async function nodeCtl(node: LocalNode, args: string[]): Promise<string> {
+  const record = recordOf(node);
+  if (record) return await run(record.rabbitmqctl, args);
   const { bin } = await requireInstall();
   return await run(`${bin}/rabbitmqctl`, ["-n", node.node, ...args], ctlOptions());
 }
@@ -324,14 +430,18 @@ export interface ClusterStart {
   joined: LocalNode[];
   /** The RabbitMQ version the nodes run. */
   version: string;
+  /** Where they run from, and where their data and logs are, for people. */
+  where: string;
 }
 
 /**
- * Starts the three nodes of the cluster (those that are not running), joins
- * the fresh ones to the first (`rabbitmqctl stop_app`, `join_cluster`,
- * `start_app`), and waits until the management API lists all three as
- * running. A node that was killed restarts on its data and rejoins by
- * itself. Running it again while the cluster runs changes nothing.
+ * Starts the three nodes of the cluster (those that are not running) at
+ * once, and waits until the management API lists all three as running.
+ * Nodes of tools/rabbitmq4 form the cluster as they boot; fresh nodes of
+ * the machine's install are joined to the first (`rabbitmqctl stop_app`,
+ * `join_cluster`, `start_app`). A node that was killed restarts on its data
+ * and rejoins by itself. Running it again while the cluster runs changes
+ * nothing.
  *
  * @example
  * ```ts
@@ -339,13 +449,31 @@ export interface ClusterStart {
  * ```
  */
 export async function startCluster(options: StartOptions = {}): Promise<ClusterStart> {
-  const { version } = await requireInstall();
+  const runtime = await nodesFrom(CLUSTER_NODES, options.rabbitmq);
+  if (runtime.kind === "chroot") {
+    const running = await nodeProcesses();
+    const toStart = CLUSTER_NODES.filter((node) => !running.has(node.name));
+    // All at once: a node waits for its peers while it boots, fresh or not.
+    await Promise.all(toStart.map((node) => startOn(runtime, node, options)));
+    await waitForRunningNodes(CLUSTER_NODES.length);
+    if (toStart.length > 0 && toStart.length < CLUSTER_NODES.length) await replicasOnline();
+    const record = recordOf(CLUSTER_NODES[0])!;
+    const folder = record.folder.replace(/\/[^/]+$/, "");
+    return {
+      started: toStart,
+      joined: [],
+      version: record.rabbitmq,
+      where:
+        `tools/rabbitmq4 (Debian ${record.debian}); data and logs in ${folder}/rabbit-1 to rabbit-3`,
+    };
+  }
+  const { version } = runtime.install;
   const running = await nodeProcesses();
   const fresh = new Set<LocalNode>();
   for (const node of CLUSTER_NODES) if (!(await hasData(node))) fresh.add(node);
   const toStart = CLUSTER_NODES.filter((node) => !running.has(node.name));
   // Several at once: a node that was part of the cluster waits for its peers while it boots.
-  await Promise.all(toStart.map((node) => startNode(node, options)));
+  await Promise.all(toStart.map((node) => startOn(runtime, node, options)));
 
   // The first node with data is the seed, else rabbit-1; the other fresh nodes join it.
   const seed = CLUSTER_NODES.find((node) => !fresh.has(node)) ?? CLUSTER_NODES[0];
@@ -359,14 +487,21 @@ export async function startCluster(options: StartOptions = {}): Promise<ClusterS
     await waitUntilAnswers(node, undefined);
   }));
   await waitForRunningNodes(CLUSTER_NODES.length);
-  // A node that comes back restarts its quorum queue replicas, which catch up with their leader.
-  if (toStart.length > 0 && joined.length === 0) {
-    await pollUntil("every quorum queue has all its replicas online", async () => {
-      const queues = await quorumQueues(CLUSTER_URLS).catch(() => undefined);
-      return queues?.every((queue) => queue.online.length === queue.members.length);
-    }, { timeoutMs: 30_000, intervalMs: 250 }).catch(() => {}); // status will tell
-  }
-  return { started: toStart, joined, version };
+  if (toStart.length > 0 && joined.length === 0) await replicasOnline();
+  return {
+    started: toStart,
+    joined,
+    version,
+    where: `${runtime.install.bin}/rabbitmq-server ${version}; data and logs in ${CLUSTER_DIR}`,
+  };
+}
+
+/** A node that comes back restarts its quorum queue replicas, which catch up with their leader. */
+async function replicasOnline(): Promise<void> {
+  await pollUntil("every quorum queue has all its replicas online", async () => {
+    const queues = await quorumQueues(CLUSTER_URLS).catch(() => undefined);
+    return queues?.every((queue) => queue.online.length === queue.members.length);
+  }, { timeoutMs: 30_000, intervalMs: 250 }).catch(() => {}); // status will tell
 }
 
 /** Waits until the management API of a running node lists `count` running cluster nodes. */
@@ -381,16 +516,17 @@ async function waitForRunningNodes(count: number, timeoutMs = 60_000): Promise<v
     throw new ProgramError(
       `The cluster did not have ${count} running nodes within ${
         timeoutMs / 1000
-      } s; see the logs under ${CLUSTER_DIR}, or start afresh with "deno task cluster stop" then "deno task cluster start"`,
+      } s; see the nodes' logs (where "deno task cluster start" said), or start afresh with "deno task cluster stop" then "deno task cluster start"`,
     );
   }
 }
 
 /**
- * Stops the nodes (SIGTERM, which a node takes as a clean shutdown; SIGKILL
- * for one still running after a minute), waits until their processes are
- * gone, and deletes their data and logs; with nothing left running, the
- * whole of {@link CLUSTER_DIR}.
+ * Stops the nodes and deletes their data and logs: `tools/rabbitmq4 delete`
+ * for its nodes; for the others SIGTERM (which a node takes as a clean
+ * shutdown; SIGKILL for one still running after a minute), waiting until
+ * their processes are gone, then their folders, and with nothing left
+ * running, the whole of {@link CLUSTER_DIR}.
  *
  * @example
  * ```ts
@@ -401,7 +537,20 @@ export async function stopNodes(
   nodes: LocalNode[],
   options: StartOptions = {},
 ): Promise<LocalNode[]> {
-  const running = await nodeProcesses();
+  let running = await nodeProcesses();
+  const recorded = nodes.flatMap((node) => {
+    const record = recordOf(node);
+    return record ? [{ node, record }] : [];
+  });
+  await Promise.all(recorded.map(async ({ node, record }) => {
+    if (running.has(node.name)) {
+      options.log?.(`Stopping ${node.node} (process ${running.get(node.name)}) ...`);
+    }
+    const { args, env } = nodeOptions(record);
+    await rabbitmq4([...args, "delete"], { env });
+  }));
+  const stoppedThere = recorded.map(({ node }) => node).filter((node) => running.has(node.name));
+  running = await nodeProcesses();
   const stopping = nodes.filter((node) => running.has(node.name));
   for (const node of stopping) {
     options.log?.(`Stopping ${node.node} (process ${running.get(node.name)}) ...`);
@@ -419,10 +568,12 @@ export async function stopNodes(
     await pollUntil("the nodes stopped", gone, { timeoutMs: 10_000, intervalMs: 200 });
   }
   for (const node of nodes) await Deno.remove(nodeDir(node), { recursive: true }).catch(() => {});
-  if ((await nodeProcesses()).size === 0) {
+  // The cookie and the empty rabbitmq-env.conf go with the last node's folder.
+  const left = await Array.fromAsync(Deno.readDir(CLUSTER_DIR)).catch(() => []);
+  if (!left.some((entry) => entry.isDirectory)) {
     await Deno.remove(CLUSTER_DIR, { recursive: true }).catch(() => {});
   }
-  return stopping;
+  return [...stoppedThere, ...stopping];
 }
 
 /** What {@link killNode} did. */
@@ -504,7 +655,8 @@ export async function queueOnDisk(
   queue: string,
   options: { vhost?: string; timeoutMs?: number } = {},
 ): Promise<boolean> {
-  const file = `${nodeDir(node)}/mnesia/${node.node}/quorum/${node.node}/names.dets`;
+  const data = recordOf(node)?.data ?? `${nodeDir(node)}/mnesia`;
+  const file = `${data}/${node.node}/quorum/${node.node}/names.dets`;
   const name = `${encodeURIComponent(options.vhost ?? "/")}_${queue}`;
   const written = async () => {
     try {

@@ -3,9 +3,11 @@
  * (Debian's rabbitmq-server in a chroot, several named nodes in one root)
  * with its progress lines passed on, and reads the records it keeps of the
  * nodes it started (`nodes/NODE/state.json`): which node, which version,
- * who started it, its ports and folder, and whether it still runs. A test
- * may restart or kill a broker only if such a record says the project
- * started it ({@link startedNodeAt}).
+ * who started it, its ports and folder, and whether it still runs. The
+ * installed rabbitmq-server that `deno task broker` starts gets a record
+ * of the same format (`installed/state.json`). A test may restart or kill
+ * a broker only if such a record says the project started it
+ * ({@link startedNodeAt}).
  *
  * @module
  */
@@ -28,7 +30,10 @@ export interface NodeRecord {
   node: string;
   /** The RabbitMQ version, e.g. `4.3.6`. */
   rabbitmq: string;
-  /** The Debian suite of its root: `sid` (RabbitMQ 4.3) or `trixie` (4.0). */
+  /**
+   * The Debian suite of its root: `sid` (RabbitMQ 4.3) or `trixie` (4.0);
+   * `installed` for the machine's own rabbitmq-server.
+   */
   debian: string;
   /** Who asked for it: `RABBITMQ4_STARTED_BY`, e.g. `.ci/run`, else `tools/rabbitmq4`. */
   startedBy: string;
@@ -49,7 +54,7 @@ export interface NodeRecord {
   logs: string;
   /** Its conf.d files, e.g. `["10-rabbitmq-4.3-defaults.conf", "20-tutorials.conf"]`. */
   config: string[];
-  /** The chroot it runs in. */
+  /** The chroot it runs in (`/` for the installed broker). */
   root: string;
   /** A rabbitmqctl that acts on it. */
   rabbitmqctl: string;
@@ -62,43 +67,71 @@ export interface NodeState extends NodeRecord {
 }
 
 /**
- * The nodes `tools/rabbitmq4` has started under `dir` (both roots), whether
- * they run now or not.
+ * The record of the installed `rabbitmq-server` that `deno task broker`
+ * started (`$RABBITMQ4_DIR/installed/state.json`), in a node's format: the
+ * tests may restart that broker, and `deno task broker stop` may stop it.
+ */
+export function installedRecordFile(dir = rabbitmq4Dir()): string {
+  return `${dir}/installed/state.json`;
+}
+
+/** Writes a record in the format {@link nodeStates} reads (the installed broker's). */
+export async function writeRecord(file: string, record: NodeRecord): Promise<void> {
+  await Deno.mkdir(file.replace(/\/[^/]*$/, ""), { recursive: true });
+  await Deno.writeTextFile(`${file}.tmp`, JSON.stringify(record, null, 2) + "\n");
+  await Deno.rename(`${file}.tmp`, file);
+}
+
+/**
+ * The nodes `tools/rabbitmq4` has started under `dir` (both roots), and the
+ * installed broker `deno task broker` started, whether they run now or not.
  *
  * @example
  * ```ts
  * for (const node of await nodeStates()) console.log(node.node, node.running);
  * ```
  */
-export async function nodeStates(dir = rabbitmq4Dir()): Promise<NodeState[]> {
-  const states: NodeState[] = [];
+export function nodeStates(dir = rabbitmq4Dir()): Promise<NodeState[]> {
+  return Promise.resolve(nodeStatesSync(dir));
+}
+
+/** {@link nodeStates}, synchronously (for {@link rabbitmqCommand}-like lookups). */
+export function nodeStatesSync(dir = rabbitmq4Dir()): NodeState[] {
+  const files: string[] = [];
   for (const suite of ["sid", "trixie"]) {
     const nodes = `${dir}/${suite}/root/var/lib/rabbitmq/nodes`;
-    let entries: Deno.DirEntry[];
     try {
-      entries = await Array.fromAsync(Deno.readDir(nodes));
+      const names = [...Deno.readDirSync(nodes)].map((entry) => entry.name);
+      for (const name of names.toSorted()) files.push(`${nodes}/${name}/state.json`);
     } catch {
-      continue; // no such root
+      // no such root
     }
-    for (const entry of entries.toSorted((a, b) => a.name.localeCompare(b.name))) {
-      let record: NodeRecord;
-      try {
-        record = JSON.parse(await Deno.readTextFile(`${nodes}/${entry.name}/state.json`));
-      } catch {
-        continue; // never started
-      }
-      states.push({ ...record, running: await runsIn(record.pid, record.root) });
+  }
+  files.push(installedRecordFile(dir));
+  const states: NodeState[] = [];
+  for (const file of files) {
+    let record: NodeRecord;
+    try {
+      record = JSON.parse(Deno.readTextFileSync(file));
+    } catch {
+      continue; // never started
     }
+    states.push({ ...record, running: runsIn(record.pid, record.root) });
   }
   return states;
 }
 
-async function runsIn(pid: number | null, root: string): Promise<boolean> {
+function runsIn(pid: number | null, root: string): boolean {
   if (pid === null) return false;
   try {
-    return await Deno.readLink(`/proc/${pid}/root`) === await Deno.realPath(root);
+    // Through readlink: Deno lets a program read another process's /proc files only with
+    // --allow-all, and the tasks that ask (deno task broker) have --allow-run.
+    const link = new Deno.Command("readlink", { args: [`/proc/${pid}/root`], stderr: "null" })
+      .outputSync();
+    return link.success &&
+      new TextDecoder().decode(link.stdout).trim() === Deno.realPathSync(root);
   } catch {
-    return false; // no such process, or not ours to look at
+    return false; // no such root
   }
 }
 
@@ -113,13 +146,18 @@ async function runsIn(pid: number | null, root: string): Promise<boolean> {
  * if (!node) console.log("not ours: the restart tests skip");
  * ```
  */
-export async function startedNodeAt(
+export function startedNodeAt(
   url: string,
   dir = rabbitmq4Dir(),
 ): Promise<NodeState | undefined> {
+  return Promise.resolve(startedNodeAtSync(url, dir));
+}
+
+/** {@link startedNodeAt}, synchronously. */
+export function startedNodeAtSync(url: string, dir = rabbitmq4Dir()): NodeState | undefined {
   if (!isLocalhost(url)) return undefined;
   const { port } = urlParts(url);
-  return (await nodeStates(dir)).find((node) => node.running && node.ports.amqp === port);
+  return nodeStatesSync(dir).find((node) => node.running && node.ports.amqp === port);
 }
 
 /** Options for {@link rabbitmq4}. */
@@ -169,4 +207,58 @@ export async function rabbitmq4(args: string[], options: Rabbitmq4Options = {}):
     );
   }
   return output;
+}
+
+/** The `RABBITMQ4_DIR` a node's record belongs to (its root is `DIR/SUITE/root`). */
+export function recordDir(node: NodeRecord): string {
+  return node.root.replace(/\/[^/]+\/root\/?$/, "");
+}
+
+/**
+ * The options and settings that name a recorded node to `tools/rabbitmq4`
+ * (its root, name, suite and ports), for {@link rabbitmq4}: `args` go
+ * before the command, `env` is the settings.
+ *
+ * @example
+ * ```ts
+ * const { args, env } = nodeOptions(node);
+ * await rabbitmq4([...args, "restart-app"], { env });
+ * ```
+ */
+export function nodeOptions(node: NodeRecord): { args: string[]; env: Record<string, string> } {
+  return {
+    args: [
+      "--node",
+      node.name,
+      "--port",
+      String(node.ports.amqp),
+      "--rabbitmq",
+      node.debian === "trixie" ? "4.0" : "4.3",
+    ],
+    env: {
+      RABBITMQ4_DIR: recordDir(node),
+      RABBITMQ4_MGMT_PORT: String(node.ports.management),
+      RABBITMQ4_STREAM_PORT: String(node.ports.stream),
+      RABBITMQ4_DIST_PORT: String(node.ports.distribution),
+      RABBITMQ4_EPMD_PORT: String(node.ports.epmd),
+    },
+  };
+}
+
+/**
+ * The commands that act on a recorded node, as `tools/rabbitmq4 env`
+ * exports them (`RABBITMQCTL`, `RABBITMQ_PLUGINS`, ... and `RABBITMQ_TMPDIR`,
+ * a folder the node sees under the same path); none for the installed
+ * broker, whose commands are on `PATH`.
+ */
+export function nodeCommands(node: NodeRecord): Record<string, string> {
+  if (node.debian === "installed") return {};
+  const bin = node.rabbitmqctl.replace(/\/rabbitmqctl$/, "");
+  return {
+    RABBITMQCTL: `${bin}/rabbitmqctl`,
+    RABBITMQ_SERVER: `${bin}/rabbitmq-server`,
+    RABBITMQ_PLUGINS: `${bin}/rabbitmq-plugins`,
+    RABBITMQ_DIAGNOSTICS: `${bin}/rabbitmq-diagnostics`,
+    RABBITMQ_TMPDIR: `${node.root}/tmp`,
+  };
 }
