@@ -134,6 +134,9 @@ const denoRun = (path: string, args: string[]) => [
   ...args,
 ];
 
+/** Error output without colours, for the failure messages. */
+const PLAIN = { env: { NO_COLOR: "1" } };
+
 /** Runs a snippet that ends by itself; it must exit 0 with nothing on stderr. Its stdout. */
 async function runSnippet(
   dir: { path: string },
@@ -141,7 +144,11 @@ async function runSnippet(
   names: Record<string, string>,
   args: string[] = [],
 ): Promise<string[]> {
-  const program = Program.command(Deno.execPath(), denoRun(await pasted(dir, name, names), args));
+  const program = Program.command(
+    Deno.execPath(),
+    denoRun(await pasted(dir, name, names), args),
+    PLAIN,
+  );
   const code = await program.exited;
   const what = `deno run ${name} ${args.join(" ")}`;
   assertExit({ code, stdout: program.stdout, stderr: program.stderr }, 0, what);
@@ -160,7 +167,11 @@ async function startSnippet(
   args: string[],
   ready: string,
 ): Promise<Program & AsyncDisposable> {
-  const program = Program.command(Deno.execPath(), denoRun(await pasted(dir, name, names), args));
+  const program = Program.command(
+    Deno.execPath(),
+    denoRun(await pasted(dir, name, names), args),
+    PLAIN,
+  );
   const killed = atExit(async () => {
     try {
       program.kill("SIGKILL");
@@ -285,6 +296,7 @@ test("README tutorial 4: emit_log_direct.ts and receive_logs_direct.ts as pasted
   const bare = Program.command(
     Deno.execPath(),
     denoRun(await pasted(dir, "receive_logs_direct.ts", names), []),
+    PLAIN,
   );
   assert.equal(await bare.exited, usage.code, "no severity: the program's exit code (1)");
   assert.deepEqual(bare.stderr, ["Usage: receive_logs_direct.ts [info] [warning] [error]"]);
