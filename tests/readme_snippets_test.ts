@@ -267,92 +267,90 @@ test("README tutorial 2: new_task.ts and worker.ts as pasted, beside deno task n
   await waitForDepth(ours.name, 0); // acked: nothing came back when the worker stopped
 });
 
-test("README tutorial 3: emit_log.ts and receive_logs.ts as pasted, beside deno task emit_log", async () => {
-  await using dir = await testDir("readme-snippets");
-  await using ours = testExchange("logs");
-  await using theirs = testExchange("logs");
-  const names = { logs: ours.name };
-  await using receive = await startSnippet(dir, "receive_logs.ts", names, [], WAITING_LOGS);
-  assert.deepEqual(await runSnippet(dir, "emit_log.ts", names), [
-    " [x] Sent 'info: Hello World!'",
-  ]);
-  await runOk("emit_log", ["--exchange", ours.name, "warning: disk almost full"]);
-  await receive.waitFor(" [x] warning: disk almost full");
-  await runOk("emit_log", ["--exchange", theirs.name]);
-  await assertDeclaredAlike("exchanges", ours.name, theirs.name);
-  assert.deepEqual(await stopSnippet(receive, "receive_logs.ts"), [
-    WAITING_LOGS,
-    " [x] info: Hello World!",
-    " [x] warning: disk almost full",
-  ]);
-});
+/** Tutorials 3 to 5: a producer and a subscriber of an exchange, snippets beside the program. */
+const LOG_TUTORIALS = [
+  {
+    tutorial: 3,
+    exchange: "logs",
+    emit: "emit_log",
+    receive: "receive_logs",
+    keys: [],
+    sent: [[[], " [x] Sent 'info: Hello World!'"]],
+    fromProgram: ["warning: disk almost full"],
+    received: [" [x] info: Hello World!", " [x] warning: disk almost full"],
+  },
+  {
+    tutorial: 4,
+    exchange: "direct_logs",
+    emit: "emit_log_direct",
+    receive: "receive_logs_direct",
+    keys: ["warning", "error"],
+    sent: [
+      [
+        ["error", "Run. Run. Or it will explode."],
+        " [x] Sent 'error':'Run. Run. Or it will explode.'",
+      ],
+      [["info", "Just so you know"], " [x] Sent 'info':'Just so you know'"], // not bound
+    ],
+    fromProgram: ["warning", "From deno task"],
+    received: [" [x] 'error':'Run. Run. Or it will explode.'", " [x] 'warning':'From deno task'"],
+  },
+  {
+    tutorial: 5,
+    exchange: "topic_logs",
+    emit: "emit_log_topic",
+    receive: "receive_logs_topic",
+    keys: ["kern.*", "*.critical"],
+    sent: [
+      [
+        ["kern.critical", "A critical kernel error"],
+        " [x] Sent 'kern.critical':'A critical kernel error'",
+      ],
+      [["disk.info", "Disk fine"], " [x] Sent 'disk.info':'Disk fine'"], // matches no key
+    ],
+    fromProgram: ["disk.critical", "Disk on fire"],
+    received: [
+      " [x] 'kern.critical':'A critical kernel error'", // once, though it matches both keys
+      " [x] 'disk.critical':'Disk on fire'",
+    ],
+  },
+] satisfies {
+  tutorial: number;
+  exchange: string;
+  emit: string;
+  receive: string;
+  keys: string[];
+  sent: [string[], string][];
+  fromProgram: string[];
+  received: string[];
+}[];
 
-test("README tutorial 4: emit_log_direct.ts and receive_logs_direct.ts as pasted, beside deno task emit_log_direct", async () => {
-  await using dir = await testDir("readme-snippets");
-  await using ours = testExchange("direct_logs");
-  await using theirs = testExchange("direct_logs");
-  const names = { direct_logs: ours.name };
-  const usage = await runTask("receive_logs_direct", []); // the program, for the exit code
-  const bare = Program.command(
-    Deno.execPath(),
-    denoRun(await pasted(dir, "receive_logs_direct.ts", names), []),
-    PLAIN,
-  );
-  assert.equal(await bare.exited, usage.code, "no severity: the program's exit code (1)");
-  assert.deepEqual(bare.stderr, ["Usage: receive_logs_direct.ts [info] [warning] [error]"]);
+for (const t of LOG_TUTORIALS) {
+  test(`README tutorial ${t.tutorial}: ${t.emit}.ts and ${t.receive}.ts as pasted, beside deno task ${t.emit}`, async () => {
+    await using dir = await testDir("readme-snippets");
+    await using ours = testExchange(t.exchange);
+    await using theirs = testExchange(t.exchange);
+    const names = { [t.exchange]: ours.name };
+    await using receive = await startSnippet(dir, `${t.receive}.ts`, names, t.keys, WAITING_LOGS);
+    for (const [args, line] of t.sent) {
+      assert.deepEqual(await runSnippet(dir, `${t.emit}.ts`, names, args), [line]);
+    }
+    // The program declares the snippet's exchange again (a different argument would be refused).
+    await runOk(t.emit, ["--exchange", ours.name, ...t.fromProgram]);
+    await receive.waitFor(t.received.at(-1)!);
+    await runOk(t.emit, ["--exchange", theirs.name]);
+    await assertDeclaredAlike("exchanges", ours.name, theirs.name);
+    assert.deepEqual(await stopSnippet(receive, `${t.receive}.ts`), [WAITING_LOGS, ...t.received]);
+  });
+}
 
-  const args = ["warning", "error"];
-  await using receive = await startSnippet(
-    dir,
-    "receive_logs_direct.ts",
-    names,
-    args,
-    WAITING_LOGS,
-  );
-  const emit = (args: string[]) => runSnippet(dir, "emit_log_direct.ts", names, args);
-  assert.deepEqual(await emit(["error", "Run. Run. Or it will explode."]), [
-    " [x] Sent 'error':'Run. Run. Or it will explode.'",
-  ]);
-  assert.deepEqual(await emit(["info", "Just so you know"]), [
-    " [x] Sent 'info':'Just so you know'",
-  ]);
-  await runOk("emit_log_direct", ["--exchange", ours.name, "warning", "From deno task"]);
-  await receive.waitFor(" [x] 'warning':'From deno task'");
-  await runOk("emit_log_direct", ["--exchange", theirs.name]);
-  await assertDeclaredAlike("exchanges", ours.name, theirs.name);
-  assert.deepEqual(await stopSnippet(receive, "receive_logs_direct.ts"), [
-    WAITING_LOGS,
-    " [x] 'error':'Run. Run. Or it will explode.'",
-    " [x] 'warning':'From deno task'",
-  ]);
-});
-
-test("README tutorial 5: emit_log_topic.ts and receive_logs_topic.ts as pasted, beside deno task emit_log_topic", async () => {
+test("README tutorial 4: receive_logs_direct.ts without a severity exits as the program does", async () => {
   await using dir = await testDir("readme-snippets");
-  await using ours = testExchange("topic_logs");
-  await using theirs = testExchange("topic_logs");
-  const names = { topic_logs: ours.name };
-  await using receive = await startSnippet(
-    dir,
-    "receive_logs_topic.ts",
-    names,
-    ["kern.*", "*.critical"],
-    WAITING_LOGS,
-  );
-  const emit = (args: string[]) => runSnippet(dir, "emit_log_topic.ts", names, args);
-  assert.deepEqual(await emit(["kern.critical", "A critical kernel error"]), [
-    " [x] Sent 'kern.critical':'A critical kernel error'",
-  ]);
-  assert.deepEqual(await emit(["disk.info", "Disk fine"]), [" [x] Sent 'disk.info':'Disk fine'"]);
-  await runOk("emit_log_topic", ["--exchange", ours.name, "disk.critical", "Disk on fire"]);
-  await receive.waitFor(" [x] 'disk.critical':'Disk on fire'");
-  await runOk("emit_log_topic", ["--exchange", theirs.name]);
-  await assertDeclaredAlike("exchanges", ours.name, theirs.name);
-  assert.deepEqual(await stopSnippet(receive, "receive_logs_topic.ts"), [
-    WAITING_LOGS,
-    " [x] 'kern.critical':'A critical kernel error'", // once, though it matches both keys
-    " [x] 'disk.critical':'Disk on fire'",
-  ]);
+  const program = await runTask("receive_logs_direct", []);
+  const path = await pasted(dir, "receive_logs_direct.ts", { direct_logs: uniqueName("unused") });
+  const snippet = Program.command(Deno.execPath(), denoRun(path, []), PLAIN);
+  assert.equal(await snippet.exited, program.code, "the program's exit code (1)");
+  assert.deepEqual(snippet.stderr, ["Usage: receive_logs_direct.ts [info] [warning] [error]"]);
 });
 
 test("README tutorial 6: rpc_server.ts and rpc_client.ts as pasted, with deno task rpc_server and rpc_client", async () => {
