@@ -37,6 +37,7 @@ import {
   assertExit,
   atExit,
   BROKER_URL,
+  ENV,
   Program,
   runOk,
   runTask,
@@ -223,6 +224,25 @@ async function assertDeclaredAlike(
     `the snippet declares "${snippets}" as the program declares "${programs}"`,
   );
 }
+
+test("README.md shows the line every deno task prints first as deno task prints it", async () => {
+  const shown = [...README.matchAll(/^Task (\S+) (.*)$/gm)];
+  assert.ok(shown.length > 0, "README.md shows a Task line");
+  const tasks = JSON.parse(await Deno.readTextFile(new URL("../deno.json", import.meta.url))).tasks;
+  for (const [line, task, command] of shown) {
+    assert.equal(command, tasks[task]?.command, `${line}: the command of deno task ${task}`);
+  }
+  // Without -q, as a reader types it: the line comes first, on stderr (colours aside).
+  await using queue = testQueue("hello");
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["task", "send", "--queue", queue.name],
+    env: { ...ENV, NO_COLOR: "1" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const [first] = new TextDecoder().decode(output.stderr).split("\n");
+  assert.equal(first, `Task send ${tasks.send.command} '--queue' '${queue.name}'`);
+});
 
 test("README tutorial 1: send.ts and receive.ts as pasted, beside deno task send", async () => {
   await using dir = await testDir("readme-snippets");
