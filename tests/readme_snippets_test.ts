@@ -285,6 +285,16 @@ test("README tutorial 2: new_task.ts and worker.ts as pasted, beside deno task n
     " [x] Done",
   ]);
   await waitForDepth(ours.name, 0); // acked: nothing came back when the worker stopped
+
+  // Ctrl+C mid-task: exit 0, and the task goes back to the queue.
+  await using busy = await startSnippet(dir, "worker.ts", names, [], WAITING);
+  await runOk("new_task", ["--queue", ours.name, "A long task......."]);
+  await busy.waitFor(" [x] Received 'A long task.......'");
+  assert.deepEqual(await stopSnippet(busy, "worker.ts"), [
+    WAITING,
+    " [x] Received 'A long task.......'",
+  ]);
+  await waitForDepth(ours.name, 1);
 });
 
 /** Tutorials 3 to 5: a producer and a subscriber of an exchange, snippets beside the program. */
