@@ -244,6 +244,16 @@ test("README.md shows the line every deno task prints first as deno task prints 
   assert.equal(first, `Task send ${tasks.send.command} '--queue' '${queue.name}'`);
 });
 
+test("README.md's output blocks show the programs' lines with their leading space", () => {
+  // deno fmt removes the indentation that all lines of a code block share: a block of program
+  // lines alone loses their leading space, so each block starts with the command typed ($ ...).
+  const blocks = [...README.matchAll(/^```\n([\s\S]*?)^```$/gm)].map((match) => match[1]);
+  const lines = blocks.flatMap((block) => block.split("\n"));
+  const programLines = lines.filter((line) => /^\s*\[[x*.!]\] /.test(line));
+  assert.ok(programLines.length > 20, "README.md shows the programs' output");
+  assert.deepEqual(programLines.filter((line) => !line.startsWith(" [")), [], "as printed");
+});
+
 test("README tutorial 1: send.ts and receive.ts as pasted, beside deno task send", async () => {
   await using dir = await testDir("readme-snippets");
   await using ours = testQueue("hello");
