@@ -265,7 +265,8 @@ test("README tutorial 1: send.ts and receive.ts as pasted, beside deno task send
   // The program declares the snippet's queue again (a different argument would be refused).
   await runOk("send", ["--queue", ours.name, "From deno task send"]);
   await receive.waitFor(" [x] Received 'From deno task send'");
-  await runOk("send", ["--queue", theirs.name]);
+  // The program, on a queue of its own, prints what the snippet printed.
+  assert.deepEqual(await runOk("send", ["--queue", theirs.name]), [" [x] Sent 'Hello World!'"]);
   await assertDeclaredAlike("queues", ours.name, theirs.name);
   assert.deepEqual(await stopSnippet(receive, "receive.ts"), [
     WAITING,
@@ -285,7 +286,9 @@ test("README tutorial 2: new_task.ts and worker.ts as pasted, beside deno task n
   ]);
   await runOk("new_task", ["--queue", ours.name, "From deno task new_task"]);
   await worker.waitFor(" [x] Done", { count: 2 });
-  await runOk("new_task", ["--queue", theirs.name]);
+  assert.deepEqual(await runOk("new_task", ["--queue", theirs.name, "First", "message."]), [
+    " [x] Sent 'First message.'",
+  ]);
   await assertDeclaredAlike("queues", ours.name, theirs.name);
   assert.deepEqual(await stopSnippet(worker, "worker.ts"), [
     WAITING,
@@ -378,7 +381,8 @@ for (const t of LOG_TUTORIALS) {
     // The program declares the snippet's exchange again (a different argument would be refused).
     await runOk(t.emit, ["--exchange", ours.name, ...t.fromProgram]);
     await receive.waitFor(t.received.at(-1)!);
-    await runOk(t.emit, ["--exchange", theirs.name]);
+    const [args, line] = t.sent[0];
+    assert.deepEqual(await runOk(t.emit, ["--exchange", theirs.name, ...args]), [line]);
     await assertDeclaredAlike("exchanges", ours.name, theirs.name);
     assert.deepEqual(await stopSnippet(receive, `${t.receive}.ts`), [WAITING_LOGS, ...t.received]);
   });
