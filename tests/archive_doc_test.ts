@@ -11,9 +11,9 @@
 import assert from "node:assert/strict";
 import {
   assertExit,
-  Program,
   queueState,
   runTask,
+  startReady,
   stopped,
   test,
   testDir,
@@ -107,12 +107,13 @@ test("docs/archive.md: after the demo, which leaves no archive queue or database
       : step.args;
     await t.step(["deno task", step.task, ...step.args].join(" "), async () => {
       if (step.ctrlC) {
-        const program = await Program.start(step.task, args, { env: vhost.env });
-        // The doc's lines, then Ctrl+C (no line the doc shows is waited for twice).
-        await program.waitFor(/^/, { count: step.output.length }).catch(async (error) => {
-          await program.stop("SIGKILL");
-          throw error;
-        });
+        // The doc's lines, then Ctrl+C.
+        await using program = await startReady(
+          step.task,
+          args,
+          (started) => started.waitFor(/^/, { count: step.output.length }),
+          { env: vhost.env },
+        );
         const result = await stopped(program);
         assertExit(result, 0);
         assert.deepEqual(normalized(result.stdout, db), normalized(step.output, db));
