@@ -46,6 +46,11 @@ export interface ProgramSpec<O extends Record<string, Option>> {
   missingArgsCode?: number;
   /** The program's own flags; `--url`, the TLS flags and `--help` are added. */
   options?: O;
+  /**
+   * A program that talks to no broker (`archive:query` reads a file): no
+   * `--url` or TLS flags, and `brokers` lists none.
+   */
+  noBroker?: boolean;
   /** A long-running consumer: adds `--no-reconnect`. */
   consumer?: boolean;
   /**
@@ -128,21 +133,24 @@ export function parseCli<O extends Record<string, Option> = Record<string, never
       ? { description: SHARED_OPTIONS[key] ?? key, default: option }
       : option;
   }
+  const connection: Record<string, OptionSpec> = {
+    url: {
+      description:
+        `broker URL; repeat it, or separate URLs with commas, for several brokers tried in order (default: ${
+          spec.brokers?.description ?? "$AMQP_URL, .env, amqp://localhost"
+        })`,
+    },
+    ...(spec.consumer
+      ? { "no-reconnect": { type: "boolean", description: "exit when the connection drops" } }
+      : {}),
+    ca: { description: "TLS: CA certificate file (PEM) to trust ($AMQP_CA)" },
+    cert: { description: "TLS: client certificate file (PEM) ($AMQP_CERT)" },
+    key: { description: "TLS: client private key file (PEM) ($AMQP_KEY)" },
+  };
   Object.assign(
     options,
+    spec.noBroker ? {} : connection,
     {
-      url: {
-        description:
-          `broker URL; repeat it, or separate URLs with commas, for several brokers tried in order (default: ${
-            spec.brokers?.description ?? "$AMQP_URL, .env, amqp://localhost"
-          })`,
-      },
-      ...(spec.consumer
-        ? { "no-reconnect": { type: "boolean", description: "exit when the connection drops" } }
-        : {}),
-      ca: { description: "TLS: CA certificate file (PEM) to trust ($AMQP_CA)" },
-      cert: { description: "TLS: client certificate file (PEM) ($AMQP_CERT)" },
-      key: { description: "TLS: client private key file (PEM) ($AMQP_KEY)" },
       help: { type: "boolean", short: "h", description: "show this help" },
     } satisfies Record<string, OptionSpec>,
   );
@@ -203,6 +211,15 @@ export function parseCli<O extends Record<string, Option> = Record<string, never
     );
   }
 
+  if (spec.noBroker) {
+    fillDefaults(values, options);
+    return {
+      brokers: { urls: [], current: "" },
+      url: "",
+      values: values as OptionValues<O>,
+      positionals,
+    };
+  }
   const given = (values.url as string[] | undefined) ??
     [spec.brokers?.urls ?? env("AMQP_URL") ?? DEFAULT_URL];
   const files: Partial<Record<TlsOption, string>> = {};
@@ -218,10 +235,7 @@ export function parseCli<O extends Record<string, Option> = Record<string, never
     return withTlsFiles(url, files, env);
   });
 
-  for (const [key, option] of Object.entries(options)) {
-    if (values[key] === undefined && option.type === "boolean") values[key] = false;
-    if (values[key] === undefined && option.default !== undefined) values[key] = option.default;
-  }
+  fillDefaults(values, options);
   return {
     brokers: { urls, reconnect: !values["no-reconnect"], current: urls[0] },
     url: urls[0],
@@ -283,6 +297,17 @@ export function wholeNumber(name: string, value: string, min = 0): number {
     );
   }
   return number;
+}
+
+/** Gives each flag not given its default (false for a boolean). */
+function fillDefaults(
+  values: Record<string, string | boolean | string[] | undefined>,
+  options: Record<string, OptionSpec>,
+): void {
+  for (const [key, option] of Object.entries(options)) {
+    if (values[key] === undefined && option.type === "boolean") values[key] = false;
+    if (values[key] === undefined && option.default !== undefined) values[key] = option.default;
+  }
 }
 
 function isAmqpUrl(url: string): boolean {

@@ -1,36 +1,31 @@
 /**
  * Reading the archive: prints the messages `deno task archive` stored in
- * archive.db, the oldest first, with filters on their timestamp and their
- * author; `--json` prints them as a JSON array (the body as text, or as
- * base64 when it is not UTF-8), for scripts.
+ * archive.db, the oldest first (`--newest`: the newest first), with filters
+ * on their timestamp and their author (`--author ada`: an author containing
+ * "ada", in any case); `--json` prints them as a JSON array (the body as
+ * text, or as base64 when it is not UTF-8), for scripts. It reads the
+ * database only: it talks to no broker.
  *
- * Run:   deno task archive:query --since 7d --author MicroJoe
- * Needs: --allow-read and --allow-write (the database, and SQLite's -wal and -shm files beside it),
- *        --allow-env (AMQP_URL, which every program reads)
+ * Run:   deno task archive:query --since 7d --author microjoe
+ *        deno task archive:query --newest --limit 5
+ * Needs: --allow-read and --allow-write (the database, and SQLite's -wal and -shm files beside it)
  */
 import { Buffer } from "node:buffer";
 import { ArchiveDb, type ArchivedMessage } from "../lib/archive/archive_db.ts";
-import { cli, wholeNumber } from "../lib/cli.ts";
-import { parseTime } from "../lib/archive/duration.ts";
+import { cli } from "../lib/cli.ts";
+import { archiveFilter, FILTER_OPTIONS } from "../lib/archive/filter.ts";
 
 const { values } = cli("archive:query", {
-  summary: "Print the archived messages, the oldest first",
+  summary: "Print the archived messages, the oldest first (or the newest first)",
   options: {
-    since: { description: "from this time: a date (2026-11-01, UTC), or a while ago (1h, 7d)" },
-    until: { description: "before this time, written as for --since" },
-    author: { description: "only the posts of this author" },
-    limit: { description: "at most this many messages" },
+    ...FILTER_OPTIONS,
+    newest: { type: "boolean", description: "the newest first (with --limit: the newest ones)" },
     json: { type: "boolean", description: "print a JSON array" },
-    db: { default: "archive.db", description: "the SQLite database file" },
   },
+  noBroker: true,
 });
 
-const filter = {
-  since: values.since === undefined ? undefined : parseTime("since", values.since),
-  until: values.until === undefined ? undefined : parseTime("until", values.until),
-  author: values.author,
-  limit: values.limit === undefined ? undefined : wholeNumber("limit", values.limit, 1),
-};
+const filter = { ...archiveFilter(values), newest: values.newest };
 const db = ArchiveDb.openExisting(values.db);
 const found = db.query(filter);
 db.close();

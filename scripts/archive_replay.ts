@@ -13,22 +13,18 @@
 import amqp, { type Options } from "amqplib";
 import { Buffer } from "node:buffer";
 import { ArchiveDb } from "../lib/archive/archive_db.ts";
-import { cli, wholeNumber } from "../lib/cli.ts";
+import { cli } from "../lib/cli.ts";
 import { connectFirst, socketOptions } from "../lib/connect.ts";
-import { parseTime } from "../lib/archive/duration.ts";
+import { archiveFilter, FILTER_OPTIONS } from "../lib/archive/filter.ts";
 import { ProgramError } from "../lib/program_error.ts";
 
 const { brokers, values } = cli("archive:replay", {
   summary: "Publish the archived messages since a time again, to their exchange or to a queue",
   options: {
-    since: {
-      description: "required: from this time, a date (2026-11-01, UTC) or a while ago (1h, 7d)",
-    },
-    until: { description: "before this time, written as for --since" },
-    author: { description: "only the posts of this author" },
+    ...FILTER_OPTIONS,
+    since: { description: `required: ${FILTER_OPTIONS.since.description}` },
     limit: { description: "at most this many messages, the oldest first" },
     "to-queue": { description: "publish to this queue only (through the default exchange)" },
-    db: { default: "archive.db", description: "the SQLite database file" },
   },
 });
 if (values.since === undefined) {
@@ -37,12 +33,7 @@ if (values.since === undefined) {
     "usage",
   );
 }
-const filter = {
-  since: parseTime("since", values.since),
-  until: values.until === undefined ? undefined : parseTime("until", values.until),
-  author: values.author,
-  limit: values.limit === undefined ? undefined : wholeNumber("limit", values.limit, 1),
-};
+const filter = archiveFilter(values);
 const TO_QUEUE = values["to-queue"];
 // Says it is a replay, and when: a consumer can tell it from the original.
 const REPLAY_HEADER = "x-replayed-at";
@@ -86,7 +77,9 @@ const to = TO_QUEUE !== undefined
   : exchanges.map((exchange) => `"${exchange}"`).join(", ") || "their exchange";
 const lost = unroutable > 0 ? `; ${unroutable} of them reached no queue (none is bound)` : "";
 console.log(
-  ` [x] Replayed ${messages.length} message(s) since ${filter.since.toISOString()} to ${to}${lost}`,
+  ` [x] Replayed ${messages.length} message(s) since ${
+    filter.since!.toISOString()
+  } to ${to}${lost}`,
 );
 
 await channel.close();

@@ -425,3 +425,89 @@ test("archive programs: a bad flag is one line and exit code 2", async () => {
     message: /^No archive at "\/nonexistent\/archive.db": run "deno task archive" first/,
   });
 });
+
+test("archive:query --newest prints the newest first (with --limit, the newest ones); --author matches a part of the author, in any case", async () => {
+  await using exchange = testArchiveExchange();
+  await using db = await testDb();
+  await using archive = await startArchive(exchange.name, db.path);
+  const now = Date.now();
+  await publish(exchange.name, [
+    post("Ada's first", "Ada", new Date(now - 3_000)),
+    post("Adam's", "Adam", new Date(now - 2_000)),
+    post("MicroJoe's", UTF8_AUTHOR, new Date(now - 1_000)),
+    post("Ada's second", "Ada", new Date(now)),
+  ]);
+  await archive.waitFor("[x] Archived", { count: 4 });
+  const names = async (args: string[]) => {
+    const result = await runTask("archive:query", ["--db", db.path, ...args], { env: ENV });
+    assertExit(result, 0);
+    return result.stdout.map((line) => line.match(/ "([^"]+)" by /)?.[1] ?? line);
+  };
+  const total = (n: number) => `${n} message(s) in ${db.path}`;
+  assert.deepEqual(await names([]), [
+    "Ada's first",
+    "Adam's",
+    "MicroJoe's",
+    "Ada's second",
+    total(4),
+  ]);
+  assert.deepEqual(await names(["--newest"]), [
+    "Ada's second",
+    "MicroJoe's",
+    "Adam's",
+    "Ada's first",
+    total(4),
+  ]);
+  assert.deepEqual(await names(["--newest", "--limit", "2"]), [
+    "Ada's second",
+    "MicroJoe's",
+    total(2),
+  ]);
+  assert.deepEqual(await names(["--limit", "2"]), ["Ada's first", "Adam's", total(2)]);
+  assert.deepEqual(await names(["--author", "ada"]), [
+    "Ada's first",
+    "Adam's",
+    "Ada's second",
+    total(3),
+  ]);
+  assert.deepEqual(await names(["--author", "ADAM"]), ["Adam's", total(1)]);
+  assert.deepEqual(await names(["--author", "æ¢v→"]), ["MicroJoe's", total(1)]);
+  assert.deepEqual(await names(["--author", "ada", "--newest", "--limit", "1"]), [
+    "Ada's second",
+    total(1),
+  ]);
+  // The help says how --author matches, and what --newest does.
+  const help = (await runTask("archive:query", ["--help"], { env: ENV })).stdout.join("\n");
+  assert.match(
+    help,
+    /--author AUTHOR +only the posts whose author contains this text, in any case/,
+  );
+  assert.match(help, /--newest +the newest first/);
+});
+
+test("archive:query --help lists only what it uses: no --url or TLS flags (it reads the database, talks to no broker)", async () => {
+  const flags = async (task: string) => {
+    const help = await runTask(task, ["--help"], { env: ENV });
+    assertExit(help, 0);
+    return help.stdout.flatMap((line) => line.match(/^ +(?:-\w, )?(--[\w-]+)/)?.[1] ?? []);
+  };
+  assert.deepEqual(await flags("archive:query"), [
+    "--since",
+    "--until",
+    "--author",
+    "--limit",
+    "--db",
+    "--newest",
+    "--json",
+    "--help",
+  ]);
+  // The programs that talk to the broker still have them.
+  for (const task of ["archive", "archive:replay"]) {
+    const listed = await flags(task);
+    for (const flag of ["--url", "--ca", "--cert", "--key"]) assert.ok(listed.includes(flag), flag);
+  }
+  await assertOneLineError("archive:query", ["--url", BROKER_URL], {
+    code: 2,
+    message: /^Unknown option "--url"\. Usage: deno task archive:query \[options\]/,
+  });
+});

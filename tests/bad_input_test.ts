@@ -30,6 +30,9 @@ for (const program of PROGRAMS) {
 /** Programs that do not open an AMQP connection of their own. */
 const NOT_CONNECTING = ["broker", "demo", "setup", "lab:variant", "archive:query"];
 
+/** Programs that talk to no broker at all, and so take no --url. */
+const NO_URL = ["archive:query"];
+
 /** The monitor talks to the management HTTP API, not AMQP: its sentences name that API. */
 const HTTP_PROGRAMS: Record<string, { unreachable: RegExp; missingVhost: RegExp }> = {
   monitor: {
@@ -88,12 +91,13 @@ const CLASSES: Record<string, (program: string) => Cell | undefined> = {
     code: 2,
     message: /^Unknown option "--bogus"\. Usage: deno task /,
   }),
-  "a malformed URL": (program) => ({
-    args: [...(VALID_ARGS[program] ?? []), "--url", "localhost:5672"],
-    code: 2,
-    message:
-      /^Invalid broker URL "localhost:5672": expected amqp:\/\/user:password@host:port\/vhost/,
-  }),
+  "a malformed URL": (program) =>
+    NO_URL.includes(program) ? undefined : {
+      args: [...(VALID_ARGS[program] ?? []), "--url", "localhost:5672"],
+      code: 2,
+      message:
+        /^Invalid broker URL "localhost:5672": expected amqp:\/\/user:password@host:port\/vhost/,
+    },
   "extra arguments": (program) => {
     // Valid arguments that are all flags (--count 10, --group ...) stay; positional ones are in TOO_MANY.
     const valid = VALID_ARGS[program] ?? [];

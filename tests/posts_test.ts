@@ -1,16 +1,21 @@
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
-import type { Options } from "amqplib";
+import amqp, { type Options } from "amqplib";
 import { WAITING_POSTS } from "../tools/lib/ready_lines.ts";
 import {
   assertExit,
+  assertOneLineError,
+  atExit,
+  BROKER_URL,
   ENV,
+  eventually,
   type Program,
   runTask,
   startReady,
   stopped,
   test,
   testExchange,
+  uniqueName,
   withChannel,
 } from "./_helpers.ts";
 
@@ -121,5 +126,134 @@ test('emit_post.ts declares a non-durable fanout exchange, "reddit" by default',
   for (const task of ["emit_post", "receive_posts"]) {
     const help = await runTask(task, ["--help"], { env: ENV });
     assert.ok(help.stdout.some((line) => /--exchange EXCHANGE .*\(default: reddit\)/.test(line)));
+  }
+});
+
+/** A post as the test's queue got it, and when (performance.now()). */
+interface Got {
+  name: string;
+  date: string;
+  messageId: string;
+  at: number;
+}
+
+/**
+ * A fanout exchange of the test's own and a queue bound to it, deleted at
+ * scope exit; `consume()` records every post as it arrives, `depth()` says
+ * how many wait in the queue.
+ */
+async function postsQueue() {
+  const exchange = uniqueName("reddit");
+  const queue = uniqueName("posts");
+  const connection = await amqp.connect(BROKER_URL, { noDelay: true });
+  const channel = await connection.createChannel();
+  await channel.assertExchange(exchange, "fanout", { durable: false });
+  await channel.assertQueue(queue, { durable: false });
+  await channel.bindQueue(queue, exchange, "");
+  const got: Got[] = [];
+  return Object.assign(
+    atExit(async () => {
+      await channel.deleteQueue(queue);
+      await channel.deleteExchange(exchange);
+      await connection.close();
+    }),
+    {
+      exchange,
+      got,
+      depth: async () => (await channel.checkQueue(queue)).messageCount,
+      consume: () =>
+        channel.consume(queue, (msg) => {
+          if (!msg) return;
+          const { name, date } = JSON.parse(msg.content.toString("utf8"));
+          got.push({ name, date, messageId: msg.properties.messageId, at: performance.now() });
+        }, { noAck: true }),
+    },
+  );
+}
+
+/** Waits until the consumer has `count` posts. */
+async function receivedPosts(got: Got[], count: number): Promise<void> {
+  await eventually(`${count} post(s) received`, () => Promise.resolve(got.length >= count));
+}
+
+const SENT_LINE = /^ \[x\] Sent \{"name":"[^"]*","date":"[^"]+","author":"[^"]*"\}$/;
+
+test("emit_post.ts --count N sends exactly N posts, named NAME 1 to NAME N, each with its own message id", async () => {
+  await using posts = await postsQueue();
+  const sent = await runTask("emit_post", ["--exchange", posts.exchange, "--count", "5", "Post"], {
+    env: ENV,
+  });
+  assertExit(sent, 0);
+  assert.equal(sent.stdout.filter((line) => SENT_LINE.test(line)).length, 5);
+  assert.equal(sent.stdout.at(-1), " [*] Sent 5 post(s)");
+  assert.equal(sent.stdout.length, 6);
+  // Exited: everything it published is in the queue (the broker routes it before the close).
+  assert.equal(await posts.depth(), 5);
+  await posts.consume();
+  await receivedPosts(posts.got, 5);
+  assert.deepEqual(posts.got.map((post) => post.name), [
+    "Post 1",
+    "Post 2",
+    "Post 3",
+    "Post 4",
+    "Post 5",
+  ]);
+  assert.equal(new Set(posts.got.map((post) => post.messageId)).size, 5);
+});
+
+test("emit_post.ts --rate R sends R posts a second: 11 posts at 10/s take 1 s, not all at once", async () => {
+  await using posts = await postsQueue();
+  await posts.consume();
+  const sent = await runTask(
+    "emit_post",
+    ["--exchange", posts.exchange, "--count", "11", "--rate", "10"],
+    { env: ENV },
+  );
+  assertExit(sent, 0);
+  await receivedPosts(posts.got, 11);
+  // Ten intervals of 100 ms: 1 s from the first to the last, by the posts' own dates (the
+  // program's clock) and as they reached the test's queue. Sent at once, they would take a few ms.
+  const dates = posts.got.map((post) => new Date(post.date).getTime());
+  const byDate = dates.at(-1)! - dates[0];
+  const byArrival = posts.got.at(-1)!.at - posts.got[0].at;
+  assert.ok(byDate >= 950 && byDate <= 1_500, `${byDate} ms between the first and last dates`);
+  assert.ok(byArrival >= 900, `${Math.round(byArrival)} ms between the first and last arrivals`);
+  // Evenly: the median interval is the rate's 100 ms (robust to a stall the program catches up on).
+  const gaps = dates.slice(1).map((date, i) => date - dates[i]).toSorted((a, b) => a - b);
+  const median = gaps[Math.floor(gaps.length / 2)];
+  assert.ok(median >= 80 && median <= 120, `intervals ${gaps.join(", ")} ms`);
+});
+
+test("emit_post.ts stopped by Ctrl+C mid-way exits 0, says how many it sent, and the queue got exactly those", async () => {
+  await using posts = await postsQueue();
+  await using emitting = await startReady(
+    "emit_post",
+    ["--exchange", posts.exchange, "--count", "1000", "--rate", "20", "Post"],
+    (program) => program.waitFor(SENT_LINE, { count: 5 }),
+  );
+  const result = await stopped(emitting);
+  assertExit(result, 0);
+  const sentLines = result.stdout.filter((line) => SENT_LINE.test(line));
+  assert.equal(result.stdout.at(-1), ` [*] Stopped: sent ${sentLines.length} of 1000 post(s)`);
+  assert.ok(sentLines.length >= 5 && sentLines.length < 1000, `${sentLines.length} sent`);
+  assert.deepEqual(result.stderr, []);
+  // Nothing lost, nothing more: the connection was closed after the last post it printed.
+  assert.equal(await posts.depth(), sentLines.length);
+  await posts.consume();
+  await receivedPosts(posts.got, sentLines.length);
+  assert.deepEqual(
+    posts.got.map((post) => post.name),
+    sentLines.map((_, i) => `Post ${i + 1}`),
+  );
+});
+
+test("emit_post.ts: a --count or --rate that is not a whole number of at least 1 is one line and exit code 2", async () => {
+  for (const [flag, value] of [["--count", "0"], ["--rate", "0"], ["--rate", "fast"]]) {
+    await assertOneLineError("emit_post", [flag, value], {
+      code: 2,
+      message: new RegExp(
+        `^Invalid value for ${flag}: "${value}" is not a whole number of at least 1$`,
+      ),
+    });
   }
 });

@@ -7,7 +7,9 @@
  * Needs: --allow-net, --allow-env, --allow-read, --allow-write (the installed broker's record),
  *        --allow-run, --allow-sys=uid
  */
+import amqp from "amqplib";
 import { cli } from "../lib/cli.ts";
+import { socketOptions } from "../lib/connect.ts";
 import { brokerVersion } from "../lib/broker_version.ts";
 import { ProgramError } from "../lib/program_error.ts";
 import { closeOnSignal } from "../lib/shutdown.ts";
@@ -139,10 +141,22 @@ await until("[.] fib(30)");
 await stop(server);
 
 console.log(
-  '\n== The archive: posts published while it is stopped wait in its queue "reddit.archive" ==',
+  "\n== The archive: posts published while it is stopped wait in its own queue ==",
 );
+// A queue and a database of the demo's own, deleted at the end of this section, so that your own
+// walk-through of docs/archive.md ("reddit.archive", ./archive.db) starts empty after the demo.
+const ARCHIVE_QUEUE = "reddit.archive.demo";
+const archiveDir = await Deno.makeTempDir({ prefix: "demo_archive_" });
+const ARCHIVE = ["--queue", ARCHIVE_QUEUE, "--db", `${archiveDir}/archive.db`];
+async function deleteQueue(url: string, queue: string) {
+  const connection = await amqp.connect(url, socketOptions(url));
+  const channel = await connection.createChannel();
+  await channel.deleteQueue(queue);
+  await connection.close();
+}
+await deleteQueue(url, ARCHIVE_QUEUE); // left by a demo stopped in this section
 // Once started, the archive's durable queue is bound to "reddit": stopped, it misses nothing.
-const archive = await start("archive");
+const archive = await start("archive", "archive", ARCHIVE);
 await stop(archive);
 await run("emit_post", [
   "--author",
@@ -150,10 +164,12 @@ await run("emit_post", [
   "Published while the archive was stopped",
 ]);
 await run("emit_post", ["Published while the archive was stopped, too"]);
-const catchingUp = await start("archive");
+const catchingUp = await start("archive", "archive", ARCHIVE);
 await until('[x] Archived "Published while the archive was stopped, too"');
 await stop(catchingUp);
-await run("archive:query", ["--since", "2m"]);
+await run("archive:query", ["--db", `${archiveDir}/archive.db`, "--since", "2m"]);
+await deleteQueue(url, ARCHIVE_QUEUE);
+await Deno.remove(archiveDir, { recursive: true });
 
 console.log(
   "\n== The monitor: the management UI's overview (two receive_posts, a stream of posts) ==",
@@ -163,7 +179,7 @@ const readers = [
   await start("receive_posts", "posts 2", [], WAITING_POSTS),
 ];
 const monitor = await start("monitor", "monitor", ["--interval", "1"], " publish ");
-for (let i = 1; i <= 10; i++) await run("emit_post", [`Post number ${i}`]);
+await run("emit_post", ["--count", "10", "--rate", "5", "Post number"]);
 await until('[x] Received { name: "Post number 10"', readers.length);
 await until(" publish ", 8); // a few seconds of one line per second (not a terminal: plain lines)
 await stop(monitor, ...readers);

@@ -59,9 +59,14 @@ export interface ArchiveFilter {
   since?: Date;
   /** Before this time (excluded). */
   until?: Date;
-  /** Only this author's posts (exact match). */
+  /**
+   * Only the posts whose author contains this text, in any case: `ada`
+   * matches "Ada" and "Adam", `æ¢v` matches "MicroJoe UTF-8 Æ¢V→".
+   */
   author?: string;
-  /** At most this many, the oldest first. */
+  /** The newest first (default: the oldest first). */
+  newest?: boolean;
+  /** At most this many, the first ones in that order. */
   limit?: number;
 }
 
@@ -148,6 +153,16 @@ export class ArchiveDb {
   private constructor(path: string, db: DatabaseSync) {
     this.path = path;
     this.#db = db;
+    // SQLite's own lower() and LIKE fold ASCII letters only: "Æ" and "æ" would differ.
+    db.function(
+      "contains_text",
+      { deterministic: true },
+      (text, part) =>
+        typeof text === "string" && typeof part === "string" &&
+          text.toLowerCase().includes(part.toLowerCase())
+          ? 1
+          : 0,
+    );
     this.#insert = db.prepare(`
       INSERT OR IGNORE INTO messages (dedupe_key, exchange, routing_key, message_id, timestamp,
         arrived_at, content_type, headers, properties, body, is_json, name, date, author)
@@ -156,11 +171,6 @@ export class ArchiveDb {
     `);
   }
 
-  /**
-   * Opens the database at `path`, creating the file and its table if need
-   * be. Writes are durable when they return: SQLite's write-ahead log,
-   * synced on every commit.
-   */
   /**
    * Opens an archive that must exist already (to read it): one that is not
    * there is a mistake (a typo, another folder), not an empty archive.
@@ -176,6 +186,11 @@ export class ArchiveDb {
     return ArchiveDb.open(path);
   }
 
+  /**
+   * Opens the database at `path`, creating the file and its table if need
+   * be. Writes are durable when they return: SQLite's write-ahead log,
+   * synced on every commit.
+   */
   static open(path: string): ArchiveDb {
     try {
       const db = new DatabaseSync(path, { timeout: BUSY_TIMEOUT_MS });
@@ -257,12 +272,17 @@ export class ArchiveDb {
     return { messages: row.messages, notJson: row.notJson };
   }
 
-  /** The messages that match `filter`, the oldest first (by timestamp, then arrival). */
+  /**
+   * The messages that match `filter`, the oldest first (by timestamp, then
+   * arrival), or the newest first.
+   */
   query(filter: ArchiveFilter = {}): ArchivedMessage[] {
+    const order = filter.newest ? "timestamp DESC, id DESC" : "timestamp, id";
     const rows = this.#db.prepare(`
       SELECT * FROM messages
-      WHERE timestamp >= :since AND timestamp < :until AND (:author IS NULL OR author = :author)
-      ORDER BY timestamp, id
+      WHERE timestamp >= :since AND timestamp < :until
+        AND (:author IS NULL OR contains_text(author, :author))
+      ORDER BY ${order}
       LIMIT :limit
     `).all({
       since: filter.since?.getTime() ?? Number.MIN_SAFE_INTEGER,

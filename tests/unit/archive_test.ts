@@ -112,6 +112,37 @@ Deno.test("ArchiveDb: timestamp from the property, else arrival; prune by it; qu
     assert.equal(db.query({ limit: 1 }).length, 1);
   }));
 
+Deno.test("ArchiveDb.query: --newest gives the newest first, and with a limit the newest ones", () =>
+  withDb((db) => {
+    const now = new Date("2026-11-30T12:00:00Z");
+    for (const [i, name] of ["first", "second", "third"].entries()) {
+      db.store(post(name, "a", new Date(now.getTime() + i * 60_000), name));
+    }
+    // Two posts in the same second (AMQP timestamps are whole seconds): by arrival, reversed.
+    db.store(post("fourth", "a", new Date(now.getTime() + 2 * 60_000 + 100), "fourth"));
+    const names = (filter: Parameters<Db["query"]>[0]) => db.query(filter).map((row) => row.name);
+    assert.deepEqual(names({}), ["first", "second", "third", "fourth"]);
+    assert.deepEqual(names({ newest: true }), ["fourth", "third", "second", "first"]);
+    assert.deepEqual(names({ newest: true, limit: 2 }), ["fourth", "third"]);
+    assert.deepEqual(names({ limit: 2 }), ["first", "second"]);
+  }));
+
+Deno.test("ArchiveDb.query --author: the authors containing the text, in any case, UTF-8 too", () =>
+  withDb((db) => {
+    const at = new Date("2026-11-30T12:00:00Z");
+    db.store(post("by Ada", "Ada", at, "1"));
+    db.store(post("by Adam", "Adam", at, "2"));
+    db.store(post("by MicroJoe", UTF8_AUTHOR, at, "3"));
+    db.store(message("not a post, no author"));
+    const names = (author: string) => db.query({ author }).map((row) => row.name);
+    assert.deepEqual(names("Ada"), ["by Ada", "by Adam"]);
+    assert.deepEqual(names("ADAM"), ["by Adam"]);
+    assert.deepEqual(names("microjoe"), ["by MicroJoe"]);
+    assert.deepEqual(names("æ¢v→"), ["by MicroJoe"]); // Æ¢V→ in the author: not ASCII, any case
+    assert.deepEqual(names(UTF8_AUTHOR), ["by MicroJoe"]);
+    assert.deepEqual(names("nobody"), []);
+  }));
+
 Deno.test("ArchiveDb.open on a path it cannot create is one sentence", async () => {
   const file = await Deno.makeTempFile();
   try {

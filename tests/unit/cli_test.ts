@@ -65,6 +65,23 @@ Deno.test("parseCli: the TLS flags, else AMQP_CA/CERT/KEY, become every URL's pa
   assert.equal(fromEnv.url, "amqps://a?certfile=c.pem");
 });
 
+Deno.test("parseCli: a program that talks to no broker (noBroker) has no --url or TLS flags", () => {
+  const spec = { ...SPEC, noBroker: true };
+  const cli = parseCli("read", spec, ["--queue", "jobs"], env({ AMQP_URL: "amqp://x" }));
+  assert.deepEqual(cli.brokers.urls, []);
+  assert.equal(cli.values.queue, "jobs");
+  assert.equal(cli.values.mandatory, false);
+  const help = parseCli("read", spec, ["--help"], noEnv).help ?? "";
+  assert.doesNotMatch(help, /--url|--ca|--cert|--key/);
+  assert.match(help, /--queue QUEUE/);
+  for (const flag of ["--url", "--ca", "--cert", "--key"]) {
+    assert.match(
+      thrown(() => parseCli("read", spec, [flag, "x"], noEnv)).message,
+      /^Unknown option/,
+    );
+  }
+});
+
 Deno.test("parseCli: misuse is a usage error with the usage line", () => {
   const usage = "Usage: deno task send [options] [message...] (--help for more)";
   const cases: [string[], string][] = [
