@@ -118,7 +118,10 @@ test(`monitor:web in Chromium: tutorial 3 drawn as it runs (two subscribers, rat
     assert.equal(q.flags, "classic, transient, exclusive, server-named");
   }
   assert.equal(subscribed.problem, null);
-  assert.match(subscribed.fresh, /every 5 s \(its collect_statistics_interval\)/);
+  assert.match(
+    subscribed.fresh,
+    /^Read \d\d:\d\d:\d\d UTC\. The broker updates these numbers every 5 s \(its collect_statistics_interval/,
+  );
   // The text view, from the same page.
   assert.ok(subscribed.text.includes(`Exchange "${exchange}" (fanout): nothing published yet`));
   const queueLines = subscribed.text.filter((line) => line.startsWith('Queue "amq.gen-'));
@@ -172,6 +175,25 @@ test(`monitor:web in Chromium: tutorial 3 drawn as it runs (two subscribers, rat
   assert.ok(gone, "a queue was drawn");
   assert.equal(left.text.filter((line) => line.startsWith('Queue "amq.gen-')).length, 1);
   await page.screenshot(shot("3-one-subscriber-left"));
+
+  // The filter, typed into the page: nothing matches (of the exchange and the queue left).
+  await page.evaluate(`(() => {
+    const filter = document.getElementById("filter");
+    filter.value = "no-such-name";
+    filter.dispatchEvent(new Event("input"));
+  })()`);
+  const filtered = await waitForPage(
+    page,
+    "the filter applied",
+    (seen) => seen.queues.length === 0 && seen.text.at(-1),
+  );
+  assert.equal(filtered, '2 more queue(s) and exchange(s) not matching "no-such-name"');
+  assert.equal(
+    await page.evaluate("document.querySelector('.empty')?.textContent"),
+    `Nothing to draw in vhost "${
+      decodeURIComponent(new URL(vhost.url).pathname.slice(1))
+    }" matching "no-such-name": no queues, and no exchange in use.`,
+  );
 
   // The same text in the terminal: --once prints the lines the page lists.
   const once = await runTask("monitor:web", ["--url", vhost.url, "--once"], { env: vhost.env });

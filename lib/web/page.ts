@@ -48,7 +48,7 @@ h1 { font-size: 20px; margin: 0 0 .3em; }
 h2 { font-size: 16px; margin: 1.2em 0 .3em; }
 .heading { font-weight: bold; margin: .2em 0; }
 #fresh, .producers, .hint { color: #555; margin: .2em 0; }
-.picture { overflow: auto; max-height: 75vh; border: 1px solid #ddd; margin-top: .5em; }
+.picture { display: inline-block; max-width: 100%; overflow: auto; max-height: 75vh; border: 1px solid #ddd; margin-top: .5em; }
 .problem { color: #b00; font-weight: bold; }
 #text ul { margin: .2em 0; }
 </style>
@@ -56,8 +56,8 @@ h2 { font-size: 16px; margin: 1.2em 0 .3em; }
 <body>
 <h1>What the broker holds, drawn as the tutorials draw it</h1>
 <p class="hint">Producers (P) publish to exchanges (X); bindings route messages into queues;
-consumers (C) take them. Read-only: this page changes nothing on the broker.
-<label>Filter: <input id="filter" type="search" value="${
+consumers (C) take them. Read-only: this page changes nothing on the broker.</p>
+<p><label>Filter: <input id="filter" type="search" value="${
     xml(options.filter)
   }" placeholder="part of a name"></label></p>
 <div id="view">${view}</div>

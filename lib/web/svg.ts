@@ -88,15 +88,15 @@ function arrow(
     : `M${x1},${y1} C${mid},${y1} ${mid},${y2} ${x2},${y2}`;
   // Where the labels go: the binding key at the middle, as the tutorials write it, the rate
   // closer to the arrow's head.
-  const labelX = x1 + (x2 - x1) * 0.5;
-  const labelY = (y1 + y2) / 2;
-  const rateX = x1 + (x2 - x1) * 0.78;
-  const rateY = y1 === y2 ? y2 : y1 + (y2 - y1) * 0.92;
+  const labelX = x1 + (x2 - x1) * 0.42;
+  const labelY = y1 + (y2 - y1) * 0.42;
+  const rateX = x1 + (x2 - x1) * 0.86;
+  const rateY = y1 === y2 ? y2 : y1 + (y2 - y1) * 0.97;
   return `<g class="arrow" data-from="${xml(from)}" data-to="${xml(to)}"${
     rate === undefined ? "" : ` data-rate="${rate}"`
   }><path d="${path}" fill="none" stroke="#333" stroke-width="1.5" marker-end="url(#head)"/>${
     label
-      ? `<text x="${labelX}" y="${labelY - 6}" text-anchor="middle" class="key">${
+      ? `<text x="${labelX}" y="${labelY + (y2 > y1 ? 16 : -6)}" text-anchor="middle" class="key">${
         xml(label)
       }</text>`
       : ""

@@ -15,9 +15,12 @@ export interface TextItem {
 
 /** When the numbers were read, and how fresh the broker keeps them. */
 export function freshness(t: Topology): string {
+  const every = t.statisticsIntervalSeconds;
   return `Read ${
     t.time.slice(11, 19)
-  } UTC; the broker updates these numbers every ${t.statisticsIntervalSeconds} s (its collect_statistics_interval), so a rate is the average over its last ${t.statisticsIntervalSeconds} s`;
+  } UTC. The broker updates these numbers every ${every} s (its collect_statistics_interval${
+    every === 5 ? ", 5 s by default" : ""
+  }; --stats-interval if it is set otherwise): a rate is the average over the last ${every} s`;
 }
 
 /** The vhost as a list: exchanges with their bindings, queues with their consumers, producers. */

@@ -207,7 +207,7 @@ Deno.test("topologyLines: the same content as text, with how fresh the numbers a
   const lines = topologyLines(topologyFrom(tutorial3(), CONTEXT));
   assert.deepEqual(lines.slice(0, 6), [
     'RabbitMQ 3.10.8 · vhost "/" · management API http://127.0.0.1:15672',
-    "Read 05:00:07 UTC; the broker updates these numbers every 5 s (its collect_statistics_interval), so a rate is the average over its last 5 s",
+    "Read 05:00:07 UTC. The broker updates these numbers every 5 s (its collect_statistics_interval, 5 s by default; --stats-interval if it is set otherwise): a rate is the average over the last 5 s",
     "",
     'Exchange "logs" (fanout): published to at 2.4/s',
     '  → queue "amq.gen-As8oPmuxvGbRWZ2wrhEtXw": 2.4/s',
