@@ -102,22 +102,26 @@ export class Page {
     }
   }
 
-  /** Writes a PNG of the page (all of it with `fullPage`) to `path`. */
-  async screenshot(path: string, fullPage = true): Promise<void> {
+  /**
+   * Writes a PNG to `path`: of the element `selector` matches, with a margin,
+   * else of the whole page (beyond the viewport too).
+   */
+  async screenshot(path: string, selector?: string): Promise<void> {
+    const box = await this.evaluate<{ x: number; y: number; width: number; height: number }>(
+      selector === undefined
+        ? `({ x: 0, y: 0, width: document.documentElement.scrollWidth,
+             height: document.documentElement.scrollHeight })`
+        : `(() => {
+            const r = document.querySelector(${JSON.stringify(selector)}).getBoundingClientRect();
+            const m = 8;
+            return { x: Math.max(0, r.x + scrollX - m), y: Math.max(0, r.y + scrollY - m),
+                     width: r.width + 2 * m, height: r.height + 2 * m };
+          })()`,
+    );
     const { data } = await this.send<{ data: string }>("Page.captureScreenshot", {
       format: "png",
-      captureBeyondViewport: fullPage,
-      ...(fullPage
-        ? {
-          clip: {
-            x: 0,
-            y: 0,
-            width: await this.evaluate<number>("document.documentElement.scrollWidth"),
-            height: await this.evaluate<number>("document.documentElement.scrollHeight"),
-            scale: 1,
-          },
-        }
-        : {}),
+      captureBeyondViewport: true,
+      clip: { ...box, scale: 1 },
     });
     await Deno.writeFile(path, Uint8Array.from(atob(data), (c) => c.charCodeAt(0)));
   }
