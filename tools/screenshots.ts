@@ -10,6 +10,7 @@
  * Run:   deno task screenshots [FOLDER]     (the broker at AMQP_URL; Debian's chromium)
  * Needs: --allow-all (the programs, the browser, the API, the files)
  */
+import amqp from "amqplib";
 import { cli } from "../lib/cli.ts";
 import { managementRequest } from "../lib/management.ts";
 import { closeOnSignal } from "../lib/shutdown.ts";
@@ -104,76 +105,151 @@ function flowing(page: Page, consumers: number): Promise<boolean> {
   })()`);
 }
 
-/** Runs `tutorial` in the vhost `tutorial-N` and takes its picture; then removes the vhost. */
-async function shoot(tutorial: Tutorial): Promise<void> {
-  const vhost = `tutorial-${tutorial.number}`;
-  const path = `/api/vhosts/${encodeURIComponent(vhost)}`;
+/** Runs `fn` with the URL of a new vhost `name` of this tool's own, deleted after. */
+async function inVhost(name: string, fn: (vhostUrl: string) => Promise<void>): Promise<void> {
+  const path = `/api/vhosts/${encodeURIComponent(name)}`;
   if (await managementRequest(url, path).then(() => true, () => false)) {
-    throw new Error(`The vhost "${vhost}" exists already: delete it first (it is this tool's own)`);
+    throw new Error(`The vhost "${name}" exists already: delete it first (it is this tool's own)`);
   }
   await managementRequest(url, path, { method: "PUT" });
-  const parsed = new URL(url);
-  parsed.pathname = `/${encodeURIComponent(vhost)}`;
-  const vhostUrl = parsed.href;
-  const programs: Program[] = [];
-  const start = async (task: string, args: string[], ready: string | RegExp) => {
-    const program = await Program.start(task, args, { env: { AMQP_URL: vhostUrl } });
-    running.add(program);
-    programs.push(program);
-    await program.waitFor(ready);
-    return program;
-  };
-  let sending = true;
-  let producer: Promise<void> = Promise.resolve();
   try {
     await managementRequest(
       url,
-      `/api/permissions/${encodeURIComponent(vhost)}/${encodeURIComponent(urlParts(url).user)}`,
-      {
-        method: "PUT",
-        body: { configure: ".*", write: ".*", read: ".*" },
-      },
+      `/api/permissions/${encodeURIComponent(name)}/${encodeURIComponent(urlParts(url).user)}`,
+      { method: "PUT", body: { configure: ".*", write: ".*", read: ".*" } },
     );
-    const monitor = await start("monitor:web", ["--port", "0", "--interval", "1"], /at http/);
-    const address = monitor.stdout.join("\n").match(/at (http:\/\/\S+)/)![1];
-    for (const c of tutorial.consumers) await start(c.task, c.args, c.ready);
-    producer = (async () => {
-      for (let n = 0; sending; n++) {
-        const args = tutorial.sends[n % tutorial.sends.length];
-        const sent = await runTask(tutorial.producer, args, { env: { AMQP_URL: vhostUrl } });
-        if (sent.code !== 0) throw new Error(`${tutorial.producer}: ${sent.stderr.join(" ")}`);
-      }
-    })();
-    const page = await browser.newPage();
-    await page.goto(address, 1200, 700);
-    await pollUntil(
-      `tutorial ${tutorial.number}'s arrows all carry a rate`,
-      () => flowing(page, tutorial.consumers.length),
-      { timeoutMs: 60_000, intervalMs: 500 },
-    );
-    const file = `${FOLDER}/web_monitor_tutorial${tutorial.number}.png`;
-    await page.screenshot(file, ".picture");
-    console.log(` [x] ${file}`);
-    if (tutorial.number === 3) {
-      await page.screenshot(`${FOLDER}/web_monitor_page.png`, "body");
-      console.log(` [x] ${FOLDER}/web_monitor_page.png`);
-    }
+    const parsed = new URL(url);
+    parsed.pathname = `/${encodeURIComponent(name)}`;
+    await fn(parsed.href);
   } finally {
-    sending = false;
-    await producer;
-    for (const program of programs.reverse()) {
-      const code = await program.stop();
-      running.delete(program);
-      if (code !== 0) {
-        console.error(` [!] A program exited with code ${code}: ${program.stderr.join(" ")}`);
-      }
-    }
     await managementRequest(url, path, { method: "DELETE" });
   }
 }
 
+/** Starts a program in the vhost and waits for its ready line; `programs` gets it. */
+async function start(
+  programs: Program[],
+  vhostUrl: string,
+  task: string,
+  args: string[],
+  ready: string | RegExp,
+): Promise<Program> {
+  const program = await Program.start(task, args, { env: { AMQP_URL: vhostUrl } });
+  running.add(program);
+  programs.push(program);
+  await program.waitFor(ready);
+  return program;
+}
+
+/** Stops the programs, the last started first; says so if one does not exit 0. */
+async function stopAll(programs: Program[]): Promise<void> {
+  for (const program of programs.reverse()) {
+    const code = await program.stop();
+    running.delete(program);
+    if (code !== 0) {
+      console.error(` [!] A program exited with code ${code}: ${program.stderr.join(" ")}`);
+    }
+  }
+}
+
+/** Opens the page of a monitor:web started in the vhost. */
+async function openMonitor(programs: Program[], vhostUrl: string, args: string[] = []) {
+  const monitor = await start(programs, vhostUrl, "monitor:web", [
+    "--port",
+    "0",
+    "--interval",
+    "1",
+    ...args,
+  ], /at http/);
+  const page = await browser.newPage();
+  await page.goto(monitor.stdout.join("\n").match(/at (http:\/\/\S+)/)![1], 1200, 700);
+  return page;
+}
+
+/** Runs `tutorial` in the vhost `tutorial-N` and takes its picture once messages flow. */
+function shoot(tutorial: Tutorial): Promise<void> {
+  return inVhost(`tutorial-${tutorial.number}`, async (vhostUrl) => {
+    const programs: Program[] = [];
+    let sending = true;
+    let producer: Promise<void> = Promise.resolve();
+    try {
+      const page = await openMonitor(programs, vhostUrl);
+      for (const c of tutorial.consumers) await start(programs, vhostUrl, c.task, c.args, c.ready);
+      producer = (async () => {
+        for (let n = 0; sending; n++) {
+          const args = tutorial.sends[n % tutorial.sends.length];
+          const sent = await runTask(tutorial.producer, args, { env: { AMQP_URL: vhostUrl } });
+          if (sent.code !== 0) throw new Error(`${tutorial.producer}: ${sent.stderr.join(" ")}`);
+        }
+      })();
+      await pollUntil(
+        `tutorial ${tutorial.number}'s arrows all carry a rate`,
+        () => flowing(page, tutorial.consumers.length),
+        { timeoutMs: 60_000, intervalMs: 500 },
+      );
+      const file = `${FOLDER}/web_monitor_tutorial${tutorial.number}.png`;
+      await page.screenshot(file, ".picture");
+      console.log(` [x] ${file}`);
+      if (tutorial.number === 3) {
+        await page.screenshot(`${FOLDER}/web_monitor_page.png`, "body");
+        console.log(` [x] ${FOLDER}/web_monitor_page.png`);
+      }
+    } finally {
+      sending = false;
+      await producer;
+      await stopAll(programs);
+    }
+  });
+}
+
+/** How many queues the crowded picture has: as many as the issue asks to stay readable. */
+const MANY = 30;
+
+/**
+ * A crowded vhost: a topic exchange with 30 queues, one per region, and a
+ * worker on one of them; the page as a laptop shows it (the picture
+ * scrolls), then filtered to the queues of "region-1".
+ */
+function shootMany(): Promise<void> {
+  return inVhost("thirty-queues", async (vhostUrl) => {
+    const connection = await amqp.connect(vhostUrl);
+    const channel = await connection.createChannel();
+    await channel.assertExchange("orders", "topic", { durable: true });
+    for (let i = 1; i <= MANY; i++) {
+      const queue = `orders.region-${String(i).padStart(2, "0")}`;
+      await channel.assertQueue(queue, { durable: true });
+      await channel.bindQueue(queue, "orders", `order.region-${i}.#`);
+    }
+    await connection.close();
+    const programs: Program[] = [];
+    try {
+      const page = await openMonitor(programs, vhostUrl);
+      await pollUntil(
+        "30 queues drawn",
+        () => page.evaluate<boolean>(`document.querySelectorAll("g.queue").length === ${MANY}`),
+      );
+      await page.screenshot(`${FOLDER}/web_monitor_30_queues.png`, ".picture");
+      console.log(` [x] ${FOLDER}/web_monitor_30_queues.png`);
+      await page.evaluate(`(() => {
+        const filter = document.getElementById("filter");
+        filter.value = "region-1";
+        filter.dispatchEvent(new Event("input"));
+      })()`);
+      await pollUntil(
+        "the filter applied",
+        () => page.evaluate<boolean>(`document.querySelectorAll("g.queue").length === 10`),
+      );
+      await page.screenshot(`${FOLDER}/web_monitor_filtered.png`, ".picture");
+      console.log(` [x] ${FOLDER}/web_monitor_filtered.png`);
+    } finally {
+      await stopAll(programs);
+    }
+  });
+}
+
 try {
   for (const tutorial of TUTORIALS) await shoot(tutorial);
+  await shootMany();
 } finally {
   await browser.close();
 }

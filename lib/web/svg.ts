@@ -33,6 +33,8 @@ const C_X = 740;
 const ROW = 80;
 const BAND_GAP = 16;
 const R = 20; // the circles' radius
+/** More queues than this on one exchange: the exchange at the top, the keys by their queues. */
+const CROWDED = 3;
 
 /** Text for XML: `&`, `<`, `>`, `"` escaped. */
 export function xml(text: string): string {
@@ -81,6 +83,7 @@ function arrow(
   [x1, y1, x2, y2]: number[],
   rate: number | undefined,
   label = "",
+  labelAtEnd = false,
 ): string {
   const mid = (x1 + x2) / 2;
   const path = y1 === y2
@@ -96,9 +99,11 @@ function arrow(
     rate === undefined ? "" : ` data-rate="${rate}"`
   }><path d="${path}" fill="none" stroke="#333" stroke-width="1.5" marker-end="url(#head)"/>${
     label
-      ? `<text x="${labelX}" y="${labelY + (y2 > y1 ? 16 : -6)}" text-anchor="middle" class="key">${
-        xml(label)
-      }</text>`
+      ? labelAtEnd
+        ? `<text x="${x2 - 8}" y="${y2 + 16}" text-anchor="end" class="key">${xml(label)}</text>`
+        : `<text x="${labelX}" y="${
+          labelY + (y2 > y1 ? 16 : -6)
+        }" text-anchor="middle" class="key">${xml(label)}</text>`
       : ""
   }${rate === undefined ? "" : rateLabel(rateX, rateY - (y1 === y2 ? 14 : 0), rate)}</g>`;
 }
@@ -160,13 +165,17 @@ export function topologySvg(t: Topology): string {
       queueY.set(q.name, top + (row + rows(q) / 2) * ROW);
       row += rows(q);
     }
-    if (band.exchange) exchangeY.set(band.exchange.name, top + height / 2);
+    // An exchange with many queues stays at the top of its band, in view when the picture scrolls.
+    const crowded = band.queues.length > CROWDED;
+    if (band.exchange) {
+      exchangeY.set(band.exchange.name, crowded ? top + ROW / 2 : top + height / 2);
+    }
     return { band, top, height };
   });
 
   for (const { band, top, height } of layout) {
-    const middle = top + height / 2;
     const e = band.exchange;
+    const middle = e ? exchangeY.get(e.name)! : top + height / 2;
     if (e) {
       if (e.published || e.inRate > 0) {
         const who = e.publishers.length > 0 ? e.publishers.join(", ") : "";
@@ -214,7 +223,14 @@ export function topologySvg(t: Topology): string {
         if (from === undefined) continue;
         const keys = b.keys.filter((key) => key !== "").join(", ");
         parts.push(
-          arrow(b.exchange, q.name, [X_X + R, from, Q_LEFT - 4, qy], bindingRate(q), keys),
+          arrow(
+            b.exchange,
+            q.name,
+            [X_X + R, from, Q_LEFT - 4, qy],
+            bindingRate(q),
+            keys,
+            band.queues.length > CROWDED, // many arrows start together: each key by its queue
+          ),
         );
       }
       parts.push(queueBox(q, qy));

@@ -198,6 +198,27 @@ Deno.test("topologySvg: 30 queues stack downwards at full size; names are escape
   assert.doesNotMatch(svg, /q<0>/);
 });
 
+Deno.test("topologySvg: an exchange with many queues stays at the top, each key by its queue", () => {
+  const answers = tutorial3();
+  answers.exchanges.push({ name: "orders", type: "topic", durable: true });
+  for (let i = 1; i <= 30; i++) {
+    answers.queues.push({ name: `orders.${i}`, type: "classic", durable: true });
+    answers.bindings.push({
+      source: "orders",
+      destination: `orders.${i}`,
+      destination_type: "queue",
+      routing_key: `order.${i}.#`,
+    });
+  }
+  const svg = topologySvg(topologyFrom(answers, CONTEXT));
+  const orders = svg.slice(svg.indexOf('<g class="exchange" data-name="orders"'));
+  const exchangeY = Number(orders.match(/<circle cx="\d+" cy="(\d+)"/)![1]);
+  const firstQueue = svg.slice(svg.indexOf('data-name="orders.1"'));
+  const queueTop = Number(firstQueue.match(/<rect x="\d+" y="(\d+)"/)![1]);
+  assert.ok(Math.abs(exchangeY - queueTop) < 40, `the exchange by its first queue (${exchangeY})`);
+  assert.match(svg, /<text x="\d+" y="\d+" text-anchor="end" class="key">order\.17\.#<\/text>/);
+});
+
 Deno.test("topologySvg: an empty vhost is a sentence, not an empty picture", () => {
   const t = topologyFrom({ ...tutorial3(), queues: [], bindings: [], exchanges: [] }, CONTEXT);
   assert.match(topologySvg(t), /Nothing to draw in vhost "\/": no queues, and no exchange in use/);
