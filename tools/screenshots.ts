@@ -12,7 +12,7 @@
  */
 import amqp from "amqplib";
 import { cli } from "../lib/cli.ts";
-import { managementRequest } from "../lib/management.ts";
+import { checkedManagementUrl, managementRequest } from "../lib/management.ts";
 import { closeOnSignal } from "../lib/shutdown.ts";
 import { urlParts } from "../lib/url.ts";
 import { HeadlessChromium, type Page } from "../lib/web/headless_chromium.ts";
@@ -85,6 +85,8 @@ const TUTORIALS: Tutorial[] = [
   },
 ];
 
+// The broker's management API first: one sentence if it does not answer, before anything starts.
+await checkedManagementUrl(url);
 await Deno.mkdir(FOLDER, { recursive: true });
 const browser = await HeadlessChromium.launch();
 const running = new Set<Program>();

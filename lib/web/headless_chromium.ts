@@ -7,6 +7,8 @@
  * @module
  */
 
+import { ProgramError } from "../program_error.ts";
+
 /** The command that runs Chromium: $CHROMIUM, else Debian's `chromium`. */
 const CHROMIUM = Deno.env.get("CHROMIUM") ?? "chromium";
 
@@ -169,7 +171,7 @@ export class HeadlessChromium implements AsyncDisposable {
     } catch (error) {
       await Deno.remove(profile, { recursive: true });
       if (error instanceof Deno.errors.NotFound) {
-        throw new Error(
+        throw new ProgramError(
           `"${CHROMIUM}" is not installed: apt-get install chromium (or set CHROMIUM)`,
         );
       }

@@ -53,19 +53,21 @@ const EXCHANGE_COLUMNS = [
  * the tag), and the vhost exists. Returns the API's base address.
  */
 export async function checkSource(source: TopologySource): Promise<string> {
-  const api = (path: string) =>
-    managementRequest(source.url, path, { base: source.base, client: source.client });
+  const request = { base: source.base, client: source.client };
+  const base = await checkedManagementUrl(source.url, request);
   // From the list of vhosts: a user with the "management" tag alone may read it.
-  const vhosts = await api("/api/vhosts?columns=name") as { name: string }[];
+  const vhosts = await managementRequest(source.url, "/api/vhosts?columns=name", request) as {
+    name: string;
+  }[];
   if (!vhosts.some((vhost) => vhost.name === source.vhost)) {
     const known = vhosts.map((vhost) => `"${vhost.name}"`).join(", ");
     throw new ProgramError(
-      `The vhost "${source.vhost}" does not exist (or user "${
+      `The vhost "${source.vhost}" does not exist at "${base}" (or user "${
         urlParts(source.url).user
       }" may not see it); its vhosts: ${known}`,
     );
   }
-  return await checkedManagementUrl(source.url, { base: source.base, client: source.client });
+  return base;
 }
 
 /**
