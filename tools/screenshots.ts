@@ -12,7 +12,8 @@
  */
 import amqp from "amqplib";
 import { cli } from "../lib/cli.ts";
-import { checkedManagementUrl, managementRequest } from "../lib/management.ts";
+import { managementClient, managementRequest } from "../lib/management.ts";
+import { checkSource } from "../lib/web/read_topology.ts";
 import { closeOnSignal } from "../lib/shutdown.ts";
 import { urlParts } from "../lib/url.ts";
 import { HeadlessChromium, type Page } from "../lib/web/headless_chromium.ts";
@@ -85,8 +86,10 @@ const TUTORIALS: Tutorial[] = [
   },
 ];
 
-// The broker's management API first: one sentence if it does not answer, before anything starts.
-await checkedManagementUrl(url);
+// The broker's management API and the URL's vhost first: one sentence for a wrong URL, a
+// refused login, a missing vhost or TLS file, before anything starts or is written.
+const client = managementClient(url);
+await checkSource({ url, client, vhost: urlParts(url).vhost, statisticsIntervalSeconds: 5 });
 await Deno.mkdir(FOLDER, { recursive: true });
 const browser = await HeadlessChromium.launch();
 const running = new Set<Program>();
@@ -110,21 +113,21 @@ function flowing(page: Page, consumers: number): Promise<boolean> {
 /** Runs `fn` with the URL of a new vhost `name` of this tool's own, deleted after. */
 async function inVhost(name: string, fn: (vhostUrl: string) => Promise<void>): Promise<void> {
   const path = `/api/vhosts/${encodeURIComponent(name)}`;
-  if (await managementRequest(url, path).then(() => true, () => false)) {
+  if (await managementRequest(url, path, { client }).then(() => true, () => false)) {
     throw new Error(`The vhost "${name}" exists already: delete it first (it is this tool's own)`);
   }
-  await managementRequest(url, path, { method: "PUT" });
+  await managementRequest(url, path, { method: "PUT", client });
   try {
     await managementRequest(
       url,
       `/api/permissions/${encodeURIComponent(name)}/${encodeURIComponent(urlParts(url).user)}`,
-      { method: "PUT", body: { configure: ".*", write: ".*", read: ".*" } },
+      { method: "PUT", body: { configure: ".*", write: ".*", read: ".*" }, client },
     );
     const parsed = new URL(url);
     parsed.pathname = `/${encodeURIComponent(name)}`;
     await fn(parsed.href);
   } finally {
-    await managementRequest(url, path, { method: "DELETE" });
+    await managementRequest(url, path, { method: "DELETE", client });
   }
 }
 
