@@ -231,6 +231,46 @@ test("monitor:web serves GET only, and says so for anything else", async () => {
   await missing.body?.cancel();
 });
 
+test("monitor:web --once as a user with the management tag alone: another user's consumer is counted, not named", async () => {
+  await using vhost = await testVhost();
+  const vhostName = decodeURIComponent(new URL(vhost.url).pathname.slice(1));
+  const user = uniqueName("student");
+  const password = crypto.randomUUID();
+  const userPath = `/api/users/${encodeURIComponent(user)}`;
+  await managementRequest(BROKER_URL, userPath, {
+    method: "PUT",
+    body: { password, tags: "management" },
+  });
+  await using _user = atExit(() => managementRequest(BROKER_URL, userPath, { method: "DELETE" }));
+  await managementRequest(
+    BROKER_URL,
+    `/api/permissions/${encodeURIComponent(vhostName)}/${encodeURIComponent(user)}`,
+    { method: "PUT", body: { configure: ".*", write: ".*", read: ".*" } },
+  );
+  const exchange = uniqueName("logs");
+  // The subscriber runs as the test broker's user, not as the student.
+  await using _receiver = await startReady(
+    "receive_logs",
+    ["--url", vhost.url, "--exchange", exchange],
+    WAITING_LOGS,
+    { env: vhost.env },
+  );
+  const studentUrl = new URL(vhost.url);
+  studentUrl.username = user;
+  studentUrl.password = password;
+  // The queue's consumer count comes with the broker's statistics: polled, not slept on.
+  const lines = await pollUntil("the student's view counts the other user's consumer", async () => {
+    const once = await runTask("monitor:web", ["--url", studentUrl.href, "--once"]);
+    assertExit(once, 0);
+    return once.stdout.some((line) => line.includes("consumer(s) of other users")) && once.stdout;
+  }, { timeoutMs: 30_000, intervalMs: 1000 });
+  assert.ok(lines.includes(`Exchange "${exchange}" (fanout): nothing published yet`));
+  assert.ok(lines.includes(
+    '  → 1 consumer(s) of other users, whom this user may not see (the "monitoring" tag shows them)',
+  ));
+  assert.ok(!lines.some((line) => line.includes('"receive_logs"')), "not named");
+});
+
 test("monitor:web: no management plugin, a user without a management tag: one sentence each, exit 1", async () => {
   const port = freePort(); // nothing answers there: as a broker without the management plugin
   await assertOneLineError("monitor:web", [

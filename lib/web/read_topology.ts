@@ -32,6 +32,7 @@ const QUEUE_COLUMNS = [
   "durable",
   "exclusive",
   "auto_delete",
+  "consumers",
   "messages_ready",
   "messages_unacknowledged",
   "message_stats.publish",
@@ -83,8 +84,8 @@ export async function readTopology(
   const api = (path: string): Promise<Json> =>
     managementRequest(source.url, path, { base: source.base, client: source.client });
   const v = encodeURIComponent(source.vhost);
-  const [overview, queues, exchanges, bindings, consumers, channels, connections] = await Promise
-    .all([
+  const [overview, queues, exchanges, bindings, consumers, channels, connections, whoami] =
+    await Promise.all([
       api("/api/overview?columns=product_name,product_version,rates_mode"),
       api(`/api/queues/${v}?columns=${QUEUE_COLUMNS}`),
       api(`/api/exchanges/${v}?columns=${EXCHANGE_COLUMNS}`),
@@ -94,6 +95,7 @@ export async function readTopology(
         `/api/vhosts/${v}/channels?columns=name,connection_details.name,message_stats.publish_details.rate,message_stats.deliver_get_details.rate`,
       ),
       api(`/api/vhosts/${v}/connections?columns=name,user_provided_name`),
+      api("/api/whoami"),
     ]);
   const answers: ApiAnswers = {
     overview,
@@ -103,6 +105,7 @@ export async function readTopology(
     consumers,
     channels,
     connections,
+    tags: whoami.tags,
   };
   if (overview.rates_mode === "detailed") {
     // Who publishes to which exchange: only the detailed mode keeps it.

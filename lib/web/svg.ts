@@ -61,7 +61,8 @@ function bands(t: Topology): Band[] {
   ];
 }
 
-const rows = (q: QueueNode) => Math.max(1, q.consumers.length);
+/** A queue's rows: one per consumer, one for the consumers this user may not see. */
+const rows = (q: QueueNode) => Math.max(1, q.consumers.length + (q.otherConsumers > 0 ? 1 : 0));
 
 /** A rate's label on an arrow: a small white box, so that it reads over the line. */
 function rateLabel(x: number, y: number, rate: number): string {
@@ -250,6 +251,23 @@ export function topologySvg(t: Topology): string {
           }</text></g>`,
         );
       });
+      if (q.otherConsumers > 0) {
+        const cy = qy + (rows(q) * ROW) / 2 - ROW / 2;
+        parts.push(
+          arrow(q.name, "others", [Q_LEFT + Q_WIDTH, qy, C_X - R - 4, cy], undefined),
+          `<g class="consumer others" data-queue="${
+            xml(q.name)
+          }" data-count="${q.otherConsumers}">` +
+            `<circle cx="${C_X}" cy="${cy}" r="${R}" fill="#eee" stroke="#888" stroke-dasharray="4 3"/>` +
+            `<text x="${C_X}" y="${
+              cy + 5
+            }" text-anchor="middle" class="letter">+${q.otherConsumers}</text>` +
+            `<text x="${C_X + R + 8}" y="${cy - 2}" class="name">other users' consumers</text>` +
+            `<text x="${C_X + R + 8}" y="${
+              cy + 13
+            }" class="small">the "monitoring" tag shows them</text></g>`,
+        );
+      }
     }
   }
   if (layout.length === 0) {

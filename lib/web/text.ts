@@ -56,13 +56,22 @@ export function topologyItems(t: Topology): TextItem[] {
     const consumers = q.consumers.map((c) => ({
       text: `→ C${++consumerNumber} "${c.connection}", ${consumerTerms(c)}: ${perSecond(c.rate)}`,
     }));
+    if (consumers.length === 0 && q.otherConsumers === 0) consumers.push({ text: "no consumer" });
     items.push({
       text: `Queue "${q.name}" (${queueFlags(q)}): ${q.ready} ready, ${q.unacked} unacked, in ${
         perSecond(q.inRate)
       }${q.direct ? " (sent to it by name, through the default exchange)" : ""}, out ${
         perSecond(q.outRate)
       }`,
-      items: consumers.length > 0 ? consumers : [{ text: "no consumer" }],
+      items: [
+        ...consumers,
+        ...(q.otherConsumers > 0
+          ? [{
+            text:
+              `→ ${q.otherConsumers} consumer(s) of other users, whom this user may not see (the "monitoring" tag shows them)`,
+          }]
+          : []),
+      ],
     });
   }
   if (t.producers.length > 0) {

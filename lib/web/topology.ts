@@ -56,6 +56,12 @@ export interface QueueNode {
    */
   direct: boolean;
   consumers: ConsumerNode[];
+  /**
+   * Consumers the API counts on the queue but does not list to this user:
+   * other users' connections, which a user with the "management" tag alone
+   * may not see (the "monitoring" tag shows them).
+   */
+  otherConsumers: number;
 }
 
 /** An exchange other than the default one. */
@@ -110,6 +116,8 @@ export interface ApiAnswers {
   channels: any[];
   // deno-lint-ignore no-explicit-any
   connections: any[];
+  /** The user's tags (`/api/whoami`): without "monitoring" or "administrator" it sees only its own connections. */
+  tags?: string[] | string;
   /** The exchanges' `incoming` lists by exchange name (rates_mode detailed only). */
   // deno-lint-ignore no-explicit-any
   incoming?: Record<string, any[]>;
@@ -159,6 +167,9 @@ export function topologyFrom(api: ApiAnswers, context: TopologyContext): Topolog
     .filter((c) => rate(c.message_stats?.publish_details) > 0)
     .map((c) => nameOf(c.connection_details?.name ?? ""));
 
+  const tags = [api.tags ?? []].flat().join(",").split(",");
+  const seesAll = api.tags === undefined ||
+    tags.some((t) => /^(administrator|monitoring)$/.test(t));
   const queues: QueueNode[] = api.queues.map((q) => {
     const keysBy = new Map<string, string[]>();
     for (const b of api.bindings) {
@@ -167,6 +178,16 @@ export function topologyFrom(api: ApiAnswers, context: TopologyContext): Topolog
     }
     const bindings = [...keysBy].map(([exchange, keys]) => ({ exchange, keys: keys.toSorted() }))
       .toSorted((a, b) => a.exchange.localeCompare(b.exchange));
+    const consumers = api.consumers
+      .filter((c) => c.queue?.name === q.name)
+      .map((c) => ({
+        tag: c.consumer_tag,
+        connection: nameOf(c.channel_details?.connection_name ?? ""),
+        prefetch: c.prefetch_count ?? 0,
+        ackRequired: !!c.ack_required,
+        rate: channelRates.get(c.channel_details?.name) ?? 0,
+      }))
+      .toSorted((a, b) => a.tag.localeCompare(b.tag));
     return {
       name: q.name,
       type: q.type ?? "classic",
@@ -180,16 +201,10 @@ export function topologyFrom(api: ApiAnswers, context: TopologyContext): Topolog
       outRate: rate(q.message_stats?.deliver_get_details),
       bindings,
       direct: bindings.length === 0 && (q.message_stats?.publish ?? 0) > 0,
-      consumers: api.consumers
-        .filter((c) => c.queue?.name === q.name)
-        .map((c) => ({
-          tag: c.consumer_tag,
-          connection: nameOf(c.channel_details?.connection_name ?? ""),
-          prefetch: c.prefetch_count ?? 0,
-          ackRequired: !!c.ack_required,
-          rate: channelRates.get(c.channel_details?.name) ?? 0,
-        }))
-        .toSorted((a, b) => a.tag.localeCompare(b.tag)),
+      consumers,
+      // The queue's count lags the list by the statistics interval: only a user who cannot see
+      // every connection is told of others.
+      otherConsumers: seesAll ? 0 : Math.max(0, (q.consumers ?? 0) - consumers.length),
     };
   }).toSorted((a, b) => a.name.localeCompare(b.name));
 

@@ -152,6 +152,26 @@ Deno.test("topologyFrom: with rates_mode detailed, the exchange names who publis
   assert.deepEqual(logs.publishers, ["emit_log"]);
 });
 
+Deno.test("topologyFrom: a user with the management tag alone is told of consumers it cannot see", () => {
+  const answers = tutorial3();
+  answers.queues[0].consumers = 2; // one listed (its own connection), one of another user
+  answers.queues[1].consumers = 1;
+  const asAdministrator = topologyFrom({ ...answers, tags: ["administrator"] }, CONTEXT);
+  assert.deepEqual(asAdministrator.queues.map((q) => q.otherConsumers), [0, 0, 0]);
+  for (const tags of [["management"], "management"]) {
+    const t = topologyFrom({ ...answers, tags }, CONTEXT);
+    const q = t.queues.find((q) => q.name === answers.queues[0].name)!;
+    assert.equal(q.otherConsumers, 1);
+    assert.equal(t.queues.find((q) => q.name === answers.queues[1].name)!.otherConsumers, 0);
+    assert.match(topologySvg(t), /<g class="consumer others" data-queue="[^"]+" data-count="1">/);
+    assert.ok(
+      topologyLines(t).includes(
+        '  → 1 consumer(s) of other users, whom this user may not see (the "monitoring" tag shows them)',
+      ),
+    );
+  }
+});
+
 Deno.test("topologySvg: the tutorials' shapes with data for tests, the rates and keys on arrows", () => {
   const answers = tutorial3();
   answers.exchanges.push({ name: "direct_logs", type: "direct", durable: false });
