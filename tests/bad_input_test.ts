@@ -42,6 +42,8 @@ const HTTP_PROGRAMS: Record<string, { unreachable: RegExp; missingVhost: RegExp 
   },
 };
 HTTP_PROGRAMS["lab:show"] = HTTP_PROGRAMS.monitor;
+HTTP_PROGRAMS["monitor:web"] = HTTP_PROGRAMS.monitor;
+HTTP_PROGRAMS.screenshots = HTTP_PROGRAMS.monitor;
 const CONNECTING = PROGRAMS.filter((program) => !NOT_CONNECTING.includes(program));
 
 /** Positional arguments past the most each program takes. */
