@@ -10,7 +10,7 @@
  */
 import assert from "node:assert/strict";
 import { managementRequest } from "../lib/management.ts";
-import { HeadlessChromium, type Page } from "../lib/web/headless_chromium.ts";
+import { HeadlessChromium, type Page } from "../tools/lib/headless_chromium.ts";
 import { pollUntil } from "../tools/lib/poll.ts";
 import { WAITING_LOGS } from "../tools/lib/ready_lines.ts";
 import {

@@ -16,7 +16,7 @@ import { managementClient, managementRequest } from "../lib/management.ts";
 import { checkSource } from "../lib/web/read_topology.ts";
 import { closeOnSignal } from "../lib/shutdown.ts";
 import { urlParts } from "../lib/url.ts";
-import { HeadlessChromium, type Page } from "../lib/web/headless_chromium.ts";
+import { HeadlessChromium, type Page } from "./lib/headless_chromium.ts";
 import { pollUntil } from "./lib/poll.ts";
 import { Program, runTask } from "./lib/program.ts";
 import { WAITING, WAITING_LOGS } from "./lib/ready_lines.ts";

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { ProgramError } from "../program_error.ts";
+import { ProgramError } from "../../lib/program_error.ts";
 
 /** The command that runs Chromium: $CHROMIUM, else Debian's `chromium`. */
 const CHROMIUM = Deno.env.get("CHROMIUM") ?? "chromium";
