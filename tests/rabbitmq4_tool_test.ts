@@ -129,11 +129,14 @@ Deno.test({
       await t.step(
         "the stream tutorials run against it (its advertised host and port)",
         async () => {
-          const env = { AMQP_URL: node.url, RABBITMQ_STREAM_PORT: String(node.ports.stream) };
-          const sent = await runTask("stream:send", [], { env });
+          // Only its AMQP URL: the management API and the stream port follow from it (the
+          // suite's own RABBITMQ_MANAGEMENT_URL and RABBITMQ_STREAM_PORT are another broker's).
+          const env = { AMQP_URL: node.url };
+          const withoutEnv = ["RABBITMQ_MANAGEMENT_URL", "RABBITMQ_STREAM_PORT"];
+          const sent = await runTask("stream:send", [], { env, withoutEnv });
           assert.equal(sent.code, 0, sent.stderr.join("\n"));
           assert.equal(sent.stdout.at(-1), "done!");
-          const receiver = await Program.start("stream:receive", [], { env });
+          const receiver = await Program.start("stream:receive", [], { env, withoutEnv });
           try {
             await receiver.waitFor("Received message Test message");
           } finally {
