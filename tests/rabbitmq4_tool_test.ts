@@ -129,10 +129,13 @@ Deno.test({
       await t.step(
         "the stream tutorials run against it (its advertised host and port)",
         async () => {
-          // Only its AMQP URL: the management API and the stream port follow from it (the
-          // suite's own RABBITMQ_MANAGEMENT_URL and RABBITMQ_STREAM_PORT are another broker's).
-          const env = { AMQP_URL: node.url };
-          const withoutEnv = ["RABBITMQ_MANAGEMENT_URL", "RABBITMQ_STREAM_PORT"];
+          // Its AMQP URL and management API (its ports are not 5672 + 10,000); the stream port
+          // comes from the API's listeners (the suite's RABBITMQ_STREAM_PORT is another broker's).
+          const env = {
+            AMQP_URL: node.url,
+            RABBITMQ_MANAGEMENT_URL: `http://127.0.0.1:${node.ports.management}`,
+          };
+          const withoutEnv = ["RABBITMQ_STREAM_PORT"];
           const sent = await runTask("stream:send", [], { env, withoutEnv });
           assert.equal(sent.code, 0, sent.stderr.join("\n"));
           assert.equal(sent.stdout.at(-1), "done!");
