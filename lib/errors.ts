@@ -55,14 +55,20 @@ const SOCKET_CAUSES: Record<string, { cause: string; fix: string }> = {
  */
 export const CLUSTER_PORTS: readonly number[] = [5681, 5682, 5683];
 
+/** The socket errors of a node that is down or went down: refused, or reset while in use. */
+const NODE_GONE = ["ECONNREFUSED", "ECONNRESET", "EPIPE"];
+
 /**
- * The fix for a refused connection: for a cluster node on this machine
- * (its port one of {@link CLUSTER_PORTS}), how to see which nodes run, how
- * to bring this one back, and the URLs that let a program go on with
- * another node; for any other URL, to start a broker or check the port.
+ * The fix for a socket error `code`: for a node that is down or went down
+ * (see {@link NODE_GONE}) of the cluster on this machine (its port one of
+ * {@link CLUSTER_PORTS}), how to see which nodes run, how to bring this one
+ * back, and the URLs that let a program go on with another node; else the
+ * code's usual fix (for a refused connection: start a broker, or check the
+ * port).
  */
-function refusedFix(url: string): string {
-  const { fix } = SOCKET_CAUSES.ECONNREFUSED;
+function socketFix(code: string, url: string): string {
+  const { fix } = SOCKET_CAUSES[code];
+  if (!NODE_GONE.includes(code)) return fix;
   let parts: { host: string; port: number };
   try {
     parts = urlParts(url);
@@ -207,9 +213,7 @@ export function describeError(
   if (stream) return stream;
   const socket = socketCode(err);
   if (socket) {
-    return `Cannot connect to ${where}: ${SOCKET_CAUSES[socket].cause}; ${
-      socket === "ECONNREFUSED" ? refusedFix(url) : SOCKET_CAUSES[socket].fix
-    }`;
+    return `Cannot connect to ${where}: ${SOCKET_CAUSES[socket].cause}; ${socketFix(socket, url)}`;
   }
   if (/connect ETIMEDOUT/.test(text)) {
     const { cause, fix } = SOCKET_CAUSES.ETIMEDOUT;
