@@ -131,7 +131,12 @@ Deno.test({
       await t.step(
         "the stream tutorials run against it (its advertised host and port)",
         async () => {
-          const env = { AMQP_URL: node.url, RABBITMQ_STREAM_PORT: String(node.ports.stream) };
+          // The node's own management API and stream port, not the suite broker's.
+          const env = {
+            AMQP_URL: node.url,
+            RABBITMQ_MANAGEMENT_URL: `http://127.0.0.1:${node.ports.management}`,
+            RABBITMQ_STREAM_PORT: String(node.ports.stream),
+          };
           const sent = await runTask("stream:send", [], { env });
           assert.equal(sent.code, 0, sent.stderr.join("\n"));
           assert.equal(sent.stdout.at(-1), "done!");
