@@ -13,7 +13,7 @@
  * @module
  */
 import { ProgramError } from "./program_error.ts";
-import { maskUrl, urlParts } from "./url.ts";
+import { isLocalhost, maskUrl, urlParts } from "./url.ts";
 
 /**
  * What went wrong, as far as the program's reaction goes:
@@ -47,6 +47,39 @@ const SOCKET_CAUSES: Record<string, { cause: string; fix: string }> = {
     fix: "is this an AMQP port (5672, or 5671 for amqps)?",
   },
 };
+
+/**
+ * The AMQP ports of the three nodes of `deno task cluster` (and of
+ * compose.cluster.yaml), on this machine: a refused connection there is a
+ * cluster node that is down, not a missing broker.
+ */
+export const CLUSTER_PORTS: readonly number[] = [5681, 5682, 5683];
+
+/** The socket errors of a node that is down or went down: refused, or reset while in use. */
+const NODE_GONE = ["ECONNREFUSED", "ECONNRESET", "EPIPE"];
+
+/**
+ * The fix for a socket error `code`: for a node that is down or went down
+ * (see {@link NODE_GONE}) of the cluster on this machine (its port one of
+ * {@link CLUSTER_PORTS}), how to see which nodes run, how to bring this one
+ * back, and the URLs that let a program go on with another node; else the
+ * code's usual fix (for a refused connection: start a broker, or check the
+ * port).
+ */
+function socketFix(code: string, url: string): string {
+  const { fix } = SOCKET_CAUSES[code];
+  if (!NODE_GONE.includes(code)) return fix;
+  let parts: { host: string; port: number };
+  try {
+    parts = urlParts(url);
+  } catch {
+    return fix;
+  }
+  const { host, port } = parts;
+  if (!isLocalhost(url) || !CLUSTER_PORTS.includes(port)) return fix;
+  const all = CLUSTER_PORTS.map((other) => `amqp://${host}:${other}`).join(",");
+  return `if it is a node of "deno task cluster", that node is down: "deno task cluster status" shows which nodes run and "deno task cluster start" brings it back; given every node's URL (AMQP_URL=${all}), a program goes on with a node that runs`;
+}
 
 /** The socket error codes of a connection that never opened (the others: one that broke). */
 const NEVER_OPENED = [
@@ -180,9 +213,7 @@ export function describeError(
   if (stream) return stream;
   const socket = socketCode(err);
   if (socket) {
-    return `Cannot connect to ${where}: ${SOCKET_CAUSES[socket].cause}; ${
-      SOCKET_CAUSES[socket].fix
-    }`;
+    return `Cannot connect to ${where}: ${SOCKET_CAUSES[socket].cause}; ${socketFix(socket, url)}`;
   }
   if (/connect ETIMEDOUT/.test(text)) {
     const { cause, fix } = SOCKET_CAUSES.ETIMEDOUT;

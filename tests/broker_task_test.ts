@@ -12,6 +12,7 @@
 import assert from "node:assert/strict";
 import { maskUrl } from "../lib/url.ts";
 import { chrootPossible } from "../tools/lib/local_nodes.ts";
+import { lacksStreams } from "../tools/lib/broker.ts";
 import { rabbitmq4 } from "../tools/lib/rabbitmq4.ts";
 import { ranElsewhere } from "./_runs.ts";
 import {
@@ -22,8 +23,6 @@ import {
   brokerVersionAt,
   freePort,
   runTask,
-  startReady,
-  stopped,
   test,
   testDir,
   testName,
@@ -273,12 +272,18 @@ test({
     assert.match(broker.stdout[1], NOTICE);
     assert.equal(broker.stdout.filter((line) => NOTICE.test(line)).length, 1, "once");
 
-    // The demo says it once too, before its first section; the rest of it is the demo's own test.
-    await using demo = await startReady("demo", [], /^\[receive\] +\[\*\] Waiting for messages/, {
-      timeoutMs: 60_000,
-    });
-    assertExit(await stopped(demo, "SIGINT"), 0);
+    // The demo says it once too, before its first section, and the sections the broker lacks
+    // point to it rather than name another way to 4.3.
+    const demo = await runTask("demo");
+    assertExit(demo, 0, "deno task demo");
     assert.match(demo.stdout[1], NOTICE);
     assert.equal(demo.stdout.filter((line) => NOTICE.test(line)).length, 1, "once");
+    const see = "the second line above says how to get RabbitMQ 4.3";
+    assert.deepEqual(demo.stdout.filter((line) => line.startsWith("Skipped:")), [
+      ...(lacksStreams(version)
+        ? [`Skipped: the stream tutorials need RabbitMQ 3.11 or later; ${see}`]
+        : []),
+      `Skipped: AMQP 1.0 with v2 addresses needs RabbitMQ 4.0 or later; ${see}`,
+    ]);
   },
 });

@@ -184,6 +184,18 @@ test({
     );
 
     await t.step(
+      "a program given only the killed node's URL is told that this cluster node is down, not to start a broker",
+      async () => {
+        const down = CLUSTER_URLS[0]; // rabbit-1, the leader killed above
+        const sent = await runTask("send", ["--queue", uniqueName("hello"), "--url", down]);
+        assertExit(sent, 1, "deno task send to the killed node");
+        assert.deepEqual(sent.stderr, [
+          `Cannot connect to "${down}": connection refused; if it is a node of "deno task cluster", that node is down: "deno task cluster status" shows which nodes run and "deno task cluster start" brings it back; given every node's URL (AMQP_URL=amqp://localhost:5681,amqp://localhost:5682,amqp://localhost:5683), a program goes on with a node that runs`,
+        ]);
+      },
+    );
+
+    await t.step(
       "deno task cluster stop leaves no node process, no port open and no data",
       async () => {
         const stopped = await runTask("cluster", ["stop"]);

@@ -339,6 +339,12 @@ function besideCommand(url: string, choice: BrokerChoice): string {
   return `deno task broker --rabbitmq ${choice} --url amqp://${host}:${port + 1}`;
 }
 
+/** True for a RabbitMQ version older than 3.11, the first with streams. */
+export function lacksStreams(version: string): boolean {
+  const [major, minor] = version.split(".").map(Number);
+  return major < 3 || (major === 3 && minor < 11);
+}
+
 /**
  * For a broker older than 4.0: one line saying which version it is, what
  * it lacks, and how to get 4.3 beside it (or where the 4.x node this
@@ -354,10 +360,10 @@ export async function olderBrokerNotice(
   url: string,
   version: string | undefined,
 ): Promise<string | undefined> {
-  const [major, minor] = (version ?? "").split(".").map(Number);
+  const [major] = (version ?? "").split(".").map(Number);
   if (!(major < 4)) return undefined;
   const lacks = [
-    ...(major < 3 || (major === 3 && minor < 11)
+    ...(lacksStreams(version!)
       ? ["streams (RabbitMQ 3.11+: the stream tutorials are skipped)"]
       : []),
     "AMQP 1.0 v2 (4.0+)",

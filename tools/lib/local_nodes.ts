@@ -24,6 +24,7 @@
  */
 import { type Cli, cli, type Option, type ProgramSpec } from "../../lib/cli.ts";
 import { ProgramError } from "../../lib/program_error.ts";
+import { CLUSTER_PORTS } from "../../lib/errors.ts";
 import { brokerAnswers } from "./broker_answers.ts";
 import { clusterNodes, quorumQueues } from "./cluster_state.ts";
 import { run, succeeds } from "./command.ts";
@@ -69,9 +70,9 @@ export function localNode(name: string, amqpPort: number, management: boolean): 
   };
 }
 
-/** The three nodes of `deno task cluster`. */
-export const CLUSTER_NODES: LocalNode[] = [1, 2, 3].map((i) =>
-  localNode(`rabbit-${i}`, 5680 + i, true)
+/** The three nodes of `deno task cluster`: rabbit-1 to rabbit-3, on the ports lib/errors.ts names. */
+export const CLUSTER_NODES: LocalNode[] = CLUSTER_PORTS.map((port, i) =>
+  localNode(`rabbit-${i + 1}`, port, true)
 );
 
 /** The cluster's AMQP URLs, in the order programs try them. */
