@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import rabbit, { type Client } from "rabbitmq-stream-js-client";
 import { streamOptions, supportsStreams } from "../lib/stream.ts";
-import { brokerKind, rabbitmqCommand } from "../tools/lib/broker.ts";
+import { rabbitmqCommand } from "../tools/lib/broker.ts";
 import { WAITING } from "../tools/lib/ready_lines.ts";
 import {
   assertExit,
@@ -16,6 +16,7 @@ import {
   atExit,
   BROKER_URL,
   brokerVersionAt,
+  cannotRestartReason,
   ENV,
   eventually,
   freePort,
@@ -277,12 +278,8 @@ streamTest(
 /** Why the stream plugin cannot be turned off and on again here, if it cannot. */
 async function pluginSkip(): Promise<string | undefined> {
   if (TOO_OLD) return TOO_OLD;
-  const kind = await brokerKind(BROKER_URL);
-  return kind === "local"
-    ? undefined
-    : `the broker at the test URL is ${
-      kind === "compose" ? "the compose service" : "not on this machine"
-    }: this test turns its stream plugin off with a local rabbitmq-plugins`;
+  // Turning a plugin off reconfigures the broker: only one this project started.
+  return await cannotRestartReason();
 }
 
 async function plugins(...args: string[]): Promise<void> {
