@@ -103,17 +103,6 @@ export function testProject(
   return Object.assign(project, { [Symbol.asyncDispose]: gone[Symbol.asyncDispose] });
 }
 
-/** Runs `fn` with a {@link testProject}, taken down in the end. */
-export async function withProject<T>(
-  setup: { compose: Compose; image: string },
-  files: string[],
-  env: Record<string, string>,
-  fn: (project: ComposeProject) => Promise<T>,
-): Promise<T> {
-  await using project = testProject(setup, files, env);
-  return await fn(project);
-}
-
 /** Seconds since `start` (a `performance.now()`), to one decimal, for the tests' timing lines. */
 export function seconds(start: number): string {
   return ((performance.now() - start) / 1000).toFixed(1);
