@@ -80,10 +80,10 @@ export async function keepConnected<C>(
       if (stopping || ended) return;
       ended = true;
       current = undefined;
-      const lost = `Lost the connection to "${maskUrl(urls[index])}" (${reason})`;
-      if (!reconnect) return end(error ?? new ProgramError(lost));
+      const said = `Lost the connection to "${maskUrl(urls[index])}" (${reason})`;
+      if (!reconnect) return end(error ?? new ProgramError(said));
       brokers.lost = true;
-      console.error(`${lost}; reconnecting`);
+      console.error(`${said}; reconnecting`);
       opening = reconnectFrom(index + 1);
     };
     const fail = (error: unknown) => {
