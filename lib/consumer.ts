@@ -6,25 +6,14 @@
  * @module
  */
 import type { ChannelModel } from "amqplib";
-import { type Brokers, tryInOrder } from "./connect.ts";
+import type { Brokers } from "./connect.ts";
 import { classifyError } from "./errors.ts";
 import { ProgramError } from "./program_error.ts";
-import { closeOnSignal } from "./shutdown.ts";
-import { maskUrl } from "./url.ts";
-
-/** Waits between reconnection attempts: none before the first, then doubling up to 15 s. */
-const FIRST_DELAY_MS = 250;
-const MAX_DELAY_MS = 15_000;
-const JITTER = 0.3;
-
-function delay(attempt: number): number {
-  if (attempt === 1) return 0; // straight to the next broker of the list
-  const base = Math.min(MAX_DELAY_MS / (1 + JITTER), FIRST_DELAY_MS * 2 ** (attempt - 2));
-  return Math.round(base * (1 + JITTER * (2 * Math.random() - 1)));
-}
+import { keepConnected } from "./reconnect.ts";
 
 /**
- * Runs a consumer: calls `open` with the first broker of the list that
+ * Runs an AMQP 0-9-1 consumer (with lib/reconnect.ts, as AMQP 1.0's
+ * `keepReceiving` does): calls `open` with the first broker of the list that
  * answers. `open` connects, declares, binds, consumes, and returns its
  * connection. When that connection drops, says so on stderr, calls `open`
  * again with the next broker of the list (then the next, waiting longer
@@ -52,63 +41,23 @@ function delay(attempt: number): number {
  * });
  * ```
  */
-export async function keepConsuming(
+export function keepConsuming(
   brokers: Brokers,
   open: (url: string) => Promise<ChannelModel>,
 ): Promise<void> {
-  const { urls, reconnect = true } = brokers;
-  // Each broker tried is the one a failure names.
-  const tryOne = (url: string) => open(brokers.current = url);
-  let current: ChannelModel | undefined;
-  // The connection being opened and set up, if any: Ctrl+C may come before `open` returns.
-  let opening: Promise<unknown> = Promise.resolve();
-  let stopping = false;
-  closeOnSignal({
-    async close() {
-      stopping = true;
-      await opening.catch(() => {});
-      await current?.close();
+  return keepConnected(brokers, open, {
+    close: (connection) => connection.close(),
+    watch(connection, _url, lost, fail) {
+      connection.on("error", () => {}); // reported by "close"
+      connection.on("close", (error?: Error) => {
+        if (!error) return; // closed by the program
+        if (classifyError(error) !== "transient") return fail(error);
+        // A worker still busy with a task acks it on the closed channel: the handler skips that.
+        lost(error.message, error);
+      });
     },
+    retry: (error) => classifyError(error) === "transient",
   });
-
-  const watch = (connection: ChannelModel, index: number) => {
-    current = connection;
-    brokers.current = urls[index];
-    connection.on("error", () => {}); // reported by "close"
-    connection.on("close", (error?: Error) => {
-      if (stopping || !error) return;
-      if (!reconnect || classifyError(error) !== "transient") return reportError(error);
-      // A worker still busy with a task acks it on the closed channel: the handler skips that.
-      brokers.lost = true;
-      current = undefined;
-      console.error(
-        `Lost the connection to "${maskUrl(urls[index])}" (${error.message}); reconnecting`,
-      );
-      opening = reconnectFrom(index + 1);
-    });
-  };
-
-  const reconnectFrom = async (start: number) => {
-    for (let attempt = 1; !stopping; attempt++) {
-      await new Promise((resolve) => setTimeout(resolve, delay(attempt)));
-      if (stopping) return;
-      const index = (start + attempt - 1) % urls.length;
-      try {
-        const connection = await tryOne(urls[index]);
-        watch(connection, index);
-        if (!stopping) console.error(`Reconnected to "${maskUrl(urls[index])}"`);
-        return;
-      } catch (error) {
-        if (classifyError(error) !== "transient") return reportError(error);
-      }
-    }
-  };
-
-  const first = tryInOrder(urls, tryOne);
-  opening = first;
-  const { value, index } = await first;
-  watch(value, index);
-  if (urls.length > 1) console.error(`Connected to "${maskUrl(urls[index])}"`);
 }
 
 /**

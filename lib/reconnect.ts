@@ -3,8 +3,8 @@
  * first broker of the list that answers, then, whenever the connection
  * drops, the next one (waiting longer each round, up to 15 s), saying so on
  * stderr; Ctrl+C or SIGTERM closes the connection and exits 0. The protocol
- * says how to open, watch and close its connection (lib/amqp10/receiver.ts
- * for AMQP 1.0).
+ * says how to open, watch and close its connection: lib/consumer.ts for
+ * AMQP 0-9-1 (amqplib), lib/amqp10/receiver.ts for AMQP 1.0 (rhea).
  *
  * @module
  */
@@ -19,9 +19,16 @@ export interface Protocol<C> {
   close(connection: C): Promise<void>;
   /**
    * Listens to the connection: calls `lost` with the reason when it drops in
-   * a way worth reconnecting, or `end` with the error that ends the program.
+   * a way worth reconnecting (and the error, if any, that `reconnect: false`
+   * ends the program with), or `fail` with an error that ends the program
+   * (ignored once Ctrl+C is closing the connection).
    */
-  watch(connection: C, url: string, lost: (reason: string) => void): void;
+  watch(
+    connection: C,
+    url: string,
+    lost: (reason: string, error?: unknown) => void,
+    fail: (error: unknown) => void,
+  ): void;
   /** Whether a failed attempt to reconnect is worth another (the broker is still starting). */
   retry(error: unknown): boolean;
   /** Ends the program with the error's sentence (default: the program's handler, `reportError`). */
@@ -69,16 +76,20 @@ export async function keepConnected<C>(
     current = connection;
     brokers.current = urls[index];
     let ended = false;
-    protocol.watch(connection, urls[index], (reason) => {
+    const lost = (reason: string, error?: unknown) => {
       if (stopping || ended) return;
       ended = true;
       current = undefined;
-      const lost = `Lost the connection to "${maskUrl(urls[index])}" (${reason})`;
-      if (!reconnect) return end(new ProgramError(lost));
+      const said = `Lost the connection to "${maskUrl(urls[index])}" (${reason})`;
+      if (!reconnect) return end(error ?? new ProgramError(said));
       brokers.lost = true;
-      console.error(`${lost}; reconnecting`);
+      console.error(`${said}; reconnecting`);
       opening = reconnectFrom(index + 1);
-    });
+    };
+    const fail = (error: unknown) => {
+      if (!stopping) end(error);
+    };
+    protocol.watch(connection, urls[index], lost, fail);
   };
 
   const reconnectFrom = async (start: number) => {

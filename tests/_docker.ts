@@ -14,6 +14,7 @@ import {
   lastLine,
   runCommand,
 } from "../tools/lib/compose.ts";
+import { atExit } from "./_helpers.ts";
 import { ranElsewhere } from "./_runs.ts";
 
 /** The tag tools/rabbitmq-image gives the image it builds from Debian's RabbitMQ 4.3. */
@@ -80,28 +81,26 @@ export async function leftovers(project: string): Promise<string[]> {
 }
 
 /**
- * Runs `fn` with a compose project of its own (name `tutorials-test-…`)
- * of `files` with the variables `env` (ports, `RABBITMQ_IMAGE`); in the
- * end takes it down with its volumes and checks that nothing of it is left.
+ * A compose project of the test's own (name `tutorials-test-…`) of `files`
+ * with the variables `env` (ports, `RABBITMQ_IMAGE`): at scope exit (`await
+ * using`) it is taken down with its volumes, and nothing of it may be left.
  */
-export async function withProject<T>(
+export function testProject(
   setup: { compose: Compose; image: string },
   files: string[],
   env: Record<string, string>,
-  fn: (project: ComposeProject) => Promise<T>,
-): Promise<T> {
+): ComposeProject & AsyncDisposable {
   const name = `tutorials-test-${crypto.randomUUID().slice(0, 8)}`;
   const project = new ComposeProject(setup.compose, {
     files,
     project: name,
     env: { RABBITMQ_IMAGE: setup.image, ...env },
   });
-  try {
-    return await fn(project);
-  } finally {
+  const gone = atExit(async () => {
     await project.down({ volumes: true });
     assert.deepEqual(await leftovers(name), [], `what "down -v" left of ${name}`);
-  }
+  });
+  return Object.assign(project, { [Symbol.asyncDispose]: gone[Symbol.asyncDispose] });
 }
 
 /** Seconds since `start` (a `performance.now()`), to one decimal, for the tests' timing lines. */

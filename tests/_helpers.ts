@@ -689,36 +689,3 @@ export async function assertOneLineError(
   );
   return result;
 }
-
-// ---------------------------------------------------------------- until the lead merges issue 21
-
-/**
- * @deprecated The test broker's URL under its old name, which shadows the
- * global `URL`: use {@link BROKER_URL}. Kept for rpc_test, bench_test,
- * cluster_test and hard_kill_test until they move.
- */
-export { BROKER_URL as URL };
-
-/**
- * @deprecated Hold the programs with `await using` (see {@link test}).
- * Kept for rpc_test and cluster_test until they move. Stops the programs
- * (SIGINT), runs `cleanup`, and only then checks that each exited 0.
- */
-export async function stopThenClean(
-  programs: Program | Iterable<Program>,
-  cleanup: () => Promise<unknown>,
-): Promise<void> {
-  const all = programs instanceof Program ? [programs] : [...programs];
-  const results = await Promise.allSettled(all.map((program) => stopped(program)));
-  await cleanup();
-  for (const result of results) {
-    if (result.status === "rejected") throw result.reason;
-    assertExit(result.value, 0);
-  }
-}
-
-/**
- * @deprecated Import the ready lines from tools/lib/ready_lines.ts. Kept
- * for cluster_test and tls_test until they move.
- */
-export { WAITING, WAITING_LOGS } from "../tools/lib/ready_lines.ts";

@@ -13,7 +13,7 @@ import {
   type StartOptions,
 } from "../bench/columns.ts";
 import type { JobResult } from "../bench/report.ts";
-import { WAITING } from "../tools/lib/ready_lines.ts";
+import { AWAITING_RPC, WAITING, WAITING_LOGS } from "../tools/lib/ready_lines.ts";
 import {
   assertExit,
   atExit,
@@ -355,7 +355,7 @@ async function startAll(
   columns: Column[],
   task: string,
   names: (column: Column) => Names,
-  ready: RegExp,
+  ready: RegExp | string,
 ) {
   const running = new Map<Column, Program>();
   const stop = async () => {
@@ -416,7 +416,7 @@ for (const { task, does, consumer, persistent, last } of CONSUMERS) {
       columns,
       task,
       (v) => ({ queue: queues.of[v] }),
-      /Waiting/,
+      WAITING,
     );
     for (const column of columns) {
       const seen = await declaredAndConsumed(queues.of[column]);
@@ -448,7 +448,7 @@ test("bench peers: the receive_logs loops bind an exclusive server-named queue t
     columns,
     "receive_logs",
     (v) => ({ exchange: exchanges.of[v] }),
-    /Waiting for logs/,
+    WAITING_LOGS,
   );
   for (const column of columns) {
     const exchange = exchanges.of[column];
@@ -486,7 +486,7 @@ test("bench peers: the rpc_server loops declare the durable quorum queue, prefet
     columns,
     "rpc_server",
     (v) => ({ queue: queues.of[v] }),
-    /Awaiting RPC requests/,
+    AWAITING_RPC,
   );
   for (const column of columns) {
     const seen = await declaredAndConsumed(queues.of[column]);

@@ -243,7 +243,7 @@ test("demo: Ctrl+C stops the programs it started and exits 0", async () => {
   await using demo = await startReady(
     "demo",
     ["--url", proxy.url],
-    /^\[receive\] +\[\*\] Waiting for messages/,
+    new RegExp(`^\\[receive\\] +${RegExp.escape(WAITING)}$`),
     { timeoutMs: 60_000 },
   );
   assertExit(await stopped(demo, "SIGINT"), 0);

@@ -14,6 +14,7 @@ import amqp from "amqplib";
 import rabbit from "rabbitmq-stream-js-client";
 import { streamOptions, supportsStreams, versionAtLeast } from "../lib/stream.ts";
 import { brokerCtl, brokerKind } from "../tools/lib/broker.ts";
+import { WAITING_INVOICES, waitingForOrders, waitingToBeActive } from "../tools/lib/ready_lines.ts";
 import {
   assertExit,
   assertOneLineError,
@@ -219,8 +220,8 @@ featureTest(
   NO_STREAMS,
 );
 
-const SAC_WAITING =
-  ' [*] Waiting to be the active consumer of "sac-tutorial". To exit press CTRL+C';
+// The consumer name the single active consumers share (the program's default).
+const SAC_WAITING = waitingToBeActive("sac-tutorial");
 
 featureTest(
   "stream:single_active_consumer_receive, three of them: one reads; killed with SIGKILL, the next one takes over after the stored offset; the messages read are message 1 to message 20, none twice, none skipped",
@@ -319,11 +320,10 @@ featureTest(
       await deleteExchanges(superStream);
     });
     const args = ["--super-stream", superStream];
-    const WAITING = " [*] Waiting for invoices. To exit press CTRL+C";
-    await using one = await startReady("stream:super_stream_receive", args, WAITING, {
+    await using one = await startReady("stream:super_stream_receive", args, WAITING_INVOICES, {
       env: STREAM_ENV,
     });
-    await using two = await startReady("stream:super_stream_receive", args, WAITING, {
+    await using two = await startReady("stream:super_stream_receive", args, WAITING_INVOICES, {
       env: STREAM_ENV,
     });
     await eventually(
@@ -472,14 +472,16 @@ featureTest(
     assert.equal(emea(filtered).length, 34);
     assert.deepEqual(emea(filtered), emea(everything));
 
-    const WAITING = /^ \[\*\] Waiting for the orders of emea/;
-    await using withFilter = await startReady("stream:filtering_receive", args, WAITING, {
-      env: STREAM_ENV,
-    });
+    await using withFilter = await startReady(
+      "stream:filtering_receive",
+      args,
+      waitingForOrders("emea", "broker"),
+      { env: STREAM_ENV },
+    );
     await using without = await startReady(
       "stream:filtering_receive",
       [...args, "--no-filter"],
-      WAITING,
+      waitingForOrders("emea", "client"),
       {
         env: STREAM_ENV,
       },

@@ -20,3 +20,17 @@ export const AWAITING_RPC = " [x] Awaiting RPC requests";
 
 /** The consumers of Lab 5 (the course's Python logging style). */
 export const LAB_WAITING = "INFO: Waiting for messages. To exit press CTRL+C";
+
+/** The stream receiver of a super stream's partitions (`stream:super_stream_receive`). */
+export const WAITING_INVOICES = " [*] Waiting for invoices. To exit press CTRL+C";
+
+/** A single active consumer of a stream (`stream:single_active_consumer_receive`), by its name. */
+export function waitingToBeActive(reference: string): string {
+  return ` [*] Waiting to be the active consumer of "${reference}". To exit press CTRL+C`;
+}
+
+/** The filtering stream receiver (`stream:filtering_receive`): by the broker, or `--no-filter`. */
+export function waitingForOrders(region: string, filter: "broker" | "client"): string {
+  const by = filter === "broker" ? "the broker, then the client" : "the client only";
+  return ` [*] Waiting for the orders of ${region}, filtered by ${by}. To exit press CTRL+C`;
+}
