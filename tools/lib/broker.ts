@@ -238,6 +238,9 @@ async function startChroot(
     );
   }
   const name = ports.amqp === 5672 ? "rabbit4" : `rabbit4-${ports.amqp}`;
+  // tools/rabbitmq4 puts the node's distribution port at the AMQP port + 20,000: no TCP port
+  // above 45535, so such a node gets a free one.
+  const distribution = ports.amqp + 20_000 > 65_535 ? freeLocalPort() : undefined;
   const version = choice === "4.0" ? "4.0" : choice === "4.3" ? "4.3" : "4.x";
   log(`Starting RabbitMQ ${version} from a Debian chroot (tools/rabbitmq4, node ${name}) ...`);
   await rabbitmq4([
@@ -253,9 +256,18 @@ async function startChroot(
       RABBITMQ4_STARTED_BY: Deno.env.get("RABBITMQ4_STARTED_BY") || "deno task broker",
       RABBITMQ4_MGMT_PORT: String(ports.management),
       RABBITMQ4_STREAM_PORT: String(ports.stream),
+      ...(distribution ? { RABBITMQ4_DIST_PORT: String(distribution) } : {}),
     },
   });
   return `tools/rabbitmq4, node ${name}@localhost`;
+}
+
+/** A TCP port free on 127.0.0.1 now. */
+function freeLocalPort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const { port } = listener.addr;
+  listener.close();
+  return port;
 }
 
 async function startInstalled(url: string, ports: BrokerPorts, log: (line: string) => void) {
