@@ -25,6 +25,8 @@ import { nodeCommands, startedNodeAtSync } from "../tools/lib/rabbitmq4.ts";
 import { LAB_WAITING } from "../tools/lib/ready_lines.ts";
 
 export { Program, programTasks, runTask } from "../tools/lib/program.ts";
+/** A port nothing listens on: bound a moment ago, then released. */
+export { freePort } from "../tools/lib/broker.ts";
 
 // ---------------------------------------------------------------- the broker
 
@@ -83,14 +85,6 @@ export function urlWith(change: (url: URL) => void): string {
   const url = new URL(BROKER_URL);
   change(url);
   return url.href;
-}
-
-/** A port nothing listens on: bound a moment ago, then released. */
-export function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const { port } = listener.addr as Deno.NetAddr;
-  listener.close();
-  return port;
 }
 
 // ---------------------------------------------------------------- tests and their scope

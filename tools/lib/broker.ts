@@ -240,7 +240,7 @@ async function startChroot(
   const name = ports.amqp === 5672 ? "rabbit4" : `rabbit4-${ports.amqp}`;
   // tools/rabbitmq4 puts the node's distribution port at the AMQP port + 20,000: no TCP port
   // above 45535, so such a node gets a free one.
-  const distribution = ports.amqp + 20_000 > 65_535 ? freeLocalPort() : undefined;
+  const distribution = ports.amqp + 20_000 > 65_535 ? freePort() : undefined;
   const version = choice === "4.0" ? "4.0" : choice === "4.3" ? "4.3" : "4.x";
   log(`Starting RabbitMQ ${version} from a Debian chroot (tools/rabbitmq4, node ${name}) ...`);
   await rabbitmq4([
@@ -262,8 +262,8 @@ async function startChroot(
   return `tools/rabbitmq4, node ${name}@localhost`;
 }
 
-/** A TCP port free on 127.0.0.1 now. */
-function freeLocalPort(): number {
+/** A port nothing listens on: bound a moment ago, then released. */
+export function freePort(): number {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const { port } = listener.addr;
   listener.close();
