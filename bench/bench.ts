@@ -105,10 +105,19 @@ const COUNTS = {
 const RUN_AMQP = values.amqp || !values.programs;
 const RUN_PROGRAMS = values.programs || !values.amqp;
 
+/** What `fn` gives, or undefined where it is not permitted or not on this system. */
+const tryOr = <T>(fn: () => T): T | undefined => {
+  try {
+    return fn();
+  } catch {
+    return undefined;
+  }
+};
+
 /** The machine, the runtime and the broker: what a figure means depends on them. */
 async function describeContext(brokerPid: string | undefined) {
   const connection = await amqp.connect(url, socketOptions(url, { name: "bench" }));
-  const server = connection.connection.serverProperties;
+  const { product, version, platform } = connection.connection.serverProperties;
   await connection.close();
   return {
     cpus: navigator.hardwareConcurrency,
@@ -120,23 +129,15 @@ async function describeContext(brokerPid: string | undefined) {
     v8: Deno.version.v8,
     // The resolved module's path names the installed version: .../amqplib/2.3.1/... or amqplib@2.3.1
     amqplib: import.meta.resolve("amqplib").match(/amqplib[@/](\d+\.\d+\.\d+)/)?.[1] ?? "unknown",
+    // The broker's CPU time per message is measured only when it runs on this machine (osPid).
     broker: {
       url: maskUrl(url),
-      product: String(server.product),
-      version: String(server.version),
-      platform: String(server.platform),
-      // The broker's CPU time per message is measured only when it runs on this machine.
+      product: String(product),
+      version: String(version),
+      platform: String(platform),
       osPid: brokerPid ?? null,
     },
   };
-}
-
-function tryOr<T>(fn: () => T): T | undefined {
-  try {
-    return fn();
-  } catch {
-    return undefined; // not permitted, or not on this system
-  }
 }
 
 /**
@@ -179,12 +180,8 @@ if (RUN_PROGRAMS) {
 }
 
 /** An AMQP phase: a bare loop, or the bench's own stream client. */
-const phase = (
-  id: string,
-  label: string,
-  measure: Job["measure"],
-  unit: Job["unit"] = "msgs/s",
-): Job => ({ id, label, step: label, unit, columns: ["bare"], measure });
+const phase = (id: string, label: string, measure: Job["measure"], unit: Job["unit"] = "msgs/s") =>
+  ({ id, label, step: label, unit, columns: ["bare"], measure }) as Job;
 const { count: COUNT, calls: CALLS, batchSize: BATCH } = SETTINGS;
 const limitMs = SETTINGS.seconds * 1000;
 const amqpJobs: Job[] = !RUN_AMQP ? [] : [
@@ -229,7 +226,7 @@ const amqpJobs: Job[] = !RUN_AMQP ? [] : [
   ...(await streamPhases(
     { url, ...SETTINGS, brokerPid: env.brokerPid },
     (text) => progress(text, true),
-  )).map(({ id, label, run }) => phase(id, label, run)),
+  )).map(({ id, label, rows, run }) => ({ ...phase(id, label, run), rows })),
 ];
 
 /** A program's job: by default a long-running one, beside the bare loop and pika. */
@@ -240,6 +237,7 @@ const programJob = (job: Pick<Job, "id" | "label" | "measure"> & Partial<Job>): 
   ...job,
 });
 const count = formatCount;
+const { workerTasks, receiveMessages } = COUNTS;
 const STRATEGY_WORDS = {
   individually: "individually",
   batch: "in batches of 100",
@@ -248,16 +246,14 @@ const STRATEGY_WORDS = {
 const programJobs: Job[] = !RUN_PROGRAMS ? [] : [
   programJob({
     id: "worker",
-    label: `worker: drain ${
-      count(COUNTS.workerTasks)
-    } queued persistent tasks (prefetch 1, ack each)`,
+    label: `worker: drain ${count(workerTasks)} queued persistent tasks (prefetch 1, ack each)`,
     measure: (column) =>
-      drain(env, column, { task: "worker", count: COUNTS.workerTasks, persistent: true }),
+      drain(env, column, { task: "worker", count: workerTasks, persistent: true }),
   }),
   programJob({
     id: "receive",
-    label: `receive: drain ${count(COUNTS.receiveMessages)} queued messages (auto-ack)`,
-    measure: (column) => drain(env, column, { task: "receive", count: COUNTS.receiveMessages }),
+    label: `receive: drain ${count(receiveMessages)} queued messages (auto-ack)`,
+    measure: (column) => drain(env, column, { task: "receive", count: receiveMessages }),
   }),
   programJob({
     id: "receive_logs",
@@ -284,12 +280,11 @@ const programJobs: Job[] = !RUN_PROGRAMS ? [] : [
     missing: { pika: "the official tutorials have no Python (pika) version of tutorial 7" },
     measure: (column) => publisherConfirms(env, column, COUNTS.confirmMessages),
   }),
-  ...ONE_SHOTS.map(({ id, label, ...job }) =>
+  ...ONE_SHOTS.map((oneShot) =>
     programJob({
-      id,
-      label,
+      ...oneShot,
       unit: "ms",
-      measure: (column) => launches(env, column, { id, label, ...job }, COUNTS.launches),
+      measure: (column) => launches(env, column, oneShot, COUNTS.launches),
     })
   ),
 ];
@@ -299,27 +294,19 @@ const programJobs: Job[] = !RUN_PROGRAMS ? [] : [
 const noAmqp10 = /^([4-9]|\d{2,})\./.test(context.broker.version)
   ? undefined
   : `RabbitMQ ${context.broker.version} has no AMQP 1.0 with v2 addresses (RabbitMQ 4.0+)`;
-const amqp10Jobs: Job[] = !RUN_PROGRAMS || noAmqp10 ? [] : [
-  {
-    id: "amqp10_worker",
-    label: `amqp10:worker: drain ${
-      count(COUNTS.workerTasks)
-    } queued persistent tasks (one credit, accept each)`,
+const amqp10Job = (task: "worker" | "receive", how: string, backlog: string, count: number) =>
+  programJob({
+    id: `amqp10_${task}`,
+    step: `amqp10:${task}`,
+    label: `amqp10:${task}: drain ${formatCount(count)} ${backlog} (${how})`,
+    columns: ["program"],
     measure: () =>
-      drain(env, "program", {
-        task: "amqp10:worker",
-        count: COUNTS.workerTasks,
-        persistent: true,
-      }),
-  },
-  {
-    id: "amqp10_receive",
-    label: `amqp10:receive: drain ${
-      count(COUNTS.receiveMessages)
-    } queued messages (credit window 100, accept each)`,
-    measure: () => drain(env, "program", { task: "amqp10:receive", count: COUNTS.receiveMessages }),
-  },
-].map((job) => ({ ...job, step: job.id.replace("_", ":"), unit: "msgs/s", columns: ["program"] }));
+      drain(env, "program", { task: `amqp10:${task}`, count, persistent: task === "worker" }),
+  });
+const amqp10Jobs: Job[] = !RUN_PROGRAMS || noAmqp10 ? [] : [
+  amqp10Job("worker", "one credit, accept each", "queued persistent tasks", workerTasks),
+  amqp10Job("receive", "credit window 100, accept each", "queued messages", receiveMessages),
+];
 
 const columnsOf = (job: Job) => job.columns.filter((column) => !missing[column]);
 const total = [...amqpJobs, ...programJobs, ...amqp10Jobs].reduce(
