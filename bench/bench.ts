@@ -48,7 +48,7 @@ import {
   amqpTable,
   confirmsTable,
   consumersTable,
-  formatCount,
+  formatCount as count,
   type JobResult,
   jobResult,
   oneShotsTable,
@@ -100,42 +100,16 @@ const COUNTS = {
   launches: QUICK ? 3 : 10,
   rssMessages: QUICK ? 1_000 : 100_000,
 };
-
 // Neither flag, or both: both parts.
 const RUN_AMQP = values.amqp || !values.programs;
 const RUN_PROGRAMS = values.programs || !values.amqp;
 
-/** The machine, the runtime and the broker: what a figure means depends on them. */
-async function describeContext(brokerPid: string | undefined) {
-  const connection = await amqp.connect(url, socketOptions(url, { name: "bench" }));
-  const server = connection.connection.serverProperties;
-  await connection.close();
-  return {
-    cpus: navigator.hardwareConcurrency,
-    memoryGiB: tryOr(() => Math.round(Deno.systemMemoryInfo().total / 2 ** 30)),
-    os: `${Deno.build.os} ${tryOr(() => Deno.osRelease()) ?? ""}`.trim(),
-    arch: Deno.build.arch,
-    loadAverage: tryOr(() => Deno.loadavg()),
-    deno: Deno.version.deno,
-    v8: Deno.version.v8,
-    // The resolved module's path names the installed version: .../amqplib/2.3.1/... or amqplib@2.3.1
-    amqplib: import.meta.resolve("amqplib").match(/amqplib[@/](\d+\.\d+\.\d+)/)?.[1] ?? "unknown",
-    broker: {
-      url: maskUrl(url),
-      product: String(server.product),
-      version: String(server.version),
-      platform: String(server.platform),
-      // The broker's CPU time per message is measured only when it runs on this machine.
-      osPid: brokerPid ?? null,
-    },
-  };
-}
-
+/** What `fn` gives, or undefined where that is not permitted or not on this system. */
 function tryOr<T>(fn: () => T): T | undefined {
   try {
     return fn();
   } catch {
-    return undefined; // not permitted, or not on this system
+    return undefined;
   }
 }
 
@@ -164,7 +138,30 @@ if (values.json) {
 
 const started = new Date();
 const env: BenchEnv = { url, brokerPid: await localBrokerPid(url) };
-const context = await describeContext(env.brokerPid);
+// The machine, the runtime and the broker: what a figure means depends on them.
+const connection = await amqp.connect(url, socketOptions(url, { name: "bench" }));
+const server = connection.connection.serverProperties;
+await connection.close();
+const broker = {
+  url: maskUrl(url),
+  product: String(server.product),
+  version: String(server.version),
+  platform: String(server.platform),
+  // The broker's CPU time per message is measured only when it runs on this machine.
+  osPid: env.brokerPid ?? null,
+};
+const context = {
+  cpus: navigator.hardwareConcurrency,
+  memoryGiB: tryOr(() => Math.round(Deno.systemMemoryInfo().total / 2 ** 30)),
+  os: `${Deno.build.os} ${tryOr(() => Deno.osRelease()) ?? ""}`.trim(),
+  arch: Deno.build.arch,
+  loadAverage: tryOr(() => Deno.loadavg()),
+  deno: Deno.version.deno,
+  v8: Deno.version.v8,
+  // The resolved module's path names the installed version: .../amqplib/2.3.1/... or amqplib@2.3.1
+  amqplib: import.meta.resolve("amqplib").match(/amqplib[@/](\d+\.\d+\.\d+)/)?.[1] ?? "unknown",
+  broker,
+};
 
 // The peers: found (or installed) before anything is measured; a column without one is left out.
 const missing: Partial<Record<Column, string>> = {};
@@ -179,12 +176,8 @@ if (RUN_PROGRAMS) {
 }
 
 /** An AMQP phase: a bare loop, or the bench's own stream client. */
-const phase = (
-  id: string,
-  label: string,
-  measure: Job["measure"],
-  unit: Job["unit"] = "msgs/s",
-): Job => ({ id, label, step: label, unit, columns: ["bare"], measure });
+const phase = (id: string, label: string, measure: Job["measure"], unit: Job["unit"] = "msgs/s") =>
+  ({ id, label, step: label, unit, columns: ["bare"], table: "amqp", measure }) as Job;
 const { count: COUNT, calls: CALLS, batchSize: BATCH } = SETTINGS;
 const limitMs = SETTINGS.seconds * 1000;
 const amqpJobs: Job[] = !RUN_AMQP ? [] : [
@@ -229,7 +222,7 @@ const amqpJobs: Job[] = !RUN_AMQP ? [] : [
   ...(await streamPhases(
     { url, ...SETTINGS, brokerPid: env.brokerPid },
     (text) => progress(text, true),
-  )).map(({ id, label, run }) => phase(id, label, run)),
+  )).map(({ id, label, rows, run }) => ({ ...phase(id, label, run), rows })),
 ];
 
 /** A program's job: by default a long-running one, beside the bare loop and pika. */
@@ -237,27 +230,41 @@ const programJob = (job: Pick<Job, "id" | "label" | "measure"> & Partial<Job>): 
   step: job.id,
   unit: "msgs/s",
   columns: ["program", "bare", "pika"],
+  table: "consumers",
   ...job,
 });
-const count = formatCount;
+const { workerTasks, receiveMessages } = COUNTS;
 const STRATEGY_WORDS = {
   individually: "individually",
   batch: "in batches of 100",
   async: "asynchronously",
 };
+// AMQP 1.0 (RabbitMQ 4.0+, docs/amqp10.md): amqp10:worker and amqp10:receive drain the backlogs
+// worker and receive drain, queued the same way (over AMQP 0-9-1), to set beside them.
+const noAmqp10 = /^([4-9]|\d{2,})\./.test(broker.version)
+  ? undefined
+  : `RabbitMQ ${broker.version} has no AMQP 1.0 with v2 addresses (RabbitMQ 4.0+)`;
+const amqp10Job = (task: "worker" | "receive", count: number, label: string) =>
+  programJob({
+    id: `amqp10_${task}`,
+    step: `amqp10:${task}`,
+    label: `amqp10:${task}: drain ${label}`,
+    columns: ["program"],
+    table: "amqp10",
+    measure: () =>
+      drain(env, "program", { task: `amqp10:${task}`, count, persistent: task === "worker" }),
+  });
 const programJobs: Job[] = !RUN_PROGRAMS ? [] : [
   programJob({
     id: "worker",
-    label: `worker: drain ${
-      count(COUNTS.workerTasks)
-    } queued persistent tasks (prefetch 1, ack each)`,
+    label: `worker: drain ${count(workerTasks)} queued persistent tasks (prefetch 1, ack each)`,
     measure: (column) =>
-      drain(env, column, { task: "worker", count: COUNTS.workerTasks, persistent: true }),
+      drain(env, column, { task: "worker", count: workerTasks, persistent: true }),
   }),
   programJob({
     id: "receive",
-    label: `receive: drain ${count(COUNTS.receiveMessages)} queued messages (auto-ack)`,
-    measure: (column) => drain(env, column, { task: "receive", count: COUNTS.receiveMessages }),
+    label: `receive: drain ${count(receiveMessages)} queued messages (auto-ack)`,
+    measure: (column) => drain(env, column, { task: "receive", count: receiveMessages }),
   }),
   programJob({
     id: "receive_logs",
@@ -274,6 +281,7 @@ const programJobs: Job[] = !RUN_PROGRAMS ? [] : [
     id: "publisher_confirms",
     label: "publisher_confirms",
     columns: ["program", "bare", "node"],
+    table: "confirms",
     rows: STRATEGIES.map((strategy) => ({
       id: `publisher_confirms_${strategy}`,
       label: `publisher_confirms: ${count(COUNTS.confirmMessages)} messages, ${
@@ -284,58 +292,39 @@ const programJobs: Job[] = !RUN_PROGRAMS ? [] : [
     missing: { pika: "the official tutorials have no Python (pika) version of tutorial 7" },
     measure: (column) => publisherConfirms(env, column, COUNTS.confirmMessages),
   }),
-  ...ONE_SHOTS.map(({ id, label, ...job }) =>
+  ...ONE_SHOTS.map((oneShot) =>
     programJob({
-      id,
-      label,
+      ...oneShot,
       unit: "ms",
-      measure: (column) => launches(env, column, { id, label, ...job }, COUNTS.launches),
+      table: "oneShots",
+      measure: (column) => launches(env, column, oneShot, COUNTS.launches),
     })
   ),
+  ...(noAmqp10 ? [] : [
+    amqp10Job(
+      "worker",
+      workerTasks,
+      `${count(workerTasks)} queued persistent tasks (one credit, accept each)`,
+    ),
+    amqp10Job(
+      "receive",
+      receiveMessages,
+      `${count(receiveMessages)} queued messages (credit window 100, accept each)`,
+    ),
+  ]),
 ];
 
-// AMQP 1.0 (RabbitMQ 4.0+, docs/amqp10.md): amqp10:worker and amqp10:receive drain the backlogs
-// worker and receive drain, queued the same way (over AMQP 0-9-1), to set beside them.
-const noAmqp10 = /^([4-9]|\d{2,})\./.test(context.broker.version)
-  ? undefined
-  : `RabbitMQ ${context.broker.version} has no AMQP 1.0 with v2 addresses (RabbitMQ 4.0+)`;
-const amqp10Jobs: Job[] = !RUN_PROGRAMS || noAmqp10 ? [] : [
-  {
-    id: "amqp10_worker",
-    label: `amqp10:worker: drain ${
-      count(COUNTS.workerTasks)
-    } queued persistent tasks (one credit, accept each)`,
-    measure: () =>
-      drain(env, "program", {
-        task: "amqp10:worker",
-        count: COUNTS.workerTasks,
-        persistent: true,
-      }),
-  },
-  {
-    id: "amqp10_receive",
-    label: `amqp10:receive: drain ${
-      count(COUNTS.receiveMessages)
-    } queued messages (credit window 100, accept each)`,
-    measure: () => drain(env, "program", { task: "amqp10:receive", count: COUNTS.receiveMessages }),
-  },
-].map((job) => ({ ...job, step: job.id.replace("_", ":"), unit: "msgs/s", columns: ["program"] }));
-
 const columnsOf = (job: Job) => job.columns.filter((column) => !missing[column]);
-const total = [...amqpJobs, ...programJobs, ...amqp10Jobs].reduce(
-  (n, job) => n + RUNS * columnsOf(job).length,
-  0,
-) +
-  (RUN_PROGRAMS ? 3 : 0);
+const jobs = [...amqpJobs, ...programJobs];
+const total = jobs.reduce((n, job) => n + RUNS * columnsOf(job).length, RUN_PROGRAMS ? 3 : 0);
 let step = 0;
-const stepLine = (text: string) => progress(`[${++step}/${total}] ${text} ...`);
 
 /** Runs that failed: each ended its job, and was not measured again. */
 const failures: { what: string; error: string }[] = [];
 
 /** Measures one step; a failure is recorded, said, and gives undefined. */
 async function measured<T>(what: string, measure: () => Promise<T>): Promise<T | undefined> {
-  stepLine(what);
+  progress(`[${++step}/${total}] ${what} ...`);
   try {
     return await measure();
   } catch (error) {
@@ -346,38 +335,30 @@ async function measured<T>(what: string, measure: () => Promise<T>): Promise<T |
   }
 }
 
-/** Every run of the job's columns, until one fails; a result per row. */
-async function runJob(job: Job): Promise<JobResult[]> {
+/** Every run of each job's columns, until one fails; a result per row, by table. */
+const results: Record<string, JobResult[]> = {};
+for (const job of jobs) {
   const columns = columnsOf(job);
   const runs: Partial<Record<Column, Sample[][]>> = {};
   measuring: for (let run = 0; run < RUNS; run++) {
     // The order rotates by one each run, so a busy moment of the machine does not always hit one.
     for (const column of columns.map((_, i) => columns[(i + run) % columns.length])) {
       const which = columns.length > 1 ? `: ${COLUMN_NAMES[column]}` : "";
-      const samples = await measured(
-        `${job.step}, run ${run + 1} of ${RUNS}${which}`,
-        () => job.measure(column),
-      );
+      const what = `${job.step}, run ${run + 1} of ${RUNS}${which}`;
+      const samples = await measured(what, () => job.measure(column));
       if (!samples) break measuring;
       (runs[column] ??= []).push([samples].flat());
     }
   }
   const why = { ...job.missing };
   for (const column of job.columns) if (missing[column]) why[column] = missing[column];
-  const rows = job.rows ?? [{ id: job.id, label: job.label }];
   const rowRuns = (i: number) =>
     Object.fromEntries(
-      Object.entries(runs).map(([column, samples]) => [column, samples.map((s) => s[i])]),
+      Object.entries(runs).map(([column, each]) => [column, each.map((s) => s[i])]),
     );
-  return rows.map((row, i) => jobResult(row, job, rowRuns(i), why));
+  const rows = job.rows ?? [{ id: job.id, label: job.label }];
+  (results[job.table] ??= []).push(...rows.map((row, i) => jobResult(row, job, rowRuns(i), why)));
 }
-
-const amqpResults: JobResult[] = [];
-for (const job of amqpJobs) amqpResults.push(...await runJob(job));
-const programResults: JobResult[] = [];
-for (const job of programJobs) programResults.push(...await runJob(job));
-const amqp10Results: JobResult[] = [];
-for (const job of amqp10Jobs) amqp10Results.push(...await runJob(job));
 const rss: RssResult[] = [];
 let steps: SendSteps | undefined;
 if (RUN_PROGRAMS) {
@@ -391,63 +372,55 @@ if (RUN_PROGRAMS) {
 }
 progress("");
 
-const { broker } = context;
 console.log(
   `${broker.product} ${broker.version} at ${broker.url}; ${context.cpus} CPUs; Deno ${context.deno}; amqplib ${context.amqplib}${
     versions.pika ? `; pika ${versions.pika}` : ""
   }${versions.node ? `; Node.js ${versions.node}` : ""}; ${started.toISOString()}`,
 );
-
 // Each table with the line that says how it was measured, in the order printed.
 const ofRuns = `median of ${RUNS} run${RUNS === 1 ? "" : "s"}`;
+const { amqp: phases, consumers, confirms, oneShots, amqp10 } = results;
 const tables: Record<string, { title: string; table: string }> = {};
-if (RUN_AMQP) {
-  tables.amqp = {
-    title: `AMQP phases: the bare amqplib loops on classic queues, each run ${
-      count(SETTINGS.count)
-    } messages (${
-      count(SETTINGS.calls)
+const add = (name: string, title: string, table: string) => tables[name] = { title, table };
+if (phases) {
+  add(
+    "amqp",
+    `AMQP phases: the bare amqplib loops on classic queues, each run ${count(COUNT)} messages (${
+      count(CALLS)
     } RPC calls), consumers and RPC at most ${SETTINGS.seconds} s; the stream phases ${SETTINGS.messageBytes}-byte messages; ${ofRuns}`,
-    table: amqpTable(amqpResults),
-  };
+    amqpTable(phases),
+  );
 }
 if (RUN_PROGRAMS) {
-  const confirms = programResults.filter((row) => row.id.startsWith("publisher_confirms"));
   const noColumn = Object.entries(missing).map(([column, why]) =>
     `\nNo ${column === "pika" ? "pika" : "Node.js"} column: ${why}.`
   ).join("") + (noAmqp10 ? `\nNo AMQP 1.0 table: ${noAmqp10}.` : "");
-  tables.consumers = {
-    title:
-      `Program phases, long-running programs: from the first message line to the last; ${ofRuns}${noColumn}`,
-    table: consumersTable(
-      programResults.filter((row) =>
-        row.unit !== "ms" && !confirms.includes(row)
-      ),
-    ),
-  };
-  tables.confirms = {
-    title:
-      `publisher_confirms: the program's own timing of each strategy; ${ofRuns}; no pika column: the official tutorials have no Python version of tutorial 7`,
-    table: confirmsTable(confirms),
-  };
-  tables.oneShots = {
-    title:
-      `One-shot programs: whole process, start to exit; median of ${COUNTS.launches} launches per run, ${ofRuns}`,
-    table: oneShotsTable(programResults.filter((row) => row.unit === "ms")),
-  };
-  if (amqp10Results.length) {
-    tables.amqp10 = {
-      title:
-        `AMQP 1.0 (docs/amqp10.md): the AMQP 1.0 programs draining the backlogs worker and receive drain above; ${ofRuns}`,
-      table: amqp10Table(amqp10Results, programResults),
-    };
+  add(
+    "consumers",
+    `Program phases, long-running programs: from the first message line to the last; ${ofRuns}${noColumn}`,
+    consumersTable(consumers),
+  );
+  add(
+    "confirms",
+    `publisher_confirms: the program's own timing of each strategy; ${ofRuns}; no pika column: the official tutorials have no Python version of tutorial 7`,
+    confirmsTable(confirms),
+  );
+  add(
+    "oneShots",
+    `One-shot programs: whole process, start to exit; median of ${COUNTS.launches} launches per run, ${ofRuns}`,
+    oneShotsTable(oneShots),
+  );
+  if (amqp10) {
+    add(
+      "amqp10",
+      `AMQP 1.0 (docs/amqp10.md): the AMQP 1.0 programs draining the backlogs worker and receive drain above; ${ofRuns}`,
+      amqp10Table(amqp10, consumers),
+    );
   }
-  tables.rss = { title: "Peak memory while draining a backlog", table: rssTable(rss) };
+  add("rss", "Peak memory while draining a backlog", rssTable(rss));
   if (steps) {
-    tables.sendSteps = {
-      title: `Where the milliseconds of send go: medians of ${COUNTS.launches} launches`,
-      table: sendStepsTable(steps),
-    };
+    const title = `Where the milliseconds of send go: medians of ${COUNTS.launches} launches`;
+    add("sendSteps", title, sendStepsTable(steps));
   }
 }
 for (const { title, table } of Object.values(tables)) console.log(`\n${title}\n\n${table}`);
@@ -458,14 +431,6 @@ for (const { what, error } of failures) {
 }
 
 if (values.json) {
-  const phases = amqpResults.map(({ id, label, unit, columns: { bare }, target }) => ({
-    id,
-    label,
-    unit,
-    runs: bare?.runs ?? [],
-    median: bare?.median ?? {},
-    target,
-  }));
   const report = {
     date: started.toISOString(),
     durationSeconds: Math.round((Date.now() - started.getTime()) / 1000),
@@ -477,13 +442,25 @@ if (values.json) {
       ...SETTINGS,
       brokerPid: env.brokerPid,
     },
-    ...(RUN_AMQP ? { phases, table: tables.amqp.table } : {}),
+    ...(RUN_AMQP
+      ? {
+        phases: phases!.map(({ id, label, unit, columns: { bare }, target }) => ({
+          id,
+          label,
+          unit,
+          runs: bare?.runs ?? [],
+          median: bare?.median ?? {},
+          target,
+        })),
+        table: tables.amqp.table,
+      }
+      : {}),
     ...(RUN_PROGRAMS
       ? {
         programs: {
           settings: { ...COUNTS, python: env.python, node: env.node, missing },
-          jobs: programResults,
-          amqp10: amqp10Results,
+          jobs: [...consumers, ...confirms, ...oneShots],
+          amqp10: amqp10 ?? [],
           rss,
           sendSteps: steps,
           tables: Object.fromEntries(

@@ -12,9 +12,6 @@ import process from "node:process";
 import { managementRequest } from "../lib/management.ts";
 import { isLocalhost, urlParts } from "../lib/url.ts";
 
-/** Clock ticks per second in /proc/PID/stat (USER_HZ: 100 on Linux). */
-const TICKS_PER_SECOND = 100;
-
 /**
  * One run's figures: `rate` (messages or calls per second) or `ms` (a
  * one-shot program's whole process); for RPC `p50Ms` and `p99Ms`; where
@@ -23,13 +20,25 @@ const TICKS_PER_SECOND = 100;
  */
 export type Sample = Record<string, number>;
 
+/** Clock ticks per second in /proc/PID/stat (USER_HZ: 100 on Linux). */
+const TICKS_PER_SECOND = 100;
+
+/** A /proc file's text, or undefined: gone, or no /proc. */
+const proc = (path: string) => {
+  try {
+    return Deno.readTextFileSync(`/proc/${path}`);
+  } catch {
+    return undefined;
+  }
+};
+
 /** The process ids of `pid` and all its descendants, from /proc (Linux); `[pid]` elsewhere. */
 function processTree(pid: number): number[] {
   const tree = [pid];
   for (let i = 0; i < tree.length; i++) {
     try {
       for (const task of Deno.readDirSync(`/proc/${tree[i]}/task`)) {
-        const children = Deno.readTextFileSync(`/proc/${tree[i]}/task/${task.name}/children`);
+        const children = proc(`${tree[i]}/task/${task.name}/children`) ?? "";
         tree.push(...children.trim().split(/\s+/).filter(Boolean).map(Number));
       }
     } catch {
@@ -39,23 +48,13 @@ function processTree(pid: number): number[] {
   return tree;
 }
 
-/**
- * The process of the program itself under `deno task`: the deepest process
- * of the tree (deno task starts `deno run` as its child).
- */
-export function programPid(taskPid: number): number {
-  return processTree(taskPid).at(-1)!;
-}
+/** The program's own process under `deno task`: the deepest of its tree (`deno run`). */
+export const programPid = (taskPid: number) => processTree(taskPid).at(-1)!;
 
 /** The peak resident memory (VmHWM) of a process in bytes, from /proc/PID/status, if readable. */
 export function peakRssBytes(pid: number): number | undefined {
-  try {
-    const status = Deno.readTextFileSync(`/proc/${pid}/status`);
-    const kB = status.match(/^VmHWM:\s+(\d+) kB/m)?.[1];
-    return kB === undefined ? undefined : Number(kB) * 1024;
-  } catch {
-    return undefined;
-  }
+  const kB = proc(`${pid}/status`)?.match(/^VmHWM:\s+(\d+) kB/m)?.[1];
+  return kB === undefined ? undefined : Number(kB) * 1024;
 }
 
 /**
@@ -63,15 +62,12 @@ export function peakRssBytes(pid: number): number | undefined {
  * if readable; with `reaped`, that of its children it has waited for.
  */
 export function cpuMs(pid: string | number, reaped = false): number | undefined {
-  try {
-    // Fields after the ")" that ends the command name: state is the 1st, utime the 12th, stime
-    // the 13th, cutime and cstime (the reaped children's) the 14th and 15th.
-    const fields = Deno.readTextFileSync(`/proc/${pid}/stat`).split(") ")[1].split(" ");
-    const [user, system] = reaped ? [fields[13], fields[14]] : [fields[11], fields[12]];
-    return (Number(user) + Number(system)) * 1000 / TICKS_PER_SECOND;
-  } catch {
-    return undefined;
-  }
+  // Fields after the ")" that ends the command name: state is the 1st, utime the 12th, stime
+  // the 13th, cutime and cstime (the reaped children's) the 14th and 15th.
+  const fields = proc(`${pid}/stat`)?.split(") ")[1].split(" ");
+  if (!fields) return undefined;
+  const [user, system] = reaped ? [fields[13], fields[14]] : [fields[11], fields[12]];
+  return (Number(user) + Number(system)) * 1000 / TICKS_PER_SECOND;
 }
 
 /**
@@ -96,27 +92,28 @@ export function treeCpuMs(pids: number[]): number | undefined {
 export async function localBrokerPid(url: string): Promise<string | undefined> {
   if (!isLocalhost(url)) return undefined;
   try {
-    const { port } = urlParts(url);
     const { listeners } = await managementRequest(url, "/api/overview?columns=listeners") as {
       listeners: { node: string; protocol: string; port: number }[];
     };
     // Not some other local broker's management API: its node must listen on our port.
-    const node = listeners.find((l) => l.port === port && l.protocol.startsWith("amqp"))?.node;
+    const node = listeners.find((l) =>
+      l.port === urlParts(url).port && l.protocol.startsWith("amqp")
+    )
+      ?.node;
     if (!node) return undefined;
     const path = `/api/nodes/${encodeURIComponent(node)}?columns=os_pid`;
     const { os_pid } = await managementRequest(url, path) as { os_pid: string };
-    const command = Deno.readTextFileSync(`/proc/${os_pid}/cmdline`);
-    return command.includes("beam") ? String(os_pid) : undefined;
+    return proc(`${os_pid}/cmdline`)?.includes("beam") ? String(os_pid) : undefined;
   } catch {
-    return undefined; // no management API, or no /proc: no broker figures
+    return undefined; // no management API: no broker figures
   }
 }
 
 /** The user + system CPU time of this process, in milliseconds. */
-function ownCpuMs(): number {
+const ownCpuMs = () => {
   const { user, system } = process.cpuUsage();
   return (user + system) / 1000;
-}
+};
 
 /**
  * Starts timing a run: wall time, the CPU time of the measured processes
@@ -134,24 +131,20 @@ export function startClock(
   brokerPid?: string,
   measuredCpuMs: () => number | undefined = ownCpuMs,
 ) {
-  const brokerCpuMs = () => brokerPid === undefined ? undefined : cpuMs(brokerPid);
+  const readings = () => [measuredCpuMs(), brokerPid === undefined ? undefined : cpuMs(brokerPid)];
   const start = performance.now();
-  const measured = measuredCpuMs();
-  const broker = brokerCpuMs();
+  const before = readings();
   return {
     start,
     /** Ends the run after `count` messages: their rate, and CPU µs per message. */
     stop(count: number): Sample {
       const sample: Sample = { rate: count / ((performance.now() - start) / 1000) };
       if (count === 0) return sample;
-      const measuredNow = measuredCpuMs();
-      if (measured !== undefined && measuredNow !== undefined) {
-        sample.cpuUs = (measuredNow - measured) * 1000 / count;
-      }
-      const brokerNow = brokerCpuMs();
-      if (broker !== undefined && brokerNow !== undefined) {
-        sample.brokerCpuUs = (brokerNow - broker) * 1000 / count;
-      }
+      const [measured, broker] = readings().map((now, i) =>
+        now === undefined || before[i] === undefined ? undefined : (now - before[i]) * 1000 / count
+      );
+      if (measured !== undefined) sample.cpuUs = measured;
+      if (broker !== undefined) sample.brokerCpuUs = broker;
       return sample;
     },
   };

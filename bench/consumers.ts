@@ -58,7 +58,10 @@ export async function drain(
       limitMs: job.limitMs,
     });
     const running = await startColumn(env, column, job.task, { queue }, {
-      env: peerEnv(job),
+      env: {
+        ...(job.prefetch ? { PREFETCH: String(job.prefetch) } : {}),
+        ...(job.queueType ? { QUEUE_TYPE: job.queueType } : {}),
+      },
       onLine: clock.onLine(),
       longRunning: true,
     });
@@ -73,14 +76,6 @@ export async function drain(
   } finally {
     await deleteQueue(env.url, queue);
   }
-}
-
-/** The bare peers' parameters for a backlog: PREFETCH and QUEUE_TYPE. */
-function peerEnv(job: { prefetch?: number; queueType?: string }): Record<string, string> {
-  return {
-    ...(job.prefetch ? { PREFETCH: String(job.prefetch) } : {}),
-    ...(job.queueType ? { QUEUE_TYPE: job.queueType } : {}),
-  };
 }
 
 /** The peak memory of a program draining a backlog. */
@@ -106,22 +101,15 @@ export async function peakRss(
 ): Promise<RssResult> {
   let pid = 0;
   let peakBytes: number | undefined;
-  const sample = await drain(env, "program", { task, count, persistent: task === "worker" }, (
-    running,
-  ) => {
+  const backlog = { task, count, persistent: task === "worker" };
+  const { rate } = await drain(env, "program", backlog, (running) => {
     pid = programPid(running.pid);
     peakBytes = peakRssBytes(pid);
   });
   if (peakBytes === undefined) throw new RunFailure(`Cannot read /proc/${pid}/status`);
-  return {
-    id: task,
-    label: `${task}: drain ${count.toLocaleString("en-US")} queued ${
-      task === "worker" ? "tasks" : "messages"
-    }`,
-    messages: count,
-    peakBytes,
-    seconds: count / sample.rate,
-  };
+  const what = task === "worker" ? "tasks" : "messages";
+  const label = `${task}: drain ${count.toLocaleString("en-US")} queued ${what}`;
+  return { id: task, label, messages: count, peakBytes, seconds: count / rate };
 }
 
 /**
@@ -191,15 +179,15 @@ export async function producerAndConsumer(env: BenchEnv, count: number): Promise
     perChild: count,
     brokerPid: env.brokerPid,
   });
-  const peers = { queueType: "classic", prefetch: 100 };
+  const peers = { QUEUE_TYPE: "classic", PREFETCH: "100" };
   const worker = await startColumn(env, "bare", "worker", { queue }, {
-    env: peerEnv(peers),
+    env: peers,
     onLine: clock.onLine(),
   });
   try {
     await worker.waitFor(WAITING);
     const send = await startColumn(env, "bare", "send", { queue }, {
-      env: { ...peerEnv(peers), COUNT: String(count) },
+      env: { ...peers, COUNT: String(count) },
     });
     clock.pids = [worker.pid, send.pid];
     const sample = await clock.result("the worker (bare)", [worker.exited]);

@@ -37,6 +37,8 @@ export interface Job extends Row {
   unit: "msgs/s" | "calls/s" | "ms";
   /** Who does it, in the order of the first run. */
   columns: Column[];
+  /** The table its rows go to (bench/report.ts): amqp, consumers, confirms, oneShots, amqp10. */
+  table: string;
   /** The rows one run fills, when not one (publisher_confirms: one per strategy). */
   rows?: Row[];
   /** Why a column never has figures here. */

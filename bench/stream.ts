@@ -2,10 +2,12 @@
  * The stream phases of `deno task bench` (bench/bench.ts): messages through
  * a RabbitMQ stream with the stream client (`rabbitmq-stream-js-client`, the
  * stream protocol on the stream port), beside AMQP 0-9-1 with amqplib on a
- * stream of the same broker (a queue of type stream). Each run declares a
- * stream of its own and deletes it at the end. They need RabbitMQ 3.11 or
- * later and the stream plugin: without them, {@link streamPhases} gives no
- * phase and says why.
+ * stream of the same broker (a queue of type stream). A run of each client
+ * declares a stream of its own, publishes `count` messages (or what
+ * `seconds` allow) until the last confirm, then reads them from the first
+ * offset, each timed, and deletes the stream. They need RabbitMQ 3.11 or
+ * later and the stream plugin: without them, {@link streamPhases} gives none
+ * and says why.
  *
  * @module
  */
@@ -14,8 +16,8 @@ import rabbit, { type Client } from "rabbitmq-stream-js-client";
 import { streamOptions, streamPort } from "../lib/stream.ts";
 import { streamsUnavailable } from "../tools/lib/streams_available.ts";
 import { type Sample, startClock } from "./clock.ts";
-import { RunFailure, within } from "./measure.ts";
-import { deleteQueue, drained, withChannel } from "./queues.ts";
+import { type Row, RunFailure, within } from "./measure.ts";
+import { deleteQueue, drained, uniqueName, withChannel } from "./queues.ts";
 
 /** What the stream phases are given: `count` messages per run (or what `seconds` allow). */
 export interface StreamSettings {
@@ -28,191 +30,160 @@ export interface StreamSettings {
   brokerPid?: string;
 }
 
-type PhaseRun = (settings: StreamSettings) => Promise<Sample>;
+/** One client's run on a fresh stream: a sample for publishing, then one for consuming. */
+type ClientRun = (s: StreamSettings, stream: string, client: Client) => Promise<Sample[]>;
 
 /**
- * The stream phases (what the table calls each, and one run), or none, after
+ * The stream phases, a job per client with a row per phase, or none, after
  * calling `note` with the reason, when the broker at `url` cannot serve
  * streams on its stream port (`RABBITMQ_STREAM_PORT`, else 5552).
  */
 export async function streamPhases(
   s: StreamSettings,
   note: (text: string) => void,
-): Promise<{ id: string; label: string; run: () => Promise<Sample> }[]> {
+): Promise<{ id: string; label: string; rows: Row[]; run: () => Promise<Sample[]> }[]> {
   const why = await streamsUnavailable(s.url, streamPort(s.url, undefined));
   if (why) {
     note(`No stream phases: ${why}`);
     return [];
   }
-  const phases: [string, string, PhaseRun][] = [
-    ["stream_publish", "Stream: publish, stream client (confirms)", publishWithStreamClient],
-    ["stream_consume", "Stream: consume, stream client", consumeWithStreamClient],
-    ["stream_publish_amqp", "Stream: publish, amqplib (async confirms)", publishWithAmqplib],
-    ["stream_consume_amqp", "Stream: consume, amqplib (prefetch 100, ack)", consumeWithAmqplib],
+  return [
+    {
+      id: "stream",
+      label: "Stream: publish and consume, stream client",
+      rows: [
+        { id: "stream_publish", label: "Stream: publish, stream client (confirms)" },
+        { id: "stream_consume", label: "Stream: consume, stream client" },
+      ],
+      run: () => withStream(s, streamClient),
+    },
+    {
+      id: "stream_amqp",
+      label: "Stream: publish and consume, amqplib",
+      rows: [
+        { id: "stream_publish_amqp", label: "Stream: publish, amqplib (async confirms)" },
+        { id: "stream_consume_amqp", label: "Stream: consume, amqplib (prefetch 100, ack)" },
+      ],
+      run: () => withStream(s, amqplib),
+    },
   ];
-  return phases.map(([id, label, run]) => ({ id, label, run: () => run(s) }));
 }
 
-/**
- * Publishes with the stream client, which batches messages into frames of
- * up to 100, until `count` messages or the time is up; the run ends at the
- * last confirm.
- */
-const publishWithStreamClient: PhaseRun = (s) =>
-  withStream(s, async (stream, client) => {
-    const publisher = await client.declarePublisher({ stream });
-    const clock = startClock(s.brokerPid);
-    let sent = 0;
-    let publishing = true;
-    const confirms = countConfirms(publisher, () => publishing ? undefined : sent);
-    const deadline = clock.start + s.seconds * 1000;
-    const body = messageBody(s);
-    while (sent < s.count && performance.now() < deadline) {
-      await publisher.send(body);
-      sent++;
-    }
-    publishing = false;
-    await publisher.flush();
-    await within(confirms.all(), "the stream's confirms");
-    return clock.stop(sent);
-  });
-
-/** Reads `count` messages (published beforehand) from the first offset with the stream client. */
-const consumeWithStreamClient: PhaseRun = (s) =>
-  withStream(s, async (stream, client) => {
-    const messages = receiving(s, await fill(client, stream, s));
-    const consumer = await client.declareConsumer(
-      { stream, offset: rabbit.Offset.first() },
-      messages.got,
-    );
-    try {
-      return await messages.result("the stream's messages");
-    } finally {
-      await consumer.close();
-    }
-  });
-
-/** Publishes to the stream as to a queue, with amqplib on a confirm channel (asynchronous confirms). */
-const publishWithAmqplib: PhaseRun = (s) =>
-  withStream(s, (stream) =>
-    withChannel(s.url, async (channel) => {
-      const body = messageBody(s);
-      const clock = startClock(s.brokerPid);
-      const deadline = clock.start + s.seconds * 1000;
-      let sent = 0;
-      while (sent < s.count && performance.now() < deadline) {
-        sent++;
-        if (!channel.sendToQueue(stream, body)) await drained(channel);
-      }
-      await within(channel.waitForConfirms(), "amqplib's confirms").catch(() => {
-        throw new RunFailure("The broker nacked messages published to the stream with amqplib");
-      });
-      return clock.stop(sent);
-    }, { name: "bench: stream publish", confirm: true }));
-
-/**
- * Reads `count` messages (published beforehand) from the first offset with
- * amqplib: a stream needs a prefetch and manual acks over AMQP 0-9-1.
- */
-const consumeWithAmqplib: PhaseRun = (s) =>
-  withStream(s, async (stream, client) => {
-    const messages = receiving(s, await fill(client, stream, s));
-    return await withChannel(s.url, async (channel) => {
-      await channel.prefetch(100);
-      await channel.consume(stream, (msg) => {
-        if (!msg) return messages.fail(new RunFailure(`The stream "${stream}" was deleted`));
-        channel.ack(msg);
-        messages.got();
-      }, { noAck: false, arguments: { "x-stream-offset": "first" } });
-      return await messages.result("the stream's messages over amqplib");
-    }, { name: "bench: stream consume" });
-  });
-
-/**
- * Runs `fn` with a fresh stream (no retention limit: it is deleted at the
- * end) and a stream client, then closes the client and deletes the stream.
- */
-async function withStream(
-  s: StreamSettings,
-  fn: (stream: string, client: Client) => Promise<Sample>,
-): Promise<Sample> {
-  const stream = `bench.stream.${crypto.randomUUID().slice(0, 8)}`;
-  const client = await rabbit.connect(
-    streamOptions(s.url, streamPort(s.url, undefined), "bench: stream client"),
-  );
-  try {
-    await client.createStream({ stream, arguments: {} });
-    return await within(fn(stream, client), `the stream phase on "${stream}"`);
-  } finally {
-    await client.close().catch(() => {});
-    // Over AMQP, once the stream client is gone; the phase's own error, if any, is the one to report.
-    await deleteQueue(s.url, stream).catch(() => {});
-  }
-}
-
-/** Publishes `count` messages with the stream client and waits for their confirms; returns how many. */
-async function fill(client: Client, stream: string, s: StreamSettings): Promise<number> {
+/** With the stream client, which batches messages into frames of up to 100. */
+const streamClient: ClientRun = async (s, stream, client) => {
   const publisher = await client.declarePublisher({ stream });
-  const confirms = countConfirms(publisher, () => s.count);
-  const body = messageBody(s);
-  for (let i = 0; i < s.count; i++) await publisher.send(body);
-  await publisher.flush();
-  await within(confirms.all(), "the stream to fill");
-  await publisher.close();
-  return s.count;
-}
-
-/**
- * Counts a publisher's confirms; `all()` resolves once they reach
- * `expected()` (undefined while still publishing), and rejects at a
- * publish error.
- */
-function countConfirms(
-  publisher: Awaited<ReturnType<Client["declarePublisher"]>>,
-  expected: () => number | undefined,
-) {
   let confirmed = 0;
   const all = Promise.withResolvers<void>();
-  const check = () => {
-    if (confirmed === expected()) all.resolve();
-  };
+  all.promise.catch(() => {}); // a refusal while publishing is reported once publishing ends
+  let sent: number | undefined; // known once publishing ends
   publisher.on("publish_confirm", (error, ids) => {
     if (error !== null) {
       all.reject(new RunFailure(`The stream refused messages (stream error code ${error})`));
     }
     confirmed += ids.length;
-    check();
+    if (confirmed === sent) all.resolve();
   });
-  return {
-    all: () => {
-      check(); // the last confirm may have come before publishing ended
-      return all.promise;
-    },
-  };
+  const body = Buffer.alloc(s.messageBytes, "x");
+  const published = await publishFor(s, () => publisher.send(body), async (count) => {
+    sent = count;
+    await publisher.flush();
+    if (confirmed === sent) all.resolve(); // the last confirm may have come before
+    await all.promise;
+  });
+  await publisher.close();
+  const messages = receiving(s, published.count);
+  const consumer = await client.declareConsumer(
+    { stream, offset: rabbit.Offset.first() },
+    messages.got,
+  );
+  try {
+    return [published.sample, await messages.result];
+  } finally {
+    await consumer.close();
+  }
+};
+
+/**
+ * With amqplib, as to a queue on a confirm channel (asynchronous confirms);
+ * then from the first offset: a stream needs a prefetch and manual acks
+ * over AMQP 0-9-1.
+ */
+const amqplib: ClientRun = (s, stream) =>
+  withChannel(s.url, async (channel) => {
+    const body = Buffer.alloc(s.messageBytes, "x");
+    const published = await publishFor(
+      s,
+      () => channel.sendToQueue(stream, body) ? undefined : drained(channel),
+      () =>
+        channel.waitForConfirms().catch(() => {
+          throw new RunFailure("The broker nacked messages published to the stream with amqplib");
+        }),
+    );
+    const messages = receiving(s, published.count);
+    await channel.prefetch(100);
+    await channel.consume(stream, (msg) => {
+      if (!msg) return messages.fail(new RunFailure(`The stream "${stream}" was deleted`));
+      channel.ack(msg);
+      messages.got();
+    }, { noAck: false, arguments: { "x-stream-offset": "first" } });
+    return [published.sample, await messages.result];
+  }, { name: "bench: stream", confirm: true });
+
+/**
+ * Publishes with `send` until `count` messages or the time is up; the
+ * sample ends once `confirmed` (given how many were sent) resolves.
+ */
+async function publishFor(
+  s: StreamSettings,
+  send: () => Promise<unknown> | undefined,
+  confirmed: (count: number) => Promise<unknown>,
+) {
+  const clock = startClock(s.brokerPid);
+  const deadline = clock.start + s.seconds * 1000;
+  let count = 0;
+  while (count < s.count && performance.now() < deadline) {
+    const sending = send();
+    if (sending) await sending;
+    count++;
+  }
+  await confirmed(count);
+  return { count, sample: clock.stop(count) };
 }
 
 /**
- * Counts messages as they arrive, from now: the run ends at the `filled`-th,
- * or when its time is up, with the messages received by then.
+ * Counts messages as they arrive, from now: `result` resolves at the
+ * `expected`-th, or when the time is up, with the messages received by then.
  */
-function receiving(s: StreamSettings, filled: number) {
+function receiving(s: StreamSettings, expected: number) {
   const clock = startClock(s.brokerPid);
   let received = 0;
   const done = Promise.withResolvers<Sample>();
   const timer = setTimeout(() => done.resolve(clock.stop(received)), s.seconds * 1000);
   return {
     got: () => {
-      if (++received === filled) done.resolve(clock.stop(received));
+      if (++received === expected) done.resolve(clock.stop(received));
     },
     fail: done.reject,
-    async result(what: string): Promise<Sample> {
-      try {
-        return await within(done.promise, what);
-      } finally {
-        clearTimeout(timer);
-      }
-    },
+    result: done.promise.finally(() => clearTimeout(timer)),
   };
 }
 
-const messageBody = (s: StreamSettings) => Buffer.alloc(s.messageBytes, "x");
+/**
+ * Runs a client on a fresh stream (no retention limit: it is deleted at the
+ * end) with a stream client, within a minute, then closes the client and
+ * deletes the stream.
+ */
+async function withStream(s: StreamSettings, run: ClientRun): Promise<Sample[]> {
+  const stream = uniqueName("stream");
+  const client = await rabbit.connect(
+    streamOptions(s.url, streamPort(s.url, undefined), "bench: stream client"),
+  );
+  try {
+    await client.createStream({ stream, arguments: {} });
+    return await within(run(s, stream, client), `the stream phases on "${stream}"`);
+  } finally {
+    await client.close().catch(() => {});
+    // Over AMQP, once the stream client is gone; the phase's own error, if any, is the one to report.
+    await deleteQueue(s.url, stream).catch(() => {});
+  }
+}

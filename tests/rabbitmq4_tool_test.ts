@@ -211,6 +211,16 @@ test({
   },
 });
 
+/**
+ * A free port that tools/rabbitmq4 takes as an AMQP port: the node's distribution port is 20,000
+ * above it, so it must be at most 45,535 (a free port from the kernel's ephemeral range often is not).
+ */
+function freeAmqpPort(): number {
+  let port = freePort();
+  while (port > 45_535) port = freePort();
+  return port;
+}
+
 test({
   name: testName("tools/rabbitmq4: a build that cannot be done ends in one sentence", skip),
   ignore: skip !== undefined,
@@ -218,7 +228,7 @@ test({
     await t.step("not root", async () => {
       const args = ["--reuid=65534", "--regid=65534", "--clear-groups", "bash", RABBITMQ4];
       const result = await new Deno.Command("setpriv", {
-        args: [...args, "--node", "x", "--port", String(freePort()), "start"],
+        args: [...args, "--node", "x", "--port", String(freeAmqpPort()), "start"],
         stdin: "null",
       }).output();
       assert.equal(result.code, 1);
@@ -232,7 +242,7 @@ test({
       await using unbuildable = await testDir("rabbitmq4-unbuildable-");
       const dir = unbuildable.path;
       const mirror = `http://127.0.0.1:${freePort()}/debian`;
-      const result = await script(["--node", "x", "--port", String(freePort()), "start"], {
+      const result = await script(["--node", "x", "--port", String(freeAmqpPort()), "start"], {
         RABBITMQ4_DIR: dir,
         RABBITMQ4_MIRROR: mirror,
       });
