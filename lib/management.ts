@@ -414,10 +414,15 @@ async function call(
     // that and a user without the tags the API needs: an AMQP login with the same user tells.
     const wrongPassword = reason === "Login failed" ||
       (reason === "Not_Authorized" && !(await logsIn(withLogin(amqpUrl, user, password))));
+    // Past the login, 3.10 and 4.3 name the tag the call needs: "Not management user" (reading),
+    // "Not administrator user" (users, vhosts, permissions), "Not monitor user" (nodes).
+    const tag = /^Not (\w+) user$/.exec(reason)?.[1].replace(/^monitor$/, "monitoring");
     throw new ProgramError(
       wrongPassword
         ? `The management API at "${base}" refused the login of user "${user}": wrong user name or password`
-        : `The management API at "${base}" refused user "${user}": wrong password, or the user lacks the "administrator" tag`,
+        : `The management API at "${base}" refused user "${user}": ${
+          tag ? `the user lacks the "${tag}" tag, which this call needs` : reason
+        }`,
     );
   }
   if (!response.ok) {

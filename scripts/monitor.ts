@@ -13,11 +13,12 @@
  *        --allow-read (TLS files, if any)
  */
 import { cli, wholeNumber } from "../lib/cli.ts";
-import { managementClient, managementRequest, managementUrl } from "../lib/management.ts";
+import { managementClient, managementRequest } from "../lib/management.ts";
 import { type Overview, overviewScreen } from "../lib/monitor/overview_screen.ts";
 import { ProgramError } from "../lib/program_error.ts";
 import { closeOnSignal } from "../lib/shutdown.ts";
 import { urlParts } from "../lib/url.ts";
+import { checkSource } from "../lib/web/read_topology.ts";
 
 const { url, values } = cli("monitor", {
   summary: "Show the broker's message rates, queues and exchanges (management API), refreshed",
@@ -37,7 +38,6 @@ const { url, values } = cli("monitor", {
     json: { type: "boolean", description: "print each sample as one line of JSON" },
   },
 });
-const BASE = values["management-url"] ?? managementUrl(url);
 const VHOST = values.vhost ?? urlParts(url).vhost;
 const INTERVAL_S = wholeNumber("interval", values.interval, 1);
 const STATS_S = wholeNumber("stats-interval", values["stats-interval"], 1);
@@ -55,16 +55,8 @@ const api = (path: string): Promise<Json> =>
 const V = encodeURIComponent(VHOST);
 
 // Checked first, so that each mistake is one sentence: plugin off, wrong password, no such vhost.
+const BASE = await checkSource({ url, base: values["management-url"], client, vhost: VHOST });
 const { product_name: product, product_version: version } = await api("/api/overview");
-const vhosts: { name: string }[] = await api("/api/vhosts?columns=name");
-if (!vhosts.some((vhost) => vhost.name === VHOST)) {
-  const known = vhosts.map((vhost) => `"${vhost.name}"`).join(", ");
-  throw new ProgramError(
-    `The vhost "${VHOST}" does not exist at "${BASE}" (or user "${
-      urlParts(url).user
-    }" may not see it); its vhosts: ${known}`,
-  );
-}
 
 /** Rates between successive counts (the API lists them newest first), oldest first. */
 function ratesOf(samples: { sample: number; timestamp: number }[] = []): number[] {

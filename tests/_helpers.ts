@@ -227,6 +227,27 @@ export async function testVhost(): Promise<
   return Object.assign(vhostGone, { url, env: { AMQP_URL: url } });
 }
 
+/**
+ * A user of the test's own with these tags ("" for none) and no permissions
+ * (`name`, and `url`: the test broker's URL as that user), deleted at scope exit.
+ */
+export async function testUser(
+  tags: string,
+): Promise<{ name: string; url: string } & AsyncDisposable> {
+  const name = uniqueName("user");
+  const password = crypto.randomUUID();
+  const path = `/api/users/${encodeURIComponent(name)}`;
+  await managementRequest(BROKER_URL, path, { method: "PUT", body: { password, tags } });
+  const url = urlWith((url) => {
+    url.username = encodeURIComponent(name);
+    url.password = password;
+  });
+  return Object.assign(atExit(() => managementRequest(BROKER_URL, path, { method: "DELETE" })), {
+    name,
+    url,
+  });
+}
+
 /** A temporary folder (`path`), removed with everything in it at scope exit. */
 export async function testDir(prefix: string): Promise<{ path: string } & AsyncDisposable> {
   const path = await Deno.makeTempDir({ prefix });

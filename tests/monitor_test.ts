@@ -18,6 +18,7 @@ import {
   startReady,
   stopped,
   test,
+  testUser,
   testVhost,
   uniqueName,
   urlWith,
@@ -108,7 +109,7 @@ test("monitor.ts --once --json: a queue holding 7 ready messages shows 7", async
   assert.equal(sample.messages.unacked, 0);
 });
 
-test("monitor.ts: management plugin off, wrong password, unknown vhost: one sentence each, exit 1", async () => {
+test("monitor.ts: management plugin off, wrong password, no management tag, unknown vhost: one sentence each, exit 1", async () => {
   const port = freePort(); // nothing answers there: as a broker without the management plugin
   await assertOneLineError("monitor", ["--management-url", `http://127.0.0.1:${port}`], {
     code: 1,
@@ -120,6 +121,14 @@ test("monitor.ts: management plugin off, wrong password, unknown vhost: one sent
     code: 1,
     message:
       /^The management API at "http:\/\/[^"]+" refused the login of user "guest": wrong user name or password$/,
+  });
+  // The password is right, but reading the API needs the "management" tag, which this user lacks.
+  await using untagged = await testUser("");
+  await assertOneLineError("monitor", ["--url", untagged.url, "--once"], {
+    code: 1,
+    message: new RegExp(
+      `^The management API at "http://[^"]+" refused user "${untagged.name}": the user lacks the "management" tag, which this call needs$`,
+    ),
   });
   const vhost = uniqueName("no-such-vhost");
   await assertOneLineError("monitor", ["--vhost", vhost], {

@@ -10,6 +10,7 @@ import {
   runTask,
   test,
   testRoster,
+  testUser,
   uniqueName,
   uniqueStudent,
   urlWith,
@@ -141,6 +142,26 @@ test("setup.ts refuses a password shorter than 8 characters", async () => {
   ]);
   assert.equal(await exists(`/api/vhosts/${vhost}`), false, "nothing was created");
   assert.equal(await exists(`/api/users/${user}`), false, "nothing was created");
+});
+
+test("setup.ts as a user with the management tag alone: refused in one sentence naming the administrator tag, nothing created", async () => {
+  await using names = testUserAndVhost();
+  await using manager = await testUser("management");
+  const refused = await setup(
+    ["--url", manager.url, "--vhost", names.vhost, "--user", names.user],
+    {
+      password: "long-enough-1",
+    },
+  );
+  assertExit(refused, 1);
+  assert.match(
+    refused.stderr.join("\n"),
+    new RegExp(
+      `^The management API at "http://[^"]+" refused user "${manager.name}": the user lacks the "administrator" tag, which this call needs$`,
+    ),
+  );
+  assert.equal(await exists(`/api/vhosts/${names.vhost}`), false, "nothing was created");
+  assert.equal(await exists(`/api/users/${names.user}`), false);
 });
 
 test("setup.ts --remove-guest deletes guest only once another administrator exists", async () => {

@@ -24,9 +24,9 @@ import {
   startReady,
   stopped,
   test,
+  testUser,
   testVhost,
   uniqueName,
-  urlWith,
 } from "./_helpers.ts";
 
 /** Where the screenshots go: $WEB_MONITOR_SCREENSHOTS, else a folder in the temporary directory. */
@@ -283,22 +283,12 @@ test("monitor:web: no management plugin, a user without a management tag: one se
       `^Cannot reach the management API at "http://127\\.0\\.0\\.1:${port}": connection refused; enable it with "rabbitmq-plugins enable rabbitmq_management" or check the address$`,
     ),
   });
-  // A user who may use AMQP but has no tag for the management API.
-  const user = uniqueName("untagged");
-  const password = crypto.randomUUID();
-  await managementRequest(BROKER_URL, `/api/users/${encodeURIComponent(user)}`, {
-    method: "PUT",
-    body: { password, tags: "" },
-  });
-  await using _user = atExit(() =>
-    managementRequest(BROKER_URL, `/api/users/${encodeURIComponent(user)}`, { method: "DELETE" })
-  );
-  const url = urlWith((url) => {
-    url.username = user;
-    url.password = password;
-  });
-  await assertOneLineError("monitor:web", ["--url", url, "--once"], {
+  // A user who may log in but has no tag for the management API: reading needs "management".
+  await using user = await testUser("");
+  await assertOneLineError("monitor:web", ["--url", user.url, "--once"], {
     code: 1,
-    message: new RegExp(`^The management API at "[^"]+" refused user "${user}": .*tag`),
+    message: new RegExp(
+      `^The management API at "[^"]+" refused user "${user.name}": the user lacks the "management" tag, which this call needs$`,
+    ),
   });
 });

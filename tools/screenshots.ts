@@ -89,7 +89,7 @@ const TUTORIALS: Tutorial[] = [
 // The broker's management API and the URL's vhost first: one sentence for a wrong URL, a
 // refused login, a missing vhost or TLS file, before anything starts or is written.
 const client = managementClient(url);
-await checkSource({ url, client, vhost: urlParts(url).vhost, statisticsIntervalSeconds: 5 });
+await checkSource({ url, client, vhost: urlParts(url).vhost });
 await Deno.mkdir(FOLDER, { recursive: true });
 const browser = await HeadlessChromium.launch();
 const running = new Set<Program>();

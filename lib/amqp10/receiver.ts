@@ -40,20 +40,16 @@ export function keepReceiving(
   brokers: Brokers,
   open: (url: string) => Promise<Connection>,
 ): Promise<void> {
-  let stopping = false;
   return keepConnected(brokers, open, {
-    close(connection) {
-      stopping = true;
-      return close(connection);
-    },
-    watch(connection, url, lost) {
+    close,
+    watch(connection, url, lost, fail) {
       connection.on("disconnected", (context) => lost(context.error?.message ?? "socket closed"));
       connection.on("connection_close", () => {
         const error = connection.error as { condition?: string; description?: string } | undefined;
         if (!error || connectionForced(error)) {
           return lost(error?.description ?? "the broker closed the connection");
         }
-        if (!stopping) reportError(new ProgramError(describeCondition(error, { url })));
+        fail(new ProgramError(describeCondition(error, { url })));
       });
     },
     // A broker still starting refuses or resets connections: try again; anything else ends it.

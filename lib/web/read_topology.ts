@@ -53,7 +53,9 @@ const EXCHANGE_COLUMNS = [
  * a broker without the management plugin, a wrong password, a user without
  * the tag), and the vhost exists. Returns the API's base address.
  */
-export async function checkSource(source: TopologySource): Promise<string> {
+export async function checkSource(
+  source: Pick<TopologySource, "url" | "base" | "client" | "vhost">,
+): Promise<string> {
   const request = { base: source.base, client: source.client };
   const base = await checkedManagementUrl(source.url, request);
   // From the list of vhosts: a user with the "management" tag alone may read it.

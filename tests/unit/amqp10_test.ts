@@ -5,8 +5,8 @@
  */
 import assert from "node:assert/strict";
 import type { Connection } from "rhea";
-import { ProgramError } from "../lib/program_error.ts";
-import { connectionOptions } from "../lib/amqp10/connection.ts";
+import { ProgramError } from "../../lib/program_error.ts";
+import { connectionOptions } from "../../lib/amqp10/connection.ts";
 import {
   connectionForced,
   describeCondition,
@@ -15,17 +15,16 @@ import {
   managementRefused,
   needsRabbitmq4,
   vhostRefused,
-} from "../lib/amqp10/errors.ts";
-import { exchangeAddress, generatedQueueName, queueAddress } from "../lib/amqp10/management.ts";
-import { backoffMs } from "../lib/reconnect.ts";
-import { hasDirectReplyTo } from "../lib/amqp10/replies.ts";
-import { test } from "./_helpers.ts";
+} from "../../lib/amqp10/errors.ts";
+import { exchangeAddress, generatedQueueName, queueAddress } from "../../lib/amqp10/management.ts";
+import { backoffMs } from "../../lib/reconnect.ts";
+import { hasDirectReplyTo } from "../../lib/amqp10/replies.ts";
 
 /** rhea's options as a plain record, to read any of them. */
 const options = (url: string, name: string) =>
   connectionOptions(url, name) as unknown as Record<string, unknown>;
 
-test("connectionOptions: host, port, SASL PLAIN user and password, and the vhost RabbitMQ reads from open", () => {
+Deno.test("connectionOptions: host, port, SASL PLAIN user and password, and the vhost RabbitMQ reads from open", () => {
   const opened = options("amqp://bob:s%40cret@example.com:5673/%2Fshop", "send");
   assert.equal(opened.host, "example.com");
   assert.equal(opened.port, 5673);
@@ -43,7 +42,7 @@ test("connectionOptions: host, port, SASL PLAIN user and password, and the vhost
   ]);
 });
 
-test("connectionOptions: amqps is TLS on 5671; auth_mechanism=external logs in with the certificate", async () => {
+Deno.test("connectionOptions: amqps is TLS on 5671; auth_mechanism=external logs in with the certificate", async () => {
   const dir = await Deno.makeTempDir();
   try {
     await Deno.writeTextFile(`${dir}/ca.pem`, "not really a certificate");
@@ -67,7 +66,7 @@ test("connectionOptions: amqps is TLS on 5671; auth_mechanism=external logs in w
   );
 });
 
-test("v2 addresses: percent-encoded queue, exchange and routing key; generated queue names", () => {
+Deno.test("v2 addresses: percent-encoded queue, exchange and routing key; generated queue names", () => {
   assert.equal(queueAddress("hello"), "/queues/hello");
   assert.equal(queueAddress("a/b c"), "/queues/a%2Fb%20c");
   assert.equal(exchangeAddress("logs"), "/exchanges/logs");
@@ -79,7 +78,7 @@ test("v2 addresses: percent-encoded queue, exchange and routing key; generated q
 
 const SHOP = "amqp://bob:secret@broker.example/shop";
 
-test("describeCondition: the queue or exchange of the link's address, and the fix; never the password", () => {
+Deno.test("describeCondition: the queue or exchange of the link's address, and the fix; never the password", () => {
   const place = (address?: string) => ({ url: SHOP, address });
   assert.equal(
     describeCondition({ condition: "amqp:not-found" }, place("/queues/jobs")),
@@ -121,7 +120,7 @@ test("describeCondition: the queue or exchange of the link's address, and the fi
   );
 });
 
-test("the handshake's sentences: login, vhost, a broker without AMQP 1.0 v2 addresses", () => {
+Deno.test("the handshake's sentences: login, vhost, a broker without AMQP 1.0 v2 addresses", () => {
   assert.equal(
     loginRefused(SHOP),
     'The broker at "amqp://bob:***@broker.example/shop" refused the login of user "bob": wrong user name or password',
@@ -145,7 +144,7 @@ test("the handshake's sentences: login, vhost, a broker without AMQP 1.0 v2 addr
   );
 });
 
-test("managementRefused: a declaration with other arguments, a locked queue, a missing queue", () => {
+Deno.test("managementRefused: a declaration with other arguments, a locked queue, a missing queue", () => {
   const clash = managementRefused(
     SHOP,
     "PUT",
@@ -187,7 +186,7 @@ test("managementRefused: a declaration with other arguments, a locked queue, a m
   );
 });
 
-test("expectAccepted: silent for accepted; rejected and released are sentences", () => {
+Deno.test("expectAccepted: silent for accepted; rejected and released are sentences", () => {
   expectAccepted("accepted", "/queues/hello");
   assert.throws(
     () => expectAccepted("rejected", "/queues/hello"),
@@ -199,7 +198,7 @@ test("expectAccepted: silent for accepted; rejected and released are sentences",
   );
 });
 
-test("backoffMs: straight to the next broker, then doubling up to 15 s, with jitter", () => {
+Deno.test("backoffMs: straight to the next broker, then doubling up to 15 s, with jitter", () => {
   assert.equal(backoffMs(1), 0);
   assert.equal(backoffMs(2, 0.5), 250);
   assert.equal(backoffMs(3, 0.5), 500);
@@ -207,7 +206,7 @@ test("backoffMs: straight to the next broker, then doubling up to 15 s, with jit
   assert.ok(backoffMs(20, 1) <= 18_000 && backoffMs(20, 0) >= 12_000);
 });
 
-test("hasDirectReplyTo: RabbitMQ 4.2 and later", () => {
+Deno.test("hasDirectReplyTo: RabbitMQ 4.2 and later", () => {
   const at = (version: string) => ({ properties: { version } }) as unknown as Connection;
   assert.deepEqual(
     ["4.0.9", "4.1.4", "4.2.0", "4.3.6", "5.0.0"].map((v) => hasDirectReplyTo(at(v))),
