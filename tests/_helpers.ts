@@ -704,3 +704,21 @@ export async function assertOneLineError(
   );
   return result;
 }
+
+/**
+ * Why this test cannot run a command as the unprivileged user nobody (65534), or undefined if it
+ * can: that needs root, setpriv, and a checkout nobody may read (a clone inside a private folder,
+ * such as one made by mktemp -d, is not).
+ */
+export async function cannotRunAsNobody(): Promise<string | undefined> {
+  if (Deno.uid() !== 0) return "it needs root, to run a command as nobody";
+  const deno = new URL("../deno.json", import.meta.url).pathname;
+  const probe = await new Deno.Command("setpriv", {
+    args: ["--reuid=65534", "--regid=65534", "--clear-groups", "test", "-r", deno],
+    stdin: "null",
+  }).output().catch(() => undefined);
+  if (!probe) return "it needs setpriv, to run a command as nobody";
+  return probe.success
+    ? undefined
+    : `the user nobody cannot read this checkout (${deno}): clone it into a folder others may read`;
+}

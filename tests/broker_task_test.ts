@@ -21,6 +21,7 @@ import {
   BROKER_COMMANDS,
   BROKER_URL,
   brokerVersionAt,
+  cannotRunAsNobody,
   freePort,
   runTask,
   test,
@@ -172,10 +173,7 @@ test({
     const notThere = (port: number) =>
       `Not with the installed rabbitmq-server: the installed rabbitmq-server listens where its own configuration says (5672 by default), not on port ${port}`;
 
-    const asNobody = Deno.uid() === 0 &&
-        (await new Deno.Command("which", { args: ["setpriv"] }).output()).success
-      ? undefined
-      : "it needs root and setpriv, to run the task as nobody";
+    const asNobody = await cannotRunAsNobody();
     await t.step({
       name: testName("not root", asNobody),
       ignore: asNobody !== undefined,
