@@ -410,8 +410,9 @@ async function call(
     reason = text.slice(0, 80); // not JSON: something else answers at that address
   }
   if (response.status === 401) {
-    // RabbitMQ 3.x says "Login failed" for a wrong password; 4.x says "Not_Authorized" for both
-    // that and a user without the tags the API needs: an AMQP login with the same user tells.
+    // RabbitMQ 3.x says "Login failed" for a wrong password, 4.x "Not_Authorized"; should a 4.x
+    // version say that to a right password too (4.3.6 names the missing tag, below), an AMQP
+    // login with the same user tells the two apart.
     const wrongPassword = reason === "Login failed" ||
       (reason === "Not_Authorized" && !(await logsIn(withLogin(amqpUrl, user, password))));
     // Past the login, 3.10 and 4.3 name the tag the call needs: "Not management user" (reading),
