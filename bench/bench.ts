@@ -244,15 +244,19 @@ const STRATEGY_WORDS = {
 const noAmqp10 = /^([4-9]|\d{2,})\./.test(broker.version)
   ? undefined
   : `RabbitMQ ${broker.version} has no AMQP 1.0 with v2 addresses (RabbitMQ 4.0+)`;
-const amqp10Job = (task: "worker" | "receive", count: number, label: string) =>
+const amqp10Job = (task: "worker" | "receive", messages: number, what: string) =>
   programJob({
     id: `amqp10_${task}`,
     step: `amqp10:${task}`,
-    label: `amqp10:${task}: drain ${label}`,
+    label: `amqp10:${task}: drain ${count(messages)} ${what}`,
     columns: ["program"],
     table: "amqp10",
     measure: () =>
-      drain(env, "program", { task: `amqp10:${task}`, count, persistent: task === "worker" }),
+      drain(env, "program", {
+        task: `amqp10:${task}`,
+        count: messages,
+        persistent: task === "worker",
+      }),
   });
 const programJobs: Job[] = !RUN_PROGRAMS ? [] : [
   programJob({
@@ -294,23 +298,16 @@ const programJobs: Job[] = !RUN_PROGRAMS ? [] : [
   }),
   ...ONE_SHOTS.map((oneShot) =>
     programJob({
-      ...oneShot,
+      id: oneShot.id,
+      label: oneShot.label,
       unit: "ms",
       table: "oneShots",
       measure: (column) => launches(env, column, oneShot, COUNTS.launches),
     })
   ),
   ...(noAmqp10 ? [] : [
-    amqp10Job(
-      "worker",
-      workerTasks,
-      `${count(workerTasks)} queued persistent tasks (one credit, accept each)`,
-    ),
-    amqp10Job(
-      "receive",
-      receiveMessages,
-      `${count(receiveMessages)} queued messages (credit window 100, accept each)`,
-    ),
+    amqp10Job("worker", workerTasks, "queued persistent tasks (one credit, accept each)"),
+    amqp10Job("receive", receiveMessages, "queued messages (credit window 100, accept each)"),
   ]),
 ];
 

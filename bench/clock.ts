@@ -96,10 +96,8 @@ export async function localBrokerPid(url: string): Promise<string | undefined> {
       listeners: { node: string; protocol: string; port: number }[];
     };
     // Not some other local broker's management API: its node must listen on our port.
-    const node = listeners.find((l) =>
-      l.port === urlParts(url).port && l.protocol.startsWith("amqp")
-    )
-      ?.node;
+    const { port } = urlParts(url);
+    const node = listeners.find((l) => l.port === port && l.protocol.startsWith("amqp"))?.node;
     if (!node) return undefined;
     const path = `/api/nodes/${encodeURIComponent(node)}?columns=os_pid`;
     const { os_pid } = await managementRequest(url, path) as { os_pid: string };
@@ -131,20 +129,24 @@ export function startClock(
   brokerPid?: string,
   measuredCpuMs: () => number | undefined = ownCpuMs,
 ) {
-  const readings = () => [measuredCpuMs(), brokerPid === undefined ? undefined : cpuMs(brokerPid)];
+  const brokerCpuMs = () => brokerPid === undefined ? undefined : cpuMs(brokerPid);
   const start = performance.now();
-  const before = readings();
+  const measured = measuredCpuMs();
+  const broker = brokerCpuMs();
   return {
     start,
     /** Ends the run after `count` messages: their rate, and CPU µs per message. */
     stop(count: number): Sample {
       const sample: Sample = { rate: count / ((performance.now() - start) / 1000) };
       if (count === 0) return sample;
-      const [measured, broker] = readings().map((now, i) =>
-        now === undefined || before[i] === undefined ? undefined : (now - before[i]) * 1000 / count
-      );
-      if (measured !== undefined) sample.cpuUs = measured;
-      if (broker !== undefined) sample.brokerCpuUs = broker;
+      const measuredNow = measuredCpuMs();
+      if (measured !== undefined && measuredNow !== undefined) {
+        sample.cpuUs = (measuredNow - measured) * 1000 / count;
+      }
+      const brokerNow = brokerCpuMs();
+      if (broker !== undefined && brokerNow !== undefined) {
+        sample.brokerCpuUs = (brokerNow - broker) * 1000 / count;
+      }
       return sample;
     },
   };

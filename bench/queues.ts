@@ -15,21 +15,35 @@ export function uniqueName(job: string): string {
   return `bench.${job}.${crypto.randomUUID().slice(0, 8)}`;
 }
 
+/** How the bench connects: the connection's name, and Nagle's algorithm (default off). */
+export interface Connect {
+  name?: string;
+  nagle?: boolean;
+}
+
 /**
- * Runs `fn` with a channel on a connection of its own (named `name`; Nagle's
- * algorithm off unless `nagle`; a confirm channel with `confirm`), then
- * closes both: the channel first, which waits until everything published on
- * it is sent (closing only the connection may drop what is still in
- * amqplib's buffers).
+ * Runs `fn` with a channel (a confirm channel with `confirm`) on a
+ * connection of its own, then closes both: the channel first, which waits
+ * until everything published on it is sent (closing only the connection may
+ * drop what is still in amqplib's buffers).
  */
+export function withChannel<T>(
+  url: string,
+  fn: (channel: ConfirmChannel) => Promise<T>,
+  how: Connect & { confirm: true },
+): Promise<T>;
+export function withChannel<T>(
+  url: string,
+  fn: (channel: Channel) => Promise<T>,
+  how?: Connect,
+): Promise<T>;
 export async function withChannel<T>(
   url: string,
   fn: (channel: ConfirmChannel) => Promise<T>,
-  { name = "bench", nagle = false, confirm = false } = {},
+  { name = "bench", nagle = false, confirm = false }: Connect & { confirm?: boolean } = {},
 ): Promise<T> {
   const connection = await amqp.connect(url, socketOptions(url, { name, noDelay: !nagle }));
   try {
-    // Without `confirm`, a plain channel: only fn's that publish with confirms pass it.
     const channel = confirm
       ? await connection.createConfirmChannel()
       : await connection.createChannel() as ConfirmChannel;
