@@ -229,11 +229,11 @@ export async function testVhost(): Promise<
 
 /**
  * A user of the test's own with these tags ("" for none) and no permissions
- * (`name`, and `url`: the test broker's URL as that user), deleted at scope exit.
+ * (`name`, `password`, and `url`: the test broker's URL as that user), deleted at scope exit.
  */
 export async function testUser(
   tags: string,
-): Promise<{ name: string; url: string } & AsyncDisposable> {
+): Promise<{ name: string; password: string; url: string } & AsyncDisposable> {
   const name = uniqueName("user");
   const password = crypto.randomUUID();
   const path = `/api/users/${encodeURIComponent(name)}`;
@@ -244,6 +244,7 @@ export async function testUser(
   });
   return Object.assign(atExit(() => managementRequest(BROKER_URL, path, { method: "DELETE" })), {
     name,
+    password,
     url,
   });
 }

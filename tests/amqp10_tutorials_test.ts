@@ -21,6 +21,7 @@ import {
   startReady,
   testExchange,
   testQueue,
+  testUser,
   uniqueName,
   urlWith,
   withChannel,
@@ -302,23 +303,13 @@ amqp10Test(
       ),
     });
 
-    const user = uniqueName("limited");
-    const password = crypto.randomUUID();
-    await managementRequest(BROKER_URL, `/api/users/${user}`, {
-      method: "PUT",
-      body: { password, tags: "" },
-    });
-    await using _user = atExit(() =>
-      managementRequest(BROKER_URL, `/api/users/${user}`, { method: "DELETE" })
-    );
+    await using limitedUser = await testUser("");
+    const user = limitedUser.name;
     await managementRequest(BROKER_URL, `/api/permissions/%2F/${user}`, {
       method: "PUT",
       body: { configure: "^only-this$", write: ".*", read: ".*" },
     });
-    const limited = urlWith((url) => {
-      url.username = user;
-      url.password = password;
-    });
+    const limited = limitedUser.url;
     const refused = await assertOneLineError("amqp10:send", [
       "--url",
       limited,
@@ -332,6 +323,6 @@ amqp10Test(
         }' in vhost '/' refused`,
       ),
     });
-    assert.doesNotMatch(refused.stderr[0], new RegExp(password));
+    assert.doesNotMatch(refused.stderr[0], new RegExp(limitedUser.password));
   },
 );

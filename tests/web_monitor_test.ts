@@ -234,14 +234,8 @@ test("monitor:web serves GET only, and says so for anything else", async () => {
 test("monitor:web --once as a user with the management tag alone: another user's consumer is counted, not named", async () => {
   await using vhost = await testVhost();
   const vhostName = decodeURIComponent(new URL(vhost.url).pathname.slice(1));
-  const user = uniqueName("student");
-  const password = crypto.randomUUID();
-  const userPath = `/api/users/${encodeURIComponent(user)}`;
-  await managementRequest(BROKER_URL, userPath, {
-    method: "PUT",
-    body: { password, tags: "management" },
-  });
-  await using _user = atExit(() => managementRequest(BROKER_URL, userPath, { method: "DELETE" }));
+  await using student = await testUser("management");
+  const { name: user, password } = student;
   await managementRequest(
     BROKER_URL,
     `/api/permissions/${encodeURIComponent(vhostName)}/${encodeURIComponent(user)}`,
