@@ -137,7 +137,8 @@ if (values.json) {
 }
 
 const started = new Date();
-const env: BenchEnv = { url, brokerPid: await localBrokerPid(url) };
+const brokerProcess = await localBrokerPid(url, (text) => progress(text, true));
+const env: BenchEnv = { url, brokerPid: brokerProcess.pid };
 // The machine, the runtime and the broker: what a figure means depends on them.
 const connection = await amqp.connect(url, socketOptions(url, { name: "bench" }));
 const server = connection.connection.serverProperties;
@@ -149,6 +150,7 @@ const broker = {
   platform: String(server.platform),
   // The broker's CPU time per message is measured only when it runs on this machine.
   osPid: env.brokerPid ?? null,
+  whyNoOsPid: brokerProcess.why,
 };
 const context = {
   cpus: navigator.hardwareConcurrency,
@@ -372,7 +374,9 @@ progress("");
 console.log(
   `${broker.product} ${broker.version} at ${broker.url}; ${context.cpus} CPUs; Deno ${context.deno}; amqplib ${context.amqplib}${
     versions.pika ? `; pika ${versions.pika}` : ""
-  }${versions.node ? `; Node.js ${versions.node}` : ""}; ${started.toISOString()}`,
+  }${versions.node ? `; Node.js ${versions.node}` : ""}; ${started.toISOString()}${
+    brokerProcess.why ? `\nNo broker CPU figures: ${brokerProcess.why}.` : ""
+  }`,
 );
 // Each table with the line that says how it was measured, in the order printed.
 const ofRuns = `median of ${RUNS} run${RUNS === 1 ? "" : "s"}`;

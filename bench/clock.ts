@@ -11,6 +11,7 @@
 import process from "node:process";
 import { managementRequest } from "../lib/management.ts";
 import { isLocalhost, urlParts } from "../lib/url.ts";
+import { pollUntil } from "../tools/lib/poll.ts";
 
 /**
  * One run's figures: `rate` (messages or calls per second) or `ms` (a
@@ -86,11 +87,16 @@ export function treeCpuMs(pids: number[]): number | undefined {
 /**
  * The OS process id of the broker at `url` when it runs on this machine: the
  * management API names the node listening on the URL's port and that node's
- * `os_pid`, and /proc must show it is an Erlang VM (beam). Undefined
- * otherwise.
+ * `os_pid`, and /proc must show it is an Erlang VM (beam). Otherwise, why
+ * the broker's CPU time cannot be measured. A node shows its `os_pid` only
+ * once its first statistics are in, about 5 s after it started: `note` says
+ * when that is waited for.
  */
-export async function localBrokerPid(url: string): Promise<string | undefined> {
-  if (!isLocalhost(url)) return undefined;
+export async function localBrokerPid(
+  url: string,
+  note: (text: string) => void,
+): Promise<{ pid?: string; why?: string }> {
+  if (!isLocalhost(url)) return { why: "the broker is not on this machine" };
   try {
     const { listeners } = await managementRequest(url, "/api/overview?columns=listeners") as {
       listeners: { node: string; protocol: string; port: number }[];
@@ -98,12 +104,20 @@ export async function localBrokerPid(url: string): Promise<string | undefined> {
     // Not some other local broker's management API: its node must listen on our port.
     const { port } = urlParts(url);
     const node = listeners.find((l) => l.port === port && l.protocol.startsWith("amqp"))?.node;
-    if (!node) return undefined;
+    if (!node) return { why: `its management API names no node listening on port ${port}` };
     const path = `/api/nodes/${encodeURIComponent(node)}?columns=os_pid`;
-    const { os_pid } = await managementRequest(url, path) as { os_pid: string };
-    return proc(`${os_pid}/cmdline`)?.includes("beam") ? String(os_pid) : undefined;
-  } catch {
-    return undefined; // no management API: no broker figures
+    const osPid = async () => (await managementRequest(url, path) as { os_pid?: string }).os_pid;
+    let pid = await osPid();
+    if (pid === undefined) {
+      note(`Waiting for the first statistics of ${node}, which has just started ...`);
+      const what = `the management API shows the OS process id of ${node}`;
+      pid = await pollUntil(what, osPid, { timeoutMs: 30_000, intervalMs: 500 });
+    }
+    return proc(`${pid}/cmdline`)?.includes("beam")
+      ? { pid }
+      : { why: `process ${pid} of ${node} is not on this machine (in a container?)` };
+  } catch (error) {
+    return { why: `no answer from the management API (${(error as Error).message})` };
   }
 }
 

@@ -110,6 +110,32 @@ test({
     });
 
     await t.step(
+      "the bench, run at once, finds the node's OS process (its first statistics come ~5 s after the start)",
+      async () => {
+        await using dir = await testDir("bench-fresh-node");
+        const file = `${dir.path}/bench.json`;
+        const env = {
+          AMQP_URL: node.url,
+          RABBITMQ_MANAGEMENT_URL: `http://127.0.0.1:${node.ports.management}`,
+          RABBITMQ_STREAM_PORT: String(node.ports.stream),
+        };
+        const bench = await runTask("bench", ["--quick", "--amqp", "--json", file], { env });
+        assertExit(bench, 0, "deno task bench");
+        const { osPid } = JSON.parse(await Deno.readTextFile(file)).context.broker;
+        assert.match(osPid ?? "", /^\d+$/, bench.stderr.join("\n"));
+        assert.match(await Deno.readTextFile(`/proc/${osPid}/cmdline`), new RegExp(node.name));
+        const waited = bench.stderr.find((line) => line.startsWith("Waiting for the first"));
+        if (waited) {
+          assert.equal(
+            waited,
+            `Waiting for the first statistics of ${node.name}@localhost, which has just started ...`,
+          );
+        }
+        assert.ok(!bench.stdout.some((line) => line.startsWith("No broker CPU")), bench.stdout[1]);
+      },
+    );
+
+    await t.step(
       "its state.json says what was started, how, where, and that it runs",
       async () => {
         const record = (await nodeStates()).find((state) => state.name === node.name);
