@@ -411,11 +411,11 @@ async function call(
   }
   if (response.status === 401) {
     // RabbitMQ 3.x says "Login failed" for a wrong password, 4.x "Not_Authorized"; should a 4.x
-    // version say that to a right password too (4.3.6 names the missing tag, below), an AMQP
-    // login with the same user tells the two apart.
+    // version say that to a right password too (4.0.5 and 4.3.6 name the missing tag, below), an
+    // AMQP login with the same user tells the two apart.
     const wrongPassword = reason === "Login failed" ||
       (reason === "Not_Authorized" && !(await logsIn(withLogin(amqpUrl, user, password))));
-    // Past the login, 3.10 and 4.3 name the tag the call needs: "Not management user" (reading),
+    // Past the login, 3.10, 4.0 and 4.3 name the tag the call needs: "Not management user" (reading),
     // "Not administrator user" (users, vhosts, permissions), "Not monitor user" (nodes).
     const tag = /^Not (\w+) user$/.exec(reason)?.[1].replace(/^monitor$/, "monitoring");
     throw new ProgramError(
