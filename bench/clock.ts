@@ -117,7 +117,7 @@ export async function localBrokerPid(
       ? { pid }
       : { why: `process ${pid} of ${node} is not on this machine (in a container?)` };
   } catch (error) {
-    return { why: `no answer from the management API (${(error as Error).message})` };
+    return { why: `its management API could not tell (${(error as Error).message})` };
   }
 }
 
