@@ -9,7 +9,7 @@
  * @module
  */
 import process from "node:process";
-import { managementRequest } from "../lib/management.ts";
+import { brokerOverview, managementRequest } from "../lib/management.ts";
 import { isLocalhost, urlParts } from "../lib/url.ts";
 import { pollUntil } from "../tools/lib/poll.ts";
 
@@ -98,10 +98,8 @@ export async function localBrokerPid(
 ): Promise<{ pid?: string; why?: string }> {
   if (!isLocalhost(url)) return { why: "the broker is not on this machine" };
   try {
-    const { listeners } = await managementRequest(url, "/api/overview?columns=listeners") as {
-      listeners: { node: string; protocol: string; port: number }[];
-    };
-    // Not some other local broker's management API: its node must listen on our port.
+    // Checked to be the URL's broker; of its nodes, the one that listens on our port.
+    const { listeners } = await brokerOverview(url);
     const { port } = urlParts(url);
     const node = listeners.find((l) => l.port === port && l.protocol.startsWith("amqp"))?.node;
     if (!node) return { why: `its management API names no node listening on port ${port}` };
